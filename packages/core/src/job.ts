@@ -1,0 +1,37 @@
+import type { ErrorInfo } from "./errors.js";
+import type { FailureReason, JobStatus } from "./job-status.js";
+
+/** A job as stored, read back by `JobRef.status()`, the CLI and the server. */
+export interface JobSnapshot {
+  readonly id: string;
+  readonly function: string;
+  readonly status: JobStatus;
+  readonly input: unknown;
+  /** Attempts started so far (1 while the first attempt runs). */
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  /** Deliveries of the current attempt (more than 1 after a lost lease). */
+  readonly deliveries: number;
+  readonly priority: number;
+  readonly parentId: string | null;
+  readonly rootId: string;
+  readonly idempotencyKey: string | null;
+  readonly createdAt: number;
+  readonly scheduledAt: number | null;
+  readonly startedAt: number | null;
+  readonly finishedAt: number | null;
+  readonly workerId: string | null;
+  readonly progress: number;
+  readonly result?: unknown;
+  readonly error?: ErrorInfo;
+  readonly failureReason: FailureReason | null;
+  readonly cancelReason?: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly metadata: Readonly<Record<string, unknown>>;
+  readonly timeoutMs: number | null;
+}
+
+export type JobOutcome =
+  | { readonly status: "complete"; readonly result: unknown }
+  | { readonly status: "failed"; readonly error: ErrorInfo; readonly reason: FailureReason }
+  | { readonly status: "cancelled"; readonly reason?: string };

@@ -1,0 +1,76 @@
+/**
+ * The Redis key layout (DESIGN.md §5). Every key of one function shares the hash tag
+ * `{<function>}` so each Lua script touches a single cluster slot. Namespace-wide keys
+ * (status stream, registries) are only ever touched by plain commands, never by scripts
+ * that also touch a function's keys.
+ */
+
+export interface FunctionKeys {
+  /** Stream of job ids (entries carry ids only) with one consumer group. */
+  readonly stream: string;
+  /** ZSET of scheduled and retrying jobs, scored by due time (ms). */
+  readonly scheduled: string;
+  /** ZSET of jobs held by workers, scored by lease expiry (ms). */
+  readonly leases: string;
+  /** ZSET of dead-lettered job ids, scored by the time they died (ms). */
+  readonly deadLetter: string;
+  /** Prefix of job hashes; a declared key so scripts that discover ids stay in the slot. */
+  readonly jobPrefix: string;
+  /** Prefix of idempotency keys. */
+  readonly idempotencyPrefix: string;
+  job(id: string): string;
+  idempotency(key: string): string;
+}
+
+export function functionKeys(namespace: string, fn: string): FunctionKeys {
+  const base = `${namespace}:{${fn}}`;
+  return {
+    stream: `${base}:stream`,
+    scheduled: `${base}:scheduled`,
+    leases: `${base}:leases`,
+    deadLetter: `${base}:dead`,
+    jobPrefix: `${base}:job:`,
+    idempotencyPrefix: `${base}:idem:`,
+    job: (id) => `${base}:job:${id}`,
+    idempotency: (key) => `${base}:idem:${key}`,
+  };
+}
+
+export interface NamespaceKeys {
+  /** The status stream every lifecycle event goes to (capped with MAXLEN ~). */
+  readonly events: string;
+  /** List that holds events spilled while the status stream was not writable. */
+  readonly eventsSpill: string;
+  /** Pub/sub channel: "<jobId> <status>" when a job someone waits on reaches a terminal state. */
+  readonly doneChannel: string;
+  /** Pub/sub channel: "<jobId>" when an active job is cancelled. */
+  readonly cancelChannel: string;
+  /** ZSET of worker ids scored by last heartbeat (ms). */
+  readonly workers: string;
+  /** SET of every function name ever registered or enqueued to. */
+  readonly functions: string;
+  worker(id: string): string;
+  function(name: string): string;
+  /** job id -> function name, so a job can be found by id alone. */
+  jobIndex(id: string): string;
+  /** Short-lived lock for namespace-wide housekeeping (consumer-group cleanup). */
+  readonly housekeepingLock: string;
+}
+
+export function namespaceKeys(namespace: string): NamespaceKeys {
+  return {
+    events: `${namespace}:events`,
+    eventsSpill: `${namespace}:events:spill`,
+    doneChannel: `${namespace}:done`,
+    cancelChannel: `${namespace}:cancel`,
+    workers: `${namespace}:workers`,
+    functions: `${namespace}:functions`,
+    worker: (id) => `${namespace}:worker:${id}`,
+    function: (name) => `${namespace}:function:${name}`,
+    jobIndex: (id) => `${namespace}:jobfn:${id}`,
+    housekeepingLock: `${namespace}:lock:housekeeping`,
+  };
+}
+
+/** The consumer group every worker of a function reads through. */
+export const CONSUMER_GROUP = "workers";

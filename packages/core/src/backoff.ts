@@ -6,7 +6,7 @@ export interface BackoffOptions {
   readonly type?: "fixed" | "exponential";
   /** Base delay (default 1s). */
   readonly delay?: Duration;
-  /** Upper bound of an exponential delay (default 1h). */
+  /** Upper bound of an exponential delay (default 1h, or `delay` when that is longer). */
   readonly maxDelay?: Duration;
   /**
    * Fraction in [0, 1] by which each delay is randomly shortened, so retries of many jobs that
@@ -29,7 +29,11 @@ export function resolveBackoff(options: BackoffOptions | undefined, what = "back
     throw new InvalidOptionError(`${what}.type`, type, 'use "fixed" or "exponential"');
   }
   const delayMs = parseDuration(options?.delay ?? 1_000, `${what}.delay`);
-  const maxDelayMs = parseDuration(options?.maxDelay ?? 3_600_000, `${what}.maxDelay`);
+  // Without an explicit cap, a delay longer than the default cap is the user's intent, not an error.
+  const maxDelayMs =
+    options?.maxDelay === undefined
+      ? Math.max(3_600_000, delayMs)
+      : parseDuration(options.maxDelay, `${what}.maxDelay`);
   if (maxDelayMs < delayMs) {
     throw new InvalidOptionError(
       `${what}.maxDelay`,

@@ -24,6 +24,14 @@ export function parseDuration(value: Duration, what = "duration"): number {
     }
     return Math.round(value);
   }
+  // Options also arrive from plain JavaScript and parsed files, where the type is not enforced.
+  if (typeof value !== "string") {
+    throw new InvalidOptionError(
+      what,
+      value,
+      'a duration is a number of milliseconds or a string like "30s"',
+    );
+  }
   const text = value.trim().toLowerCase();
   if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text));
   let total = 0;

@@ -36,9 +36,10 @@ const created = {
 
 export const jobEventSchemas = {
   queued: z.object({
-    ...created,
-    /** Where the job came from when it was not just submitted: a promotion or a hand-back. */
+    /** Where the job came from: a submit, a promotion, a hand-back at shutdown, a lost lease. */
     from: z.enum(["submit", "scheduled", "retrying", "handed-back", "recovered"]),
+    // The creation fields travel once, with the event that creates the job ("submit").
+    ...z.object(created).partial().shape,
   }),
   scheduled: z.object({ ...created, runAt: z.number().int().nonnegative() }),
   started: z.object({

@@ -1,0 +1,115 @@
+/**
+ * How a job is laid out in its Redis hash: field-level writes only, never a JSON document
+ * that is read, modified and written back.
+ */
+import { isFailureReason, isJobStatus, type ErrorInfo, type JobSnapshot } from "@upnext/core";
+import type { ClaimedJob, NewJob } from "../queue-backend.js";
+
+/** Field/value pairs of a new job's hash (status is set by the enqueue script). */
+export function newJobFields(job: NewJob): string[] {
+  const fields = [
+    "fn",
+    job.function,
+    "input",
+    job.input,
+    "attempt",
+    "0",
+    "maxAttempts",
+    String(job.maxAttempts),
+    "priority",
+    String(job.priority),
+    "rootId",
+    job.rootId,
+    "createdAt",
+    String(job.createdAt),
+  ];
+  if (job.parentId !== null) fields.push("parentId", job.parentId);
+  if (job.idempotencyKey !== null) fields.push("idem", job.idempotencyKey);
+  if (job.runAt !== null) fields.push("scheduledAt", String(job.runAt));
+  if (job.timeoutMs !== null) fields.push("timeout", String(job.timeoutMs));
+  if (Object.keys(job.tags).length > 0) fields.push("tags", JSON.stringify(job.tags));
+  if (Object.keys(job.metadata).length > 0) fields.push("metadata", JSON.stringify(job.metadata));
+  return fields;
+}
+
+function parseJson<T>(text: string | undefined | null, fallback: T): T {
+  if (text === undefined || text === null || text === "") return fallback;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+function numberOrNull(text: string | undefined | null): number | null {
+  if (text === undefined || text === null || text === "") return null;
+  const value = Number(text);
+  return Number.isFinite(value) ? value : null;
+}
+
+type Cell = string | null | undefined;
+
+/** Decodes one row of the claim scripts' reply: {id, token, attempt, deliveries, ...CLAIM_FIELDS}. */
+export function decodeClaimedJob(fn: string, row: readonly unknown[], claimedAt: number): ClaimedJob {
+  const cell = (index: number): Cell => {
+    const value = row[index];
+    return typeof value === "string" ? value : typeof value === "number" ? String(value) : null;
+  };
+  const checkpoint = cell(13);
+  return {
+    id: cell(0) ?? "",
+    function: fn,
+    token: cell(1) ?? "0",
+    attempt: Number(cell(2) ?? 1),
+    deliveries: Number(cell(3) ?? 1),
+    input: cell(4) ?? "null",
+    maxAttempts: Number(cell(5) ?? 1),
+    parentId: cell(6) ?? null,
+    rootId: cell(7) ?? cell(0) ?? "",
+    tags: parseJson<Record<string, string>>(cell(8), {}),
+    metadata: parseJson<Record<string, unknown>>(cell(9), {}),
+    timeoutMs: numberOrNull(cell(10)),
+    createdAt: Number(cell(11) ?? claimedAt),
+    scheduledAt: numberOrNull(cell(12)),
+    checkpoint: checkpoint ? { state: checkpoint, version: Number(cell(14) ?? 1) } : null,
+    priority: Number(cell(15) ?? 0),
+    idempotencyKey: cell(16) ?? null,
+    claimedAt,
+  };
+}
+
+/** Decodes HGETALL of a job hash. */
+export function decodeJobHash(id: string, hash: Readonly<Record<string, string>>): JobSnapshot | undefined {
+  const status = hash.status;
+  if (!isJobStatus(status)) return undefined;
+  const reason = hash.reason;
+  const snapshot: JobSnapshot = {
+    id,
+    function: hash.fn ?? "",
+    status,
+    input: parseJson<unknown>(hash.input, null),
+    attempt: Number(hash.attempt ?? 0),
+    maxAttempts: Number(hash.maxAttempts ?? 1),
+    deliveries: Number(hash.deliveries ?? 0),
+    priority: Number(hash.priority ?? 0),
+    parentId: hash.parentId ?? null,
+    rootId: hash.rootId ?? id,
+    idempotencyKey: hash.idem ?? null,
+    createdAt: Number(hash.createdAt ?? 0),
+    scheduledAt: numberOrNull(hash.scheduledAt),
+    startedAt: numberOrNull(hash.startedAt),
+    finishedAt: numberOrNull(hash.finishedAt),
+    workerId: hash.workerId ?? null,
+    progress: Number(hash.progress ?? (status === "complete" ? 1 : 0)),
+    failureReason: isFailureReason(reason) ? reason : null,
+    tags: parseJson<Record<string, string>>(hash.tags, {}),
+    metadata: parseJson<Record<string, unknown>>(hash.metadata, {}),
+    timeoutMs: numberOrNull(hash.timeout),
+    ...(hash.result !== undefined ? { result: parseJson<unknown>(hash.result, null) } : {}),
+    ...(hash.error !== undefined
+      ? { error: parseJson<ErrorInfo>(hash.error, { name: "Error", message: hash.error }) }
+      : {}),
+    ...(hash.cancelReason !== undefined ? { cancelReason: hash.cancelReason } : {}),
+  };
+  return snapshot;
+}

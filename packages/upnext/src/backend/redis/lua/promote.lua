@@ -1,0 +1,26 @@
+-- promote: scheduled | retrying -> queued for due jobs of one function. Atomic per function,
+-- so any number of workers may call it at once without a lock: each due job moves once.
+-- KEYS[1] scheduled
+-- KEYS[2] stream
+-- KEYS[3] job prefix
+-- ARGV[1] now (ms)
+-- ARGV[2] most jobs to move
+-- Returns {moved, nextDue|false}; moved = {id, previousStatus, attempt, parentId, rootId}...
+local now = tonumber(ARGV[1])
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
+local moved = {}
+for _, id in ipairs(due) do
+  redis.call('ZREM', KEYS[1], id)
+  local key = KEYS[3] .. id
+  local state = redis.call('HMGET', key, 'status', 'attempt', 'parentId', 'rootId')
+  -- Members whose job was cancelled or expired are simply dropped.
+  if state[1] and upnext_can(state[1], 'queued') and (state[1] == 'scheduled' or state[1] == 'retrying') then
+    redis.call('HSET', key, 'status', 'queued')
+    redis.call('XADD', KEYS[2], '*', 'i', id)
+    moved[#moved + 1] = {id, state[1], tonumber(state[2]) or 0, state[3], state[4]}
+  end
+end
+local next_due = false
+local head = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if head[2] then next_due = head[2] end
+return {moved, next_due}

@@ -1,0 +1,342 @@
+/**
+ * QueueBackend on Redis: one Lua script per state transition (./lua), keys from @upnext/core.
+ * Scripts only touch keys of one function (one hash tag), so the queue runs on Redis Cluster;
+ * namespace-wide keys (job index, function registry) are written with plain commands beside them.
+ */
+import {
+  CONSUMER_GROUP,
+  functionKeys,
+  isJobStatus,
+  namespaceKeys,
+  type FunctionKeys,
+  type JobSnapshot,
+  type JobStatus,
+  type NamespaceKeys,
+} from "@upnext/core";
+import type { Redis } from "ioredis";
+import type {
+  BadEntry,
+  CancelResult,
+  ClaimOptions,
+  ClaimResult,
+  EnqueueResult,
+  FinishRequest,
+  FinishResult,
+  HeldJob,
+  NewJob,
+  PromoteResult,
+  QueueBackend,
+  RecoveredJob,
+  SettleResult,
+} from "../queue-backend.js";
+import { decodeClaimedJob, decodeJobHash, newJobFields } from "./job-hash.js";
+import { defineScripts, pipeScript, runScript } from "./scripts.js";
+
+export interface RedisBackendOptions {
+  readonly redis: Redis;
+  readonly namespace: string;
+  readonly jobRetentionMs: number;
+  readonly deadLetterRetentionMs: number;
+  readonly idempotencyTtlMs: number;
+}
+
+/** How long the id -> function index outlives a job's due time; long enough for any retention. */
+const INDEX_SLACK_MS = 30 * 86_400_000;
+
+const LOST_ERROR = JSON.stringify({
+  name: "LeaseLostError",
+  message: "The job's worker stopped renewing its lease (crashed or stalled) too many times.",
+  code: "lost",
+});
+
+function asString(value: unknown): string | null {
+  if (typeof value === "string") return value;
+  if (typeof value === "number") return String(value);
+  return null;
+}
+
+function asArray(value: unknown): unknown[] {
+  return Array.isArray(value) ? (value as unknown[]) : [];
+}
+
+function asSettle(value: unknown): SettleResult {
+  const text = asString(value) ?? "gone";
+  return text === "ok" || text === "gone" || isJobStatus(text) ? text : "gone";
+}
+
+export class RedisBackend implements QueueBackend {
+  readonly redis: Redis;
+  readonly namespace: string;
+  readonly keys: NamespaceKeys;
+  private readonly fnKeys = new Map<string, FunctionKeys>();
+  private readonly registeredFunctions = new Set<string>();
+
+  constructor(private readonly options: RedisBackendOptions) {
+    this.redis = options.redis;
+    this.namespace = options.namespace;
+    this.keys = namespaceKeys(options.namespace);
+    defineScripts(this.redis);
+  }
+
+  keysOf(fn: string): FunctionKeys {
+    let keys = this.fnKeys.get(fn);
+    if (!keys) {
+      keys = functionKeys(this.namespace, fn);
+      this.fnKeys.set(fn, keys);
+    }
+    return keys;
+  }
+
+  async enqueue(jobs: readonly NewJob[]): Promise<EnqueueResult[]> {
+    if (jobs.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    const now = Date.now();
+    for (const fn of new Set(jobs.map((job) => job.function))) {
+      if (!this.registeredFunctions.has(fn)) pipeline.sadd(this.keys.functions, fn);
+    }
+    for (const job of jobs) {
+      const keys = this.keysOf(job.function);
+      const scriptKeys = [keys.job(job.id), keys.stream, keys.scheduled, keys.jobPrefix];
+      if (job.idempotencyKey !== null) scriptKeys.push(keys.idempotency(job.idempotencyKey));
+      pipeScript(pipeline, "enqueue", scriptKeys, [
+        job.id,
+        now,
+        job.runAt ?? 0,
+        this.options.idempotencyTtlMs,
+        ...newJobFields(job),
+      ]);
+      const indexTtl = Math.max(0, (job.runAt ?? now) - now) + this.options.jobRetentionMs + INDEX_SLACK_MS;
+      pipeline.set(this.keys.jobIndex(job.id), job.function, "PX", indexTtl);
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    for (const job of jobs) this.registeredFunctions.add(job.function);
+    const results: EnqueueResult[] = [];
+    // Replies interleave: [sadd...], then (script, index SET) per job.
+    const offset = replies.length - jobs.length * 2;
+    for (let i = 0; i < jobs.length; i++) {
+      const [error, reply] = replies[offset + i * 2] ?? [new Error("missing reply"), null];
+      if (error) throw error;
+      const row = asArray(reply);
+      const id = asString(row[1]) ?? "";
+      const status = asString(row[2]) ?? "queued";
+      if (row[0] === 1) {
+        results.push({ created: true, id, status: status === "scheduled" ? "scheduled" : "queued" });
+      } else {
+        results.push({ created: false, id, status: isJobStatus(status) ? status : "queued" });
+      }
+    }
+    return results;
+  }
+
+  async claim(fn: string, options: ClaimOptions): Promise<ClaimResult> {
+    const keys = this.keysOf(fn);
+    const reply = await runScript(
+      this.redis,
+      "claim",
+      [keys.stream, keys.leases, keys.jobPrefix],
+      [CONSUMER_GROUP, options.workerId, options.count, options.now, options.leaseMs],
+    );
+    const row = asArray(reply);
+    return this.decodeClaim(fn, row[0], row[1], row[2], options.now);
+  }
+
+  async finish(fn: string, requests: readonly FinishRequest[], claim: ClaimOptions): Promise<FinishResult> {
+    const keys = this.keysOf(fn);
+    const args: (string | number)[] = [
+      claim.now,
+      this.options.jobRetentionMs,
+      this.options.deadLetterRetentionMs,
+      this.keys.doneChannel,
+      CONSUMER_GROUP,
+      claim.workerId,
+      claim.count,
+      claim.leaseMs,
+      requests.length,
+    ];
+    for (const request of requests) {
+      const outcome = request.outcome;
+      switch (outcome.kind) {
+        case "complete":
+          args.push(request.id, request.token, "complete", outcome.result, "", 0);
+          break;
+        case "failed":
+          args.push(request.id, request.token, "failed", outcome.error, outcome.reason, 0);
+          break;
+        case "retry":
+          args.push(request.id, request.token, "retry", outcome.error, outcome.reason, outcome.retryAt);
+          break;
+      }
+    }
+    const reply = asArray(
+      await runScript(
+        this.redis,
+        "finish",
+        [keys.leases, keys.deadLetter, keys.scheduled, keys.stream, keys.jobPrefix],
+        args,
+      ),
+    );
+    return {
+      results: asArray(reply[0]).map(asSettle),
+      next: this.decodeClaim(fn, reply[1], reply[2], reply[3], claim.now),
+    };
+  }
+
+  private decodeClaim(fn: string, jobs: unknown, bad: unknown, lastId: unknown, now: number): ClaimResult {
+    return {
+      jobs: asArray(jobs).map((row) => decodeClaimedJob(fn, asArray(row), now)),
+      bad: asArray(bad).map((row): BadEntry => {
+        const cells = asArray(row);
+        return {
+          function: fn,
+          entryId: asString(cells[0]) ?? "",
+          kind: cells[1] === "missing" ? "missing" : "malformed",
+          detail: asString(cells[2]) ?? "",
+        };
+      }),
+      lastId: asString(lastId),
+    };
+  }
+
+  async release(fn: string, jobs: readonly HeldJob[]): Promise<SettleResult[]> {
+    if (jobs.length === 0) return [];
+    const keys = this.keysOf(fn);
+    const args: (string | number)[] = [Date.now(), jobs.length];
+    for (const job of jobs) args.push(job.id, job.token);
+    const reply = await runScript(this.redis, "release", [keys.leases, keys.stream, keys.jobPrefix], args);
+    return asArray(reply).map(asSettle);
+  }
+
+  async renewLeases(fn: string, ids: readonly string[], leaseMs: number): Promise<void> {
+    if (ids.length === 0) return;
+    const expiry = Date.now() + leaseMs;
+    const args: (string | number)[] = [];
+    for (const id of ids) args.push(expiry, id);
+    // XX: never re-create a lease the recoverer or a finish already removed.
+    await this.redis.zadd(this.keysOf(fn).leases, "XX", "GT", ...args);
+  }
+
+  async cancel(jobId: string, reason?: string): Promise<CancelResult> {
+    const fn = await this.functionOf(jobId);
+    if (fn === undefined) {
+      return {
+        outcome: "missing",
+        previous: null,
+        function: null,
+        attempt: 0,
+        parentId: null,
+        rootId: null,
+        workerId: null,
+      };
+    }
+    const keys = this.keysOf(fn);
+    const row = asArray(
+      await runScript(
+        this.redis,
+        "cancel",
+        [keys.job(jobId), keys.leases, keys.scheduled],
+        [
+          jobId,
+          Date.now(),
+          reason ?? "",
+          this.options.jobRetentionMs,
+          this.keys.doneChannel,
+          this.keys.cancelChannel,
+        ],
+      ),
+    );
+    const outcome = asString(row[0]);
+    const previous = asString(row[1]);
+    return {
+      outcome: outcome === "cancelled" || outcome === "terminal" ? outcome : "missing",
+      previous: previous !== null && isJobStatus(previous) ? previous : null,
+      function: fn,
+      attempt: Number(row[2] ?? 0),
+      parentId: asString(row[3]),
+      rootId: asString(row[4]),
+      workerId: asString(row[5]),
+    };
+  }
+
+  async promote(fn: string, now: number, limit: number): Promise<PromoteResult> {
+    const keys = this.keysOf(fn);
+    const reply = asArray(
+      await runScript(this.redis, "promote", [keys.scheduled, keys.stream, keys.jobPrefix], [now, limit]),
+    );
+    const nextDue = asString(reply[1]);
+    return {
+      moved: asArray(reply[0]).map((row) => {
+        const cells = asArray(row);
+        const id = asString(cells[0]) ?? "";
+        const previous = asString(cells[1]);
+        return {
+          id,
+          previous: previous !== null && isJobStatus(previous) ? previous : "scheduled",
+          attempt: Number(cells[2] ?? 0),
+          parentId: asString(cells[3]),
+          rootId: asString(cells[4]) ?? id,
+        };
+      }),
+      nextDue: nextDue === null ? null : Number(nextDue),
+    };
+  }
+
+  async recover(fn: string, now: number, maxDeliveries: number, limit: number): Promise<RecoveredJob[]> {
+    const keys = this.keysOf(fn);
+    const reply = await runScript(
+      this.redis,
+      "recover",
+      [keys.leases, keys.stream, keys.deadLetter, keys.jobPrefix],
+      [now, maxDeliveries, limit, this.options.deadLetterRetentionMs, this.keys.doneChannel, LOST_ERROR],
+    );
+    return asArray(reply).map((row) => {
+      const cells = asArray(row);
+      const id = asString(cells[0]) ?? "";
+      return {
+        id,
+        outcome: cells[1] === "lost" ? "lost" : "requeued",
+        attempt: Number(cells[2] ?? 0),
+        deliveries: Number(cells[3] ?? 1),
+        parentId: asString(cells[4]),
+        rootId: asString(cells[5]) ?? id,
+        workerId: asString(cells[6]),
+      };
+    });
+  }
+
+  async updateRunningJob(
+    fn: string,
+    job: HeldJob,
+    fields: Readonly<Record<string, string>>,
+  ): Promise<boolean> {
+    const args: string[] = [job.token];
+    for (const [field, value] of Object.entries(fields)) args.push(field, value);
+    const reply = await runScript(this.redis, "job-update", [this.keysOf(fn).job(job.id)], args);
+    return reply === 1;
+  }
+
+  async getJob(jobId: string): Promise<JobSnapshot | undefined> {
+    const fn = await this.functionOf(jobId);
+    if (fn === undefined) return undefined;
+    const hash = await this.redis.hgetall(this.keysOf(fn).job(jobId));
+    return decodeJobHash(jobId, hash);
+  }
+
+  async watch(jobId: string): Promise<JobStatus | undefined> {
+    const fn = await this.functionOf(jobId);
+    if (fn === undefined) return undefined;
+    const reply = asString(await runScript(this.redis, "watch", [this.keysOf(fn).job(jobId)], []));
+    return reply !== null && isJobStatus(reply) ? reply : undefined;
+  }
+
+  async functionOf(jobId: string): Promise<string | undefined> {
+    return (await this.redis.get(this.keys.jobIndex(jobId))) ?? undefined;
+  }
+
+  async knownFunctions(): Promise<string[]> {
+    return (await this.redis.smembers(this.keys.functions)).sort();
+  }
+
+  async close(): Promise<void> {
+    // The connection belongs to whoever created it (the Connection); nothing to release here.
+  }
+}

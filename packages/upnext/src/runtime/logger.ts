@@ -1,0 +1,25 @@
+import { pino, type Logger } from "pino";
+import { getConfig } from "@upnext/core";
+
+export type { Logger };
+
+let root: Logger | undefined;
+
+/** The process-wide JSON logger (level from UPNEXT_LOG_LEVEL). Components take a child of it. */
+export function rootLogger(): Logger {
+  root ??= pino({ name: "upnext", level: getConfig().logLevel });
+  return root;
+}
+
+/** Logs at most once per `intervalMs` for each key: for warnings that could otherwise flood. */
+export class RateLimitedLog {
+  private readonly last = new Map<string, number>();
+  constructor(private readonly intervalMs: number) {}
+
+  shouldLog(key: string, now: number = Date.now()): boolean {
+    const previous = this.last.get(key);
+    if (previous !== undefined && now - previous < this.intervalMs) return false;
+    this.last.set(key, now);
+    return true;
+  }
+}

@@ -21,6 +21,7 @@ function job(fn: string, overrides: Partial<NewJob> = {}): NewJob {
     function: fn,
     input: JSON.stringify({ n: 1 }),
     maxAttempts: 3,
+    maxDeliveries: 2,
     priority: 0,
     parentId: null,
     rootId: id,

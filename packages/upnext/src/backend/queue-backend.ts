@@ -11,6 +11,8 @@ export interface NewJob {
   /** The input, already JSON-encoded (encoded once, by the submitter). */
   readonly input: string;
   readonly maxAttempts: number;
+  /** Deliveries of one attempt before a job whose lease keeps expiring fails as `lost`. */
+  readonly maxDeliveries: number;
   readonly priority: number;
   readonly parentId: string | null;
   readonly rootId: string;
@@ -145,7 +147,8 @@ export interface QueueBackend {
   renewLeases(fn: string, ids: readonly string[], leaseMs: number): Promise<void>;
   cancel(jobId: string, reason?: string): Promise<CancelResult>;
   promote(fn: string, now: number, limit: number): Promise<PromoteResult>;
-  recover(fn: string, now: number, maxDeliveries: number, limit: number): Promise<RecoveredJob[]>;
+  /** `defaultMaxDeliveries` applies to jobs that carry no limit of their own. */
+  recover(fn: string, now: number, defaultMaxDeliveries: number, limit: number): Promise<RecoveredJob[]>;
   updateRunningJob(fn: string, job: HeldJob, fields: Readonly<Record<string, string>>): Promise<boolean>;
   getJob(jobId: string): Promise<JobSnapshot | undefined>;
   /** Marks the job as awaited and returns its current status (undefined when it does not exist). */

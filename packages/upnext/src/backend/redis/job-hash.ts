@@ -16,6 +16,8 @@ export function newJobFields(job: NewJob): string[] {
     "0",
     "maxAttempts",
     String(job.maxAttempts),
+    "maxDeliveries",
+    String(job.maxDeliveries),
     "priority",
     String(job.priority),
     "rootId",

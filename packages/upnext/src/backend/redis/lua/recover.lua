@@ -5,7 +5,7 @@
 -- KEYS[3] dead letter
 -- KEYS[4] job prefix
 -- ARGV[1] now (ms)
--- ARGV[2] max deliveries per attempt
+-- ARGV[2] default max deliveries per attempt (a job's own `maxDeliveries` field wins)
 -- ARGV[3] most jobs to recover
 -- ARGV[4] retention of dead-lettered jobs (ms)
 -- ARGV[5] done channel
@@ -13,15 +13,17 @@
 -- Returns {id, outcome ('requeued'|'lost'), attempt, deliveries, parentId, rootId, workerId}...
 --@include settle
 local now = tonumber(ARGV[1])
-local max_deliveries = tonumber(ARGV[2])
+local default_max = tonumber(ARGV[2])
 local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))
 local out = {}
 for _, id in ipairs(expired) do
   redis.call('ZREM', KEYS[1], id)
   local key = KEYS[4] .. id
-  local state = redis.call('HMGET', key, 'status', 'attempt', 'deliveries', 'parentId', 'rootId', 'workerId')
+  local state = redis.call('HMGET', key, 'status', 'attempt', 'deliveries', 'parentId', 'rootId', 'workerId',
+    'maxDeliveries')
   if state[1] == 'active' then
     local deliveries = tonumber(state[3]) or 1
+    local max_deliveries = tonumber(state[7]) or default_max
     if deliveries >= max_deliveries and upnext_can('active', 'failed') then
       redis.call('HSET', key, 'status', 'failed', 'reason', 'lost', 'error', ARGV[6], 'finishedAt', now)
       redis.call('ZADD', KEYS[3], now, id)

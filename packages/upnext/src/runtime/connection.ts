@@ -1,0 +1,89 @@
+/**
+ * Everything a process needs to talk to one UpNext namespace: the command connection, the
+ * queue backend, the status publisher and the (lazy) signal subscriber. Producers and workers
+ * share one Connection per Worker object, opened on first use.
+ */
+import { getConfig, namespaceKeys, validateName, type Config, type NamespaceKeys } from "@upnext/core";
+import { Redis, type RedisOptions } from "ioredis";
+import { RedisBackend } from "../backend/redis/redis-backend.js";
+import { rootLogger, type Logger } from "./logger.js";
+import { SignalSubscriber } from "./signal-subscriber.js";
+import { StatusPublisher } from "./status-publisher.js";
+
+export interface ConnectionOptions {
+  /** Redis URL (default UPNEXT_REDIS_URL). */
+  readonly redisUrl?: string | undefined;
+  /** Extra ioredis options (TLS, passwords, ...). */
+  readonly redisOptions?: RedisOptions | undefined;
+  readonly namespace?: string | undefined;
+  readonly config?: Config | undefined;
+  readonly logger?: Logger | undefined;
+  /** Overrides of the status buffer (default from UPNEXT_STATUS_*). */
+  readonly statusBuffer?: Partial<Pick<Config, "statusBufferSize" | "statusOverflow">> | undefined;
+}
+
+export class Connection {
+  readonly config: Config;
+  readonly namespace: string;
+  readonly keys: NamespaceKeys;
+  readonly redis: Redis;
+  readonly backend: RedisBackend;
+  readonly publisher: StatusPublisher;
+  readonly subscriber: SignalSubscriber;
+  readonly logger: Logger;
+  readonly redisUrl: string;
+  readonly redisOptions: RedisOptions;
+  private closed = false;
+
+  constructor(options: ConnectionOptions = {}) {
+    this.config = options.config ?? getConfig();
+    this.namespace = validateName("namespace", options.namespace ?? this.config.namespace);
+    this.keys = namespaceKeys(this.namespace);
+    this.logger = options.logger ?? rootLogger();
+    this.redisUrl = options.redisUrl ?? this.config.redisUrl;
+    this.redisOptions = { maxRetriesPerRequest: 20, ...options.redisOptions };
+    this.redis = new Redis(this.redisUrl, this.redisOptions);
+    this.redis.on("error", (error: Error) => {
+      this.logger.warn({ err: error.message }, "redis connection error");
+    });
+    this.backend = new RedisBackend({
+      redis: this.redis,
+      namespace: this.namespace,
+      jobRetentionMs: this.config.jobRetention,
+      deadLetterRetentionMs: this.config.deadLetterRetention,
+      idempotencyTtlMs: this.config.idempotencyTtl,
+    });
+    this.publisher = new StatusPublisher({
+      redis: this.redis,
+      streamKey: this.keys.events,
+      spillKey: this.keys.eventsSpill,
+      capacity: options.statusBuffer?.statusBufferSize ?? this.config.statusBufferSize,
+      overflow: options.statusBuffer?.statusOverflow ?? this.config.statusOverflow,
+      maxLen: this.config.statusStreamMaxLen,
+      batchSize: this.config.statusFlushBatch,
+      logger: this.logger,
+    });
+    this.subscriber = new SignalSubscriber(this.redisUrl, this.redisOptions, this.keys, this.logger);
+  }
+
+  /** A new connection to the same Redis, for blocking reads that must not stall other commands. */
+  duplicate(): Redis {
+    return new Redis(this.redisUrl, { ...this.redisOptions, maxRetriesPerRequest: null });
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  async close(flushTimeoutMs = 5_000): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.publisher.close(flushTimeoutMs);
+    await this.subscriber.close();
+    try {
+      await this.redis.quit();
+    } catch {
+      this.redis.disconnect();
+    }
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * The claim loop. While the worker has room it claims jobs function by function (taking turns
+ * which function goes first); when every function's queue is empty it blocks on one XREAD over
+ * all their streams, from the last entry each claim saw, so it wakes the moment a job arrives
+ * without polling and without missing an entry added in between.
+ */
+import type { Redis } from "ioredis";
+import type { ClaimResult, QueueBackend } from "../backend/queue-backend.js";
+import type { Logger } from "./logger.js";
+
+export interface ClaimBudget {
+  /** How many more jobs may be claimed now. */
+  available(): number;
+  /** Reserves up to `count` claims; returns how many were reserved. */
+  reserve(count: number): number;
+  /** Hands claimed jobs over and releases the reservation. */
+  accept(fn: string, result: ClaimResult, reserved: number): void;
+  /** Resolves when room frees up (or the worker stops). */
+  waitForRoom(): Promise<void>;
+}
+
+export interface FetcherOptions {
+  readonly backend: QueueBackend;
+  readonly functions: readonly string[];
+  readonly streamKey: (fn: string) => string;
+  readonly workerId: string;
+  readonly leaseMs: number;
+  readonly budget: ClaimBudget;
+  readonly blockingClient: () => Redis;
+  /** Longest idle wait before claiming again anyway. */
+  readonly idleBlockMs: number;
+  readonly logger: Logger;
+}
+
+const MAX_ERROR_DELAY_MS = 5_000;
+
+export class Fetcher {
+  private running: Promise<void> | undefined;
+  private stopped = false;
+
+  // A method, not the field, in loop conditions: stop() flips it while the loop awaits.
+  private isStopped(): boolean {
+    return this.stopped;
+  }
+  private blocking: Redis | undefined;
+  private turn = 0;
+  private errors = 0;
+
+  constructor(private readonly options: FetcherOptions) {}
+
+  start(): void {
+    this.running ??= this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    // Disconnecting aborts a pending XREAD BLOCK at once.
+    this.blocking?.disconnect();
+    await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    const { functions, budget } = this.options;
+    while (!this.stopped) {
+      if (budget.available() <= 0) {
+        await budget.waitForRoom();
+        continue;
+      }
+      try {
+        const dry = await this.claimRound();
+        this.errors = 0;
+        if (!this.isStopped() && dry.size === functions.length) await this.waitForWork(dry);
+      } catch (error) {
+        if (this.isStopped()) break;
+        this.errors++;
+        const delay = Math.min(MAX_ERROR_DELAY_MS, 50 * 2 ** Math.min(this.errors, 10));
+        this.options.logger.warn({ err: String(error), retryInMs: delay }, "claiming jobs failed; retrying");
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  /** One pass over the functions; returns those whose queue ran dry, with their last entry id. */
+  private async claimRound(): Promise<Map<string, string>> {
+    const { functions, backend, budget } = this.options;
+    const dry = new Map<string, string>();
+    const start = this.turn++ % functions.length;
+    for (let i = 0; i < functions.length && !this.stopped; i++) {
+      const fn = functions[(start + i) % functions.length];
+      if (fn === undefined) continue;
+      const reserved = budget.reserve(budget.available());
+      if (reserved <= 0) break;
+      let result: ClaimResult;
+      try {
+        result = await backend.claim(fn, {
+          workerId: this.options.workerId,
+          count: reserved,
+          leaseMs: this.options.leaseMs,
+          now: Date.now(),
+        });
+      } catch (error) {
+        budget.accept(fn, { jobs: [], bad: [], lastId: null }, reserved);
+        throw error;
+      }
+      budget.accept(fn, result, reserved);
+      if (result.lastId !== null) dry.set(fn, result.lastId);
+    }
+    return dry;
+  }
+
+  private async waitForWork(lastIds: Map<string, string>): Promise<void> {
+    this.blocking ??= this.options.blockingClient();
+    const keys = [...lastIds.keys()].map((fn) => this.options.streamKey(fn));
+    const ids = [...lastIds.values()];
+    try {
+      await this.blocking.xread("COUNT", 1, "BLOCK", this.options.idleBlockMs, "STREAMS", ...keys, ...ids);
+    } catch (error) {
+      if (!this.stopped) throw error;
+    }
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Batches finishes per function: every job that ended while a flush was on its way is stored
+ * by the next single call, which also claims the next jobs for the freed slots ("complete and
+ * fetch next"), so a busy worker pays about one round trip per batch rather than two per job.
+ * Each job's outcome is encoded before it is queued here, so one bad result can only fail its
+ * own job, never the batch.
+ */
+import type { ClaimResult, FinishRequest, QueueBackend, SettleResult } from "../backend/queue-backend.js";
+import type { Logger } from "./logger.js";
+
+interface Pending {
+  readonly request: FinishRequest;
+  readonly resolve: (result: SettleResult) => void;
+}
+
+export interface FinisherOptions {
+  readonly backend: QueueBackend;
+  readonly workerId: string;
+  readonly leaseMs: number;
+  readonly maxBatch: number;
+  readonly logger: Logger;
+  /** How many jobs of `fn` to claim with this flush; the caller reserves them. */
+  readonly reserveClaims: (fn: string) => number;
+  /** Claimed jobs (and the reservation to release) after a flush. */
+  readonly onClaimed: (fn: string, result: ClaimResult, reserved: number) => void;
+}
+
+const MAX_RETRY_DELAY_MS = 5_000;
+
+export class Finisher {
+  private readonly pending = new Map<string, Pending[]>();
+  private readonly flushing = new Set<string>();
+  private readonly scheduled = new Set<string>();
+  private readonly idleWaiters: (() => void)[] = [];
+  private failures = 0;
+
+  constructor(private readonly options: FinisherOptions) {}
+
+  get size(): number {
+    let total = 0;
+    for (const list of this.pending.values()) total += list.length;
+    return total;
+  }
+
+  settle(fn: string, request: FinishRequest): Promise<SettleResult> {
+    return new Promise((resolve) => {
+      let list = this.pending.get(fn);
+      if (!list) {
+        list = [];
+        this.pending.set(fn, list);
+      }
+      list.push({ request, resolve });
+      this.schedule(fn, 0);
+    });
+  }
+
+  private schedule(fn: string, delayMs: number): void {
+    if (this.flushing.has(fn) || this.scheduled.has(fn)) return;
+    this.scheduled.add(fn);
+    const run = () => {
+      this.scheduled.delete(fn);
+      void this.flush(fn);
+    };
+    // setImmediate lets every job that ends in this turn of the event loop join the batch.
+    if (delayMs <= 0) setImmediate(run);
+    else setTimeout(run, delayMs);
+  }
+
+  private async flush(fn: string): Promise<void> {
+    const list = this.pending.get(fn);
+    if (!list || list.length === 0) {
+      this.checkIdle();
+      return;
+    }
+    this.flushing.add(fn);
+    const batch = list.splice(0, this.options.maxBatch);
+    const reserved = this.options.reserveClaims(fn);
+    let retryDelay = 0;
+    try {
+      const { results, next } = await this.options.backend.finish(
+        fn,
+        batch.map((item) => item.request),
+        { workerId: this.options.workerId, count: reserved, leaseMs: this.options.leaseMs, now: Date.now() },
+      );
+      this.failures = 0;
+      batch.forEach((item, index) => {
+        item.resolve(results[index] ?? "gone");
+      });
+      this.options.onClaimed(fn, next, reserved);
+    } catch (error) {
+      // Keep the batch, in order, and try again: the leases are still renewed meanwhile.
+      list.unshift(...batch);
+      this.options.onClaimed(fn, { jobs: [], bad: [], lastId: null }, reserved);
+      this.failures++;
+      retryDelay = Math.min(MAX_RETRY_DELAY_MS, 50 * 2 ** Math.min(this.failures, 10));
+      this.options.logger.warn(
+        { function: fn, jobs: batch.length, err: String(error), retryInMs: retryDelay },
+        "storing job outcomes failed; retrying",
+      );
+    } finally {
+      this.flushing.delete(fn);
+    }
+    if (list.length > 0) this.schedule(fn, retryDelay);
+    else this.checkIdle();
+  }
+
+  private checkIdle(): void {
+    if (this.size > 0 || this.flushing.size > 0) return;
+    for (const waiter of this.idleWaiters.splice(0)) waiter();
+  }
+
+  /** Resolves once every queued finish has been stored. */
+  idle(): Promise<void> {
+    if (this.size === 0 && this.flushing.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * The `ctx` a handler receives: identity, cancellation, and the ways a running job reports on
+ * itself (progress, logs, checkpoints, metrics). Writes go through the backend's compare-and-set
+ * on the claim token, so a job that lost its lease can never write over its successor.
+ */
+import { InvalidOptionError, SerializationError, WorkerStateError } from "@upnext/core";
+import type { QueueBackend } from "../backend/queue-backend.js";
+import type { ClaimedJob } from "../backend/queue-backend.js";
+import { emitJobEvent, type JobIdentity } from "./job-events.js";
+import type { Logger } from "./logger.js";
+import { ProgressCoalescer } from "./progress-coalescer.js";
+import type { StatusPublisher } from "./status-publisher.js";
+import type { TaskDefinition } from "./task-definition.js";
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+export interface Context {
+  readonly jobId: string;
+  readonly function: string;
+  /** 1 on the first attempt. */
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  readonly parentId: string | null;
+  readonly rootId: string;
+  /** Aborts on timeout, on cancel, and when a shutdown hands the job back. */
+  readonly signal: AbortSignal;
+  /** Key/value pairs attached to every event and log of this job; add to it freely. */
+  readonly tags: Record<string, string>;
+  readonly metadata: Readonly<Record<string, unknown>>;
+  /** A fraction in [0, 1] or {current, total}. Lower than the last value: rejected with a warning. */
+  progress(value: number | { readonly current: number; readonly total: number }, message?: string): void;
+  log(level: LogLevel, message: string, fields?: Record<string, unknown>): void;
+  /** Stores state the next attempt can read with lastCheckpoint(). Resolves once stored. */
+  checkpoint(state: unknown, options?: { readonly version?: number }): Promise<void>;
+  /** The last checkpoint of this job (from an earlier attempt or this one), migrated to the task's version. */
+  lastCheckpoint<T = unknown>(): Promise<T | undefined>;
+  recordMetric(name: string, value: number, labels?: Record<string, string>): void;
+}
+
+export interface JobContextDeps {
+  readonly backend: QueueBackend;
+  readonly publisher: StatusPublisher;
+  readonly workerId: string;
+  readonly logger: Logger;
+}
+
+function toFraction(value: number | { readonly current: number; readonly total: number }): number {
+  if (typeof value === "number") {
+    if (!Number.isFinite(value) || value < 0 || value > 1) {
+      throw new InvalidOptionError(
+        "progress",
+        value,
+        "give a fraction between 0 and 1, or { current, total }",
+      );
+    }
+    return value;
+  }
+  const { current, total } = value;
+  if (!Number.isFinite(current) || !Number.isFinite(total) || total <= 0 || current < 0 || current > total) {
+    throw new InvalidOptionError("progress", value, "current must be between 0 and total, and total above 0");
+  }
+  return current / total;
+}
+
+export class JobContext implements Context {
+  readonly tags: Record<string, string>;
+  private readonly progressGate: ProgressCoalescer;
+  private checkpointState: { state: string; version: number } | null;
+  private readonly log_: Logger;
+
+  constructor(
+    private readonly job: ClaimedJob,
+    private readonly definition: TaskDefinition,
+    readonly signal: AbortSignal,
+    private readonly deps: JobContextDeps,
+  ) {
+    this.tags = { ...job.tags };
+    this.checkpointState = job.checkpoint;
+    this.progressGate = new ProgressCoalescer(definition.progressMinDelta, definition.progressMinIntervalMs);
+    this.log_ = deps.logger.child({ jobId: job.id, function: job.function, attempt: job.attempt });
+  }
+
+  get jobId(): string {
+    return this.job.id;
+  }
+  get function(): string {
+    return this.job.function;
+  }
+  get attempt(): number {
+    return this.job.attempt;
+  }
+  get maxAttempts(): number {
+    return this.job.maxAttempts;
+  }
+  get parentId(): string | null {
+    return this.job.parentId;
+  }
+  get rootId(): string {
+    return this.job.rootId;
+  }
+  get metadata(): Readonly<Record<string, unknown>> {
+    return this.job.metadata;
+  }
+  /** The last accepted progress fraction. */
+  get currentProgress(): number {
+    return this.progressGate.current;
+  }
+
+  identity(): JobIdentity {
+    return {
+      jobId: this.job.id,
+      function: this.job.function,
+      attempt: this.job.attempt,
+      parentId: this.job.parentId,
+      rootId: this.job.rootId,
+      tags: this.tags,
+    };
+  }
+
+  private write(fields: Record<string, string>): Promise<boolean> {
+    return this.deps.backend.updateRunningJob(this.job.function, this.job, fields);
+  }
+
+  progress(value: number | { readonly current: number; readonly total: number }, message?: string): void {
+    const fraction = toFraction(value);
+    const decision = this.progressGate.decide(fraction, message, Date.now());
+    if (decision === "regression") {
+      this.log_.warn(
+        { progress: fraction, last: this.progressGate.current },
+        "progress went backwards and was rejected; progress only moves forward",
+      );
+      return;
+    }
+    if (decision === "coalesce") return;
+    this.write({ progress: String(fraction) }).catch((error: unknown) => {
+      this.log_.warn({ err: String(error) }, "could not store progress");
+    });
+    const extra = typeof value === "number" ? {} : { current: value.current, total: value.total };
+    void emitJobEvent(this.deps.publisher, "progress", this.identity(), this.deps.workerId, {
+      progress: fraction,
+      ...extra,
+      ...(message !== undefined ? { message } : {}),
+    });
+  }
+
+  log(level: LogLevel, message: string, fields?: Record<string, unknown>): void {
+    this.log_[level]({ ...fields, tags: this.tags }, message);
+    void emitJobEvent(this.deps.publisher, "log", this.identity(), this.deps.workerId, {
+      level,
+      message,
+      ...(fields ? { fields } : {}),
+    });
+  }
+
+  recordMetric(name: string, value: number, labels?: Record<string, string>): void {
+    if (typeof name !== "string" || name.length === 0 || !Number.isFinite(value)) {
+      throw new InvalidOptionError(
+        "recordMetric",
+        { name, value },
+        "give a non-empty name and a finite number",
+      );
+    }
+    void emitJobEvent(this.deps.publisher, "metric", this.identity(), this.deps.workerId, {
+      name,
+      value,
+      ...(labels ? { labels } : {}),
+    });
+  }
+
+  async checkpoint(state: unknown, options?: { readonly version?: number }): Promise<void> {
+    const version = options?.version ?? this.definition.checkpointVersion;
+    if (!Number.isInteger(version) || version < 1) {
+      throw new InvalidOptionError("checkpoint version", version, "use a whole number >= 1");
+    }
+    let encoded: string;
+    try {
+      encoded = JSON.stringify(state);
+    } catch (error) {
+      throw new SerializationError("The checkpoint state", error);
+    }
+    const stored = await this.write({ checkpoint: encoded, checkpointVersion: String(version) });
+    if (!stored) {
+      throw new WorkerStateError(
+        `Checkpoint of job '${this.job.id}' was not stored: the job is no longer running under this claim (cancelled, timed out or re-delivered).`,
+      );
+    }
+    this.checkpointState = { state: encoded, version };
+    await emitJobEvent(this.deps.publisher, "checkpoint", this.identity(), this.deps.workerId, {
+      version,
+      state,
+    });
+  }
+
+  async lastCheckpoint<T = unknown>(): Promise<T | undefined> {
+    const stored = this.checkpointState;
+    if (!stored) return undefined;
+    const state = JSON.parse(stored.state) as unknown;
+    const wanted = this.definition.checkpointVersion;
+    if (stored.version === wanted) return state as T;
+    const migrate = this.definition.migrateCheckpoint;
+    if (!migrate) {
+      this.log_.warn(
+        { storedVersion: stored.version, taskVersion: wanted },
+        "checkpoint version differs from the task's checkpointVersion and the task has no migrateCheckpoint; ignoring the checkpoint",
+      );
+      return undefined;
+    }
+    return (await migrate(state, stored.version)) as T;
+  }
+}

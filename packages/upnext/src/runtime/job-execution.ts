@@ -1,0 +1,232 @@
+/**
+ * Runs one claimed job: input validation, hooks, the handler under its timeout and abort
+ * signal, and the decision of what happens next (complete, retry, fail). The job's slot is
+ * given back as soon as `run()` resolves, even when a handler ignores its abort signal.
+ */
+import {
+  SerializationError,
+  backoffDelay,
+  toErrorInfo,
+  type ErrorInfo,
+  type FailureReason,
+  type JobEvent,
+} from "@upnext/core";
+import type { ClaimedJob, FinishOutcome } from "../backend/queue-backend.js";
+import { jobEvent } from "./job-events.js";
+import { JobContext, type JobContextDeps } from "./job-context.js";
+import { currentJob } from "./lineage.js";
+import type { TaskDefinition, TaskOutcome } from "./task-definition.js";
+import type { ThreadPool } from "./thread-pool.js";
+
+export type AbortKind = "timeout" | "cancel" | "shutdown";
+
+/** The reason given to `ctx.signal` when the runtime aborts a job. */
+export class JobAbortedError extends Error {
+  constructor(
+    readonly kind: AbortKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = kind === "timeout" ? "TimeoutError" : "AbortError";
+  }
+}
+
+export type ExecutionEnd =
+  /** Store this outcome; publish `events` once stored. */
+  | {
+      readonly kind: "settle";
+      readonly outcome: FinishOutcome;
+      readonly events: JobEvent[];
+      readonly terminal: TaskOutcome<unknown> | null;
+    }
+  /** Cancelled while running: the cancel already stored the terminal state. */
+  | { readonly kind: "cancelled" }
+  /** Aborted by shutdown: hand the job back to the queue. */
+  | { readonly kind: "hand-back" };
+
+export interface ExecutionDeps extends JobContextDeps {
+  readonly threadPool: () => ThreadPool;
+  readonly random?: () => number;
+}
+
+type Attempt = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+export class JobExecution {
+  private readonly controller = new AbortController();
+  readonly context: JobContext;
+  readonly startedAt = Date.now();
+
+  constructor(
+    readonly job: ClaimedJob,
+    readonly definition: TaskDefinition,
+    private readonly deps: ExecutionDeps,
+  ) {
+    this.context = new JobContext(job, definition, this.controller.signal, deps);
+  }
+
+  get aborted(): AbortKind | undefined {
+    const reason: unknown = this.controller.signal.reason;
+    return reason instanceof JobAbortedError ? reason.kind : undefined;
+  }
+
+  abort(kind: AbortKind): void {
+    if (this.controller.signal.aborted) return;
+    const messages: Record<AbortKind, string> = {
+      timeout: `Job '${this.job.id}' exceeded its timeout of ${this.timeoutMs}ms.`,
+      cancel: `Job '${this.job.id}' was cancelled.`,
+      shutdown: `The worker is shutting down; job '${this.job.id}' is handed back to the queue.`,
+    };
+    this.controller.abort(new JobAbortedError(kind, messages[kind]));
+  }
+
+  get timeoutMs(): number {
+    return this.job.timeoutMs ?? this.definition.timeoutMs;
+  }
+
+  private async hook(name: string, call: (() => void | Promise<void>) | undefined): Promise<void> {
+    if (!call) return;
+    try {
+      await call();
+    } catch (error) {
+      this.deps.logger.warn(
+        { jobId: this.job.id, function: this.job.function, hook: name, err: toErrorInfo(error) },
+        `hook ${name} threw; the job's outcome is unchanged`,
+      );
+    }
+  }
+
+  async run(): Promise<ExecutionEnd> {
+    const { job, definition } = this;
+    const ctx = this.context;
+    const hooks = definition.hooks;
+
+    let input: unknown;
+    try {
+      input = JSON.parse(job.input);
+      if (definition.input) input = definition.input.parse(input);
+    } catch (error) {
+      // The input was valid when submitted, so a deploy changed the schema: retrying won't help.
+      await this.hook("onFailure", hooks.onFailure && (() => hooks.onFailure?.(ctx, error)));
+      return this.fail(toErrorInfo(error), "invalid_input");
+    }
+
+    await this.hook("onStart", hooks.onStart && (() => hooks.onStart?.(ctx)));
+    const attempt = await this.invoke(input);
+
+    if (this.aborted === "cancel") return { kind: "cancelled" };
+    if (this.aborted === "shutdown") return { kind: "hand-back" };
+
+    if (attempt.ok) {
+      let encoded: string;
+      try {
+        encoded = JSON.stringify(attempt.value === undefined ? null : attempt.value);
+      } catch (error) {
+        // Deterministic: the same handler will return the same unencodable value again.
+        const failure = new SerializationError(`The result of job '${job.id}'`, error);
+        await this.hook("onFailure", hooks.onFailure && (() => hooks.onFailure?.(ctx, failure)));
+        return this.fail(toErrorInfo(failure), "exception");
+      }
+      await this.hook("onSuccess", hooks.onSuccess && (() => hooks.onSuccess?.(ctx, attempt.value)));
+      const result: unknown = JSON.parse(encoded);
+      return {
+        kind: "settle",
+        outcome: { kind: "complete", result: encoded },
+        events: [this.event("completed", { result, durationMs: Date.now() - this.startedAt })],
+        terminal: { status: "complete", result },
+      };
+    }
+
+    const reason: FailureReason = this.aborted === "timeout" ? "timeout" : "exception";
+    const error = toErrorInfo(attempt.error);
+    if (job.attempt < job.maxAttempts) {
+      const delayMs = backoffDelay(definition.backoff, job.attempt, this.deps.random);
+      const retryAt = Date.now() + delayMs;
+      await this.hook(
+        "onRetry",
+        hooks.onRetry && (() => hooks.onRetry?.(ctx, attempt.error, new Date(retryAt))),
+      );
+      return {
+        kind: "settle",
+        outcome: { kind: "retry", error: JSON.stringify(error), reason, retryAt },
+        events: [this.event("retrying", { error, reason, retryAt, delayMs, nextAttempt: job.attempt + 1 })],
+        terminal: null,
+      };
+    }
+    await this.hook("onFailure", hooks.onFailure && (() => hooks.onFailure?.(ctx, attempt.error)));
+    return this.fail(error, reason);
+  }
+
+  private fail(error: ErrorInfo, reason: FailureReason): ExecutionEnd {
+    return {
+      kind: "settle",
+      outcome: { kind: "failed", error: JSON.stringify(error), reason },
+      events: [
+        this.event("failed", { error, reason, durationMs: Date.now() - this.startedAt }),
+        this.event("dead-lettered", { reason, error, attempts: this.job.attempt }),
+      ],
+      terminal: { status: "failed", error, reason },
+    };
+  }
+
+  private event<T extends "completed" | "retrying" | "failed" | "dead-lettered">(
+    type: T,
+    data: Parameters<typeof jobEvent<T>>[3],
+  ): JobEvent {
+    return jobEvent(type, this.context.identity(), this.deps.workerId, data);
+  }
+
+  /** Runs the handler until it settles or the job is aborted, whichever comes first. */
+  private async invoke(input: unknown): Promise<Attempt> {
+    const signal = this.controller.signal;
+    const timer = setTimeout(() => {
+      this.abort("timeout");
+    }, this.timeoutMs);
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<Attempt>((resolve) => {
+      onAbort = () => {
+        resolve({ ok: false, error: signal.reason });
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+    const work = currentJob.run({ jobId: this.job.id, rootId: this.job.rootId }, () =>
+      this.start(input).then(
+        (value): Attempt => ({ ok: true, value }),
+        (error: unknown): Attempt => ({ ok: false, error }),
+      ),
+    );
+    try {
+      return await Promise.race([work, aborted]);
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) signal.removeEventListener("abort", onAbort);
+    }
+  }
+
+  private start(input: unknown): Promise<unknown> {
+    const { definition, job } = this;
+    if (definition.thread) {
+      const ctx = this.context;
+      return this.deps.threadPool().run({
+        modulePath: definition.thread.module,
+        exportName: definition.thread.exportName,
+        input,
+        jobId: job.id,
+        attempt: job.attempt,
+        functionName: job.function,
+        signal: this.controller.signal,
+        onMessage: (message) => {
+          if (message.kind === "progress") ctx.progress(message.value, message.message);
+          else if (message.kind === "log") ctx.log(message.level, message.message, message.fields);
+          else ctx.recordMetric(message.name, message.value, message.labels);
+        },
+      });
+    }
+    const handler = definition.handler;
+    if (!handler) return Promise.reject(new Error(`Task '${definition.name}' has no handler.`));
+    try {
+      return Promise.resolve(handler(input, this.context));
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+}

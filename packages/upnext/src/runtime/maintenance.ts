@@ -1,0 +1,138 @@
+/**
+ * Moves due scheduled and retrying jobs into their queues and recovers jobs whose lease expired,
+ * for every function of the namespace, whether or not a live worker registered it. Each step is
+ * one atomic script per function, so every worker can run this at once: no global lock to fight
+ * over, and a job is moved exactly once. Between passes it sleeps until the earliest known due
+ * time, at most `intervalMs`.
+ */
+import { jobEvent } from "./job-events.js";
+import type { Logger } from "./logger.js";
+import type { QueueBackend } from "../backend/queue-backend.js";
+import type { StatusPublisher } from "./status-publisher.js";
+
+const BATCH = 500;
+const FUNCTION_LIST_REFRESH_MS = 5_000;
+
+export interface MaintenanceOptions {
+  readonly backend: QueueBackend;
+  readonly publisher: StatusPublisher;
+  readonly workerId: string;
+  readonly ownFunctions: readonly string[];
+  readonly intervalMs: number;
+  readonly defaultMaxDeliveries: number;
+  readonly logger: Logger;
+}
+
+export class Maintenance {
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private functions: string[];
+  private functionsRefreshedAt = 0;
+  private pass: Promise<void> | undefined;
+  promoted = 0;
+  recovered = 0;
+  lost = 0;
+
+  constructor(private readonly options: MaintenanceOptions) {
+    this.functions = [...options.ownFunctions];
+  }
+
+  start(): void {
+    this.schedule(0);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.pass = this.runPass().then((delay) => {
+        this.schedule(delay);
+      });
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private async refreshFunctions(now: number): Promise<void> {
+    if (now - this.functionsRefreshedAt < FUNCTION_LIST_REFRESH_MS) return;
+    this.functionsRefreshedAt = now;
+    const known = await this.options.backend.knownFunctions();
+    this.functions = [...new Set([...this.options.ownFunctions, ...known])];
+  }
+
+  /** One pass; returns how long to wait before the next. */
+  async runPass(): Promise<number> {
+    const { backend, intervalMs, logger } = this.options;
+    const now = Date.now();
+    let nextDue = now + intervalMs;
+    try {
+      await this.refreshFunctions(now);
+      await Promise.all(
+        this.functions.map(async (fn) => {
+          const [promoted, recovered] = await Promise.all([
+            backend.promote(fn, now, BATCH),
+            backend.recover(fn, now, this.options.defaultMaxDeliveries, BATCH),
+          ]);
+          this.report(fn, promoted.moved, recovered);
+          if (promoted.moved.length === BATCH || recovered.length === BATCH) nextDue = now;
+          if (promoted.nextDue !== null) nextDue = Math.min(nextDue, promoted.nextDue);
+        }),
+      );
+    } catch (error) {
+      logger.warn({ err: String(error) }, "promoting scheduled jobs or recovering leases failed; will retry");
+    }
+    return Math.max(5, Math.min(intervalMs, nextDue - Date.now()));
+  }
+
+  private report(
+    fn: string,
+    moved: Awaited<ReturnType<QueueBackend["promote"]>>["moved"],
+    recovered: Awaited<ReturnType<QueueBackend["recover"]>>,
+  ): void {
+    const { publisher, workerId, logger } = this.options;
+    for (const job of moved) {
+      this.promoted++;
+      void publisher.publish(
+        jobEvent("queued", { jobId: job.id, function: fn, ...job }, workerId, {
+          from: job.previous === "retrying" ? "retrying" : "scheduled",
+        }),
+      );
+    }
+    for (const job of recovered) {
+      const identity = {
+        jobId: job.id,
+        function: fn,
+        attempt: job.attempt,
+        parentId: job.parentId,
+        rootId: job.rootId,
+      };
+      if (job.outcome === "requeued") {
+        this.recovered++;
+        logger.warn(
+          { jobId: job.id, function: fn, deliveries: job.deliveries, lostWorker: job.workerId },
+          "re-delivering a job whose lease expired (its worker crashed or stalled)",
+        );
+        void publisher.publish(jobEvent("queued", identity, workerId, { from: "recovered" }));
+      } else {
+        this.lost++;
+        const error = {
+          name: "LeaseLostError",
+          message: `The job was delivered ${job.deliveries} time(s) and its worker stopped renewing the lease each time.`,
+          code: "lost",
+        };
+        logger.error(
+          { jobId: job.id, function: fn, deliveries: job.deliveries },
+          "job lost too often; dead-lettered",
+        );
+        void publisher.publish(jobEvent("failed", identity, workerId, { error, reason: "lost" }));
+        void publisher.publish(
+          jobEvent("dead-lettered", identity, workerId, { reason: "lost", error, attempts: job.attempt }),
+        );
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.pass;
+  }
+}

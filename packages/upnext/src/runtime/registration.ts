@@ -1,0 +1,133 @@
+/**
+ * The worker's registry records, for the server and dashboard: a worker hash (id, name, host,
+ * pid, functions, concurrency, active count, start and last-seen times) and one record per
+ * function (name, kind, options), each with a TTL refreshed by the heartbeat, plus
+ * worker.started / heartbeat / stopped events on the status stream.
+ */
+import { hostname } from "node:os";
+import type { NamespaceKeys, WorkerInfo } from "@upnext/core";
+import type { Redis } from "ioredis";
+import type { Logger } from "./logger.js";
+import type { StatusPublisher } from "./status-publisher.js";
+import type { TaskDefinition } from "./task-definition.js";
+
+/** Function records outlive their workers, so the dashboard can show functions nobody serves now. */
+const FUNCTION_RECORD_TTL_MS = 30 * 86_400_000;
+
+export interface HeartbeatStats {
+  readonly active: number;
+  readonly held: number;
+  readonly completed: number;
+  readonly failed: number;
+}
+
+export interface RegistrationOptions {
+  readonly redis: Redis;
+  readonly keys: NamespaceKeys;
+  readonly publisher: StatusPublisher;
+  readonly workerId: string;
+  readonly name: string;
+  readonly concurrency: number;
+  readonly definitions: readonly TaskDefinition[];
+  readonly heartbeatMs: number;
+  readonly stats: () => HeartbeatStats;
+  readonly logger: Logger;
+}
+
+export class Registration {
+  readonly info: WorkerInfo;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: RegistrationOptions) {
+    this.info = {
+      id: options.workerId,
+      name: options.name,
+      host: hostname(),
+      pid: process.pid,
+      functions: options.definitions.map((definition) => definition.name),
+      concurrency: options.concurrency,
+      startedAt: Date.now(),
+    };
+  }
+
+  private get ttlMs(): number {
+    return this.options.heartbeatMs * 3;
+  }
+
+  async start(): Promise<void> {
+    const { redis, keys, definitions } = this.options;
+    const pipeline = redis.pipeline();
+    const now = Date.now();
+    for (const definition of definitions) {
+      const key = keys.function(definition.name);
+      pipeline.hset(key, {
+        name: definition.name,
+        kind: definition.kind,
+        options: JSON.stringify(definition.summary),
+        updatedAt: String(now),
+      });
+      pipeline.pexpire(key, FUNCTION_RECORD_TTL_MS);
+      pipeline.sadd(keys.functions, definition.name);
+    }
+    await pipeline.exec();
+    await this.beat();
+    void this.options.publisher.publish({
+      type: "worker.started",
+      workerId: this.info.id,
+      at: now,
+      data: this.info,
+    });
+    this.timer = setInterval(() => {
+      this.beat().catch((error: unknown) => {
+        this.options.logger.warn({ err: String(error) }, "worker heartbeat failed");
+      });
+    }, this.options.heartbeatMs);
+    this.timer.unref();
+  }
+
+  async beat(): Promise<void> {
+    const { redis, keys, workerId } = this.options;
+    const stats = this.options.stats();
+    const now = Date.now();
+    const key = keys.worker(workerId);
+    await redis
+      .pipeline()
+      .hset(key, {
+        id: workerId,
+        name: this.info.name,
+        host: this.info.host,
+        pid: String(this.info.pid),
+        functions: JSON.stringify(this.info.functions),
+        concurrency: String(this.info.concurrency),
+        active: String(stats.active),
+        held: String(stats.held),
+        completed: String(stats.completed),
+        failed: String(stats.failed),
+        startedAt: String(this.info.startedAt),
+        lastSeen: String(now),
+      })
+      .pexpire(key, this.ttlMs)
+      .zadd(keys.workers, now, workerId)
+      // Workers whose record expired (crashed) leave the index too.
+      .zremrangebyscore(keys.workers, "-inf", now - this.ttlMs)
+      .exec();
+    void this.options.publisher.publish({ type: "worker.heartbeat", workerId, at: now, data: stats });
+  }
+
+  async stop(reason: string, handedBack: number): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    const { redis, keys, workerId } = this.options;
+    try {
+      await redis.pipeline().del(keys.worker(workerId)).zrem(keys.workers, workerId).exec();
+    } catch (error) {
+      this.options.logger.warn({ err: String(error) }, "could not remove the worker record; it will expire");
+    }
+    void this.options.publisher.publish({
+      type: "worker.stopped",
+      workerId,
+      at: Date.now(),
+      data: { reason, handedBack },
+    });
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * A started worker: wires the fetcher, processor, finisher, lease renewer, maintenance,
+ * registration and housekeeping together, and takes them down in the order that loses nothing.
+ */
+import { newWorkerId } from "@upnext/core";
+import type { Connection } from "./connection.js";
+import { Fetcher } from "./fetcher.js";
+import { Housekeeping } from "./housekeeping.js";
+import { JobProcessor, type ProcessorCounters } from "./job-processor.js";
+import { LeaseRenewer } from "./lease-renewer.js";
+import type { Logger } from "./logger.js";
+import { Maintenance } from "./maintenance.js";
+import { Registration } from "./registration.js";
+import type { StatusPublisherMetrics } from "./status-publisher.js";
+import type { TaskDefinition } from "./task-definition.js";
+import { ThreadPool } from "./thread-pool.js";
+
+export interface RuntimeSettings {
+  readonly name: string;
+  readonly concurrency: number;
+  readonly prefetch: number;
+  readonly leaseMs: number;
+  readonly shutdownTimeoutMs: number;
+  readonly maxDeliveries: number;
+  readonly threads: number;
+}
+
+export interface WorkerMetrics {
+  readonly workerId: string;
+  readonly active: number;
+  readonly prefetched: number;
+  readonly claimsCacheSize: number;
+  readonly claimsCacheEvicted: number;
+  readonly leaseRecoveries: number;
+  readonly lostJobs: number;
+  readonly promoted: number;
+  readonly statusBuffer: StatusPublisherMetrics;
+  readonly jobs: Readonly<ProcessorCounters>;
+}
+
+export class WorkerRuntime {
+  readonly workerId: string;
+  readonly processor: JobProcessor;
+  private readonly fetcher: Fetcher;
+  private readonly renewer: LeaseRenewer;
+  private readonly maintenance: Maintenance;
+  private readonly registration: Registration;
+  private readonly housekeeping: Housekeeping;
+  private threadPool: ThreadPool | undefined;
+  private unsubscribeCancel: (() => void) | undefined;
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly connection: Connection,
+    definitions: ReadonlyMap<string, TaskDefinition>,
+    private readonly settings: RuntimeSettings,
+  ) {
+    const { backend, publisher, config } = connection;
+    this.workerId = newWorkerId(settings.name);
+    this.logger = connection.logger.child({ worker: settings.name, workerId: this.workerId });
+    const functions = [...definitions.keys()];
+    this.processor = new JobProcessor({
+      backend,
+      publisher,
+      definitions,
+      workerId: this.workerId,
+      concurrency: settings.concurrency,
+      prefetch: settings.prefetch,
+      leaseMs: settings.leaseMs,
+      claimsMaxAgeMs: config.claimsCacheMaxAge,
+      claimsSweepEvery: config.claimsCacheSweepEvery,
+      logger: this.logger,
+      executionDeps: {
+        backend,
+        publisher,
+        workerId: this.workerId,
+        logger: this.logger,
+        threadPool: () => {
+          this.threadPool ??= new ThreadPool({ maxThreads: settings.threads, logger: this.logger });
+          return this.threadPool;
+        },
+      },
+    });
+    this.fetcher = new Fetcher({
+      backend,
+      functions,
+      streamKey: (fn) => backend.keysOf(fn).stream,
+      workerId: this.workerId,
+      leaseMs: settings.leaseMs,
+      budget: this.processor,
+      blockingClient: () => connection.duplicate(),
+      idleBlockMs: 2_000,
+      logger: this.logger,
+    });
+    this.renewer = new LeaseRenewer(
+      backend,
+      () => this.processor.claims.byFunction(),
+      settings.leaseMs,
+      this.logger,
+    );
+    this.maintenance = new Maintenance({
+      backend,
+      publisher,
+      workerId: this.workerId,
+      ownFunctions: functions,
+      intervalMs: config.promoteInterval,
+      defaultMaxDeliveries: settings.maxDeliveries,
+      logger: this.logger,
+    });
+    this.registration = new Registration({
+      redis: connection.redis,
+      keys: connection.keys,
+      publisher,
+      workerId: this.workerId,
+      name: settings.name,
+      concurrency: settings.concurrency,
+      definitions: [...definitions.values()],
+      heartbeatMs: config.heartbeatInterval,
+      stats: () => ({
+        active: this.processor.activeCount,
+        held: this.processor.claims.size,
+        completed: this.processor.counters.completed,
+        failed: this.processor.counters.failed,
+      }),
+      logger: this.logger,
+    });
+    this.housekeeping = new Housekeeping({
+      redis: connection.redis,
+      keys: connection.keys,
+      functionKeys: (fn) => backend.keysOf(fn),
+      knownFunctions: () => backend.knownFunctions(),
+      workerId: this.workerId,
+      intervalMs: config.housekeepingInterval,
+      consumerIdleMs: config.consumerIdleTimeout,
+      deadLetterRetentionMs: config.deadLetterRetention,
+      logger: this.logger,
+    });
+  }
+
+  async start(): Promise<void> {
+    const subscriber = this.connection.subscriber;
+    this.unsubscribeCancel = subscriber.onCancel((jobId) => {
+      this.processor.cancelled(jobId);
+    });
+    await subscriber.ready();
+    await this.registration.start();
+    this.renewer.start();
+    this.maintenance.start();
+    this.housekeeping.start();
+    this.fetcher.start();
+    this.logger.info(
+      { functions: this.registration.info.functions, concurrency: this.settings.concurrency },
+      "worker started",
+    );
+  }
+
+  /** Graceful stop: nothing claimed is lost; see JobProcessor.drain. */
+  async stop(reason = "stopped"): Promise<void> {
+    this.logger.info({ reason }, "worker stopping");
+    const drained = this.processor.drain(this.settings.shutdownTimeoutMs);
+    await this.fetcher.stop();
+    await drained;
+    this.renewer.stop();
+    this.housekeeping.stop();
+    await this.maintenance.stop();
+    this.unsubscribeCancel?.();
+    await this.threadPool?.close();
+    await this.registration.stop(reason, this.processor.counters.handedBack);
+    await this.connection.publisher.flush();
+    this.logger.info({ handedBack: this.processor.counters.handedBack }, "worker stopped");
+  }
+
+  metrics(): WorkerMetrics {
+    const processor = this.processor;
+    return {
+      workerId: this.workerId,
+      active: processor.activeCount,
+      prefetched: processor.prefetchedCount,
+      claimsCacheSize: processor.claims.size,
+      claimsCacheEvicted: processor.claims.evicted,
+      leaseRecoveries: this.maintenance.recovered,
+      lostJobs: this.maintenance.lost,
+      promoted: this.maintenance.promoted,
+      statusBuffer: this.connection.publisher.metrics(),
+      jobs: { ...processor.counters },
+    };
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * The Worker: defines tasks and runs them. The same object serves producers (a process that
+ * only submits jobs never starts it; its handles connect on first use) and workers (`start()`).
+ */
+import {
+  InvalidOptionError,
+  WorkerStateError,
+  getConfig,
+  parseDuration,
+  validateName,
+  type Config,
+  type Duration,
+  type OverflowStrategy,
+} from "@upnext/core";
+import type { RedisOptions } from "ioredis";
+import { availableParallelism } from "node:os";
+import { Connection } from "../runtime/connection.js";
+import type { Logger } from "../runtime/logger.js";
+import { stopOnSignals } from "../runtime/shutdown-signals.js";
+import type { TaskDefinition, TaskHandler } from "../runtime/task-definition.js";
+import { WorkerRuntime, type WorkerMetrics } from "../runtime/worker-runtime.js";
+import { TaskHandle } from "./task-handle.js";
+import { defineTask, rejectUnknown, type TaskOptions, type ThreadTaskOptions } from "./task-options.js";
+
+export interface WorkerOptions {
+  /** Name shown in the registry and dashboard (default "worker"). */
+  readonly name?: string;
+  /** Jobs run at once (default UPNEXT_CONCURRENCY). */
+  readonly concurrency?: number;
+  /** Jobs claimed ahead of free slots (default UPNEXT_PREFETCH). */
+  readonly prefetch?: number;
+  /** Redis URL (default UPNEXT_REDIS_URL). */
+  readonly redis?: string;
+  readonly redisOptions?: RedisOptions;
+  readonly namespace?: string;
+  readonly leaseDuration?: Duration;
+  readonly shutdownTimeout?: Duration;
+  readonly maxDeliveries?: number;
+  /** Size of the thread pool for `isolate: "thread"` tasks (default: CPU count). */
+  readonly threads?: number;
+  /** Progress coalescing thresholds for every task of this worker. */
+  readonly progress?: { readonly minDelta?: number; readonly minInterval?: Duration };
+  readonly statusBuffer?: { readonly capacity?: number; readonly overflow?: OverflowStrategy };
+  /** Stop gracefully on SIGINT/SIGTERM and exit (default true). */
+  readonly handleSignals?: boolean;
+  readonly logger?: Logger;
+  /** Configuration to use instead of the environment's (mostly for tests). */
+  readonly config?: Config;
+}
+
+const WORKER_OPTION_NAMES = new Set([
+  "name",
+  "concurrency",
+  "prefetch",
+  "redis",
+  "redisOptions",
+  "namespace",
+  "leaseDuration",
+  "shutdownTimeout",
+  "maxDeliveries",
+  "threads",
+  "progress",
+  "statusBuffer",
+  "handleSignals",
+  "logger",
+  "config",
+]);
+
+function positiveInteger(option: string, value: number, min: number): number {
+  if (!Number.isInteger(value) || value < min)
+    throw new InvalidOptionError(option, value, `use a whole number >= ${min}`);
+  return value;
+}
+
+export class Worker {
+  readonly name: string;
+  private readonly config: Config;
+  private readonly definitions = new Map<string, TaskDefinition>();
+  private readonly handles = new Map<string, TaskHandle>();
+  private connectionInstance: Connection | undefined;
+  private runtime: WorkerRuntime | undefined;
+  private starting: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
+  private unregisterSignals: (() => void) | undefined;
+  private readonly concurrency: number;
+  private readonly prefetch: number;
+  private readonly leaseMs: number;
+  private readonly shutdownTimeoutMs: number;
+  private readonly maxDeliveries: number;
+  private readonly threads: number;
+  private readonly progressMinDelta: number;
+  private readonly progressMinIntervalMs: number;
+
+  constructor(private readonly options: WorkerOptions = {}) {
+    rejectUnknown("worker options", options, WORKER_OPTION_NAMES);
+    this.config = options.config ?? getConfig();
+    this.name = validateName("worker name", options.name ?? "worker");
+    this.concurrency = positiveInteger("concurrency", options.concurrency ?? this.config.concurrency, 1);
+    this.prefetch = positiveInteger("prefetch", options.prefetch ?? this.config.prefetch, 0);
+    this.leaseMs = parseDuration(options.leaseDuration ?? this.config.leaseDuration, "leaseDuration");
+    if (this.leaseMs < 300)
+      throw new InvalidOptionError("leaseDuration", options.leaseDuration, "use at least 300ms");
+    this.shutdownTimeoutMs = parseDuration(
+      options.shutdownTimeout ?? this.config.shutdownTimeout,
+      "shutdownTimeout",
+    );
+    this.maxDeliveries = positiveInteger(
+      "maxDeliveries",
+      options.maxDeliveries ?? this.config.maxDeliveries,
+      1,
+    );
+    this.threads = positiveInteger("threads", options.threads ?? availableParallelism(), 1);
+    this.progressMinDelta = options.progress?.minDelta ?? this.config.progressMinDelta;
+    this.progressMinIntervalMs =
+      options.progress?.minInterval === undefined
+        ? this.config.progressMinInterval
+        : parseDuration(options.progress.minInterval, "progress.minInterval");
+    if (options.namespace !== undefined) validateName("namespace", options.namespace);
+  }
+
+  /** The shared connection, opened on first use. */
+  get connection(): Connection {
+    if (!this.connectionInstance || this.connectionInstance.isClosed) {
+      this.connectionInstance = new Connection({
+        redisUrl: this.options.redis,
+        redisOptions: this.options.redisOptions,
+        namespace: this.options.namespace,
+        config: this.config,
+        logger: this.options.logger,
+        statusBuffer: {
+          ...(this.options.statusBuffer?.capacity !== undefined
+            ? { statusBufferSize: this.options.statusBuffer.capacity }
+            : {}),
+          ...(this.options.statusBuffer?.overflow !== undefined
+            ? { statusOverflow: this.options.statusBuffer.overflow }
+            : {}),
+        },
+      });
+    }
+    return this.connectionInstance;
+  }
+
+  /** Defines a task whose handler runs in this process. */
+  task<I, O>(name: string, options: TaskOptions<I, O>, handler: TaskHandler<I, O>): TaskHandle<I, O>;
+  /** Defines a task whose handler runs in a worker thread (timeout and cancel terminate it). */
+  task<I, O>(name: string, options: ThreadTaskOptions<I, O>): TaskHandle<I, O>;
+  task<I, O>(
+    name: string,
+    options: TaskOptions<I, O> | ThreadTaskOptions<I, O>,
+    handler?: TaskHandler<I, O>,
+  ): TaskHandle<I, O> {
+    if (this.runtime)
+      throw new WorkerStateError(`Task '${name}' must be defined before worker '${this.name}' starts.`);
+    if (this.definitions.has(name)) {
+      throw new InvalidOptionError(
+        "task name",
+        name,
+        `a task with this name is already defined on worker '${this.name}'`,
+      );
+    }
+    const definition = defineTask(
+      name,
+      options as TaskOptions | ThreadTaskOptions,
+      handler as TaskHandler<unknown, unknown> | undefined,
+      this.config,
+      {
+        progressMinDelta: this.progressMinDelta,
+        progressMinIntervalMs: this.progressMinIntervalMs,
+        maxDeliveries: this.maxDeliveries,
+      },
+    );
+    const handle = new TaskHandle<I, O>(definition, () => this.connection);
+    this.definitions.set(name, definition);
+    this.handles.set(name, handle);
+    return handle;
+  }
+
+  /** Every task defined on this worker, by name. */
+  get tasks(): ReadonlyMap<string, TaskHandle> {
+    return this.handles;
+  }
+
+  get started(): boolean {
+    return this.runtime !== undefined;
+  }
+
+  get workerId(): string | undefined {
+    return this.runtime?.workerId;
+  }
+
+  /** Registers the worker and starts claiming jobs. Resolves once it is running. */
+  start(): Promise<void> {
+    if (this.definitions.size === 0) {
+      return Promise.reject(
+        new WorkerStateError(`Worker '${this.name}' has no tasks; define one with worker.task(...) first.`),
+      );
+    }
+    this.starting ??= (async () => {
+      const runtime = new WorkerRuntime(this.connection, this.definitions, {
+        name: this.name,
+        concurrency: this.concurrency,
+        prefetch: this.prefetch,
+        leaseMs: this.leaseMs,
+        shutdownTimeoutMs: this.shutdownTimeoutMs,
+        maxDeliveries: this.maxDeliveries,
+        threads: this.threads,
+      });
+      this.runtime = runtime;
+      await runtime.start();
+      if (this.options.handleSignals !== false)
+        this.unregisterSignals = stopOnSignals(() => this.stop("signal"));
+    })();
+    return this.starting;
+  }
+
+  /** Stops gracefully (see the shutdown docs) and closes the connection. Safe to call twice. */
+  stop(reason = "stopped"): Promise<void> {
+    this.stopping ??= (async () => {
+      this.unregisterSignals?.();
+      if (this.starting) await this.starting.catch(() => undefined);
+      await this.runtime?.stop(reason);
+      await this.connectionInstance?.close();
+    })();
+    return this.stopping;
+  }
+
+  /** Runtime counters: status buffer, claims cache, lease recoveries, jobs by outcome. */
+  metrics(): WorkerMetrics {
+    if (!this.runtime) throw new WorkerStateError(`Worker '${this.name}' is not started.`);
+    return this.runtime.metrics();
+  }
+}

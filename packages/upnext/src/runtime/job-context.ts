@@ -66,18 +66,31 @@ export class JobContext implements Context {
   readonly tags: Record<string, string>;
   private readonly progressGate: ProgressCoalescer;
   private checkpointState: { state: string; version: number } | null;
-  private readonly log_: Logger;
+  private logger: Logger | undefined;
 
   constructor(
     private readonly job: ClaimedJob,
     private readonly definition: TaskDefinition,
-    readonly signal: AbortSignal,
+    private readonly signalSource: () => AbortSignal,
     private readonly deps: JobContextDeps,
   ) {
     this.tags = { ...job.tags };
     this.checkpointState = job.checkpoint;
     this.progressGate = new ProgressCoalescer(definition.progressMinDelta, definition.progressMinIntervalMs);
-    this.log_ = deps.logger.child({ jobId: job.id, function: job.function, attempt: job.attempt });
+  }
+
+  get signal(): AbortSignal {
+    return this.signalSource();
+  }
+
+  // A child logger per job only when the job logs: most never do.
+  private get log_(): Logger {
+    this.logger ??= this.deps.logger.child({
+      jobId: this.job.id,
+      function: this.job.function,
+      attempt: this.job.attempt,
+    });
+    return this.logger;
   }
 
   get jobId(): string {

@@ -52,7 +52,11 @@ export interface ExecutionDeps extends JobContextDeps {
 type Attempt = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 export class JobExecution {
-  private readonly controller = new AbortController();
+  // Created only when a handler reads ctx.signal (or a thread needs it): most jobs never do,
+  // and an AbortController per job is a measurable share of a no-op job's cost.
+  private controller: AbortController | undefined;
+  private abortReason: JobAbortedError | undefined;
+  private onAbort: ((reason: JobAbortedError) => void) | undefined;
   readonly context: JobContext;
   readonly startedAt = Date.now();
 
@@ -61,22 +65,32 @@ export class JobExecution {
     readonly definition: TaskDefinition,
     private readonly deps: ExecutionDeps,
   ) {
-    this.context = new JobContext(job, definition, this.controller.signal, deps);
+    this.context = new JobContext(job, definition, () => this.signal, deps);
+  }
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.abortReason) this.controller.abort(this.abortReason);
+    }
+    return this.controller.signal;
   }
 
   get aborted(): AbortKind | undefined {
-    const reason: unknown = this.controller.signal.reason;
-    return reason instanceof JobAbortedError ? reason.kind : undefined;
+    return this.abortReason?.kind;
   }
 
   abort(kind: AbortKind): void {
-    if (this.controller.signal.aborted) return;
+    if (this.abortReason) return;
     const messages: Record<AbortKind, string> = {
       timeout: `Job '${this.job.id}' exceeded its timeout of ${this.timeoutMs}ms.`,
       cancel: `Job '${this.job.id}' was cancelled.`,
       shutdown: `The worker is shutting down; job '${this.job.id}' is handed back to the queue.`,
     };
-    this.controller.abort(new JobAbortedError(kind, messages[kind]));
+    const reason = new JobAbortedError(kind, messages[kind]);
+    this.abortReason = reason;
+    this.controller?.abort(reason);
+    this.onAbort?.(reason);
   }
 
   get timeoutMs(): number {
@@ -177,16 +191,13 @@ export class JobExecution {
 
   /** Runs the handler until it settles or the job is aborted, whichever comes first. */
   private async invoke(input: unknown): Promise<Attempt> {
-    const signal = this.controller.signal;
     const timer = setTimeout(() => {
       this.abort("timeout");
     }, this.timeoutMs);
-    let onAbort: (() => void) | undefined;
     const aborted = new Promise<Attempt>((resolve) => {
-      onAbort = () => {
-        resolve({ ok: false, error: signal.reason });
+      this.onAbort = (reason) => {
+        resolve({ ok: false, error: reason });
       };
-      signal.addEventListener("abort", onAbort, { once: true });
     });
     const work = currentJob.run({ jobId: this.job.id, rootId: this.job.rootId }, () =>
       this.start(input).then(
@@ -198,7 +209,7 @@ export class JobExecution {
       return await Promise.race([work, aborted]);
     } finally {
       clearTimeout(timer);
-      if (onAbort) signal.removeEventListener("abort", onAbort);
+      this.onAbort = undefined;
     }
   }
 
@@ -213,7 +224,7 @@ export class JobExecution {
         jobId: job.id,
         attempt: job.attempt,
         functionName: job.function,
-        signal: this.controller.signal,
+        signal: this.signal,
         onMessage: (message) => {
           if (message.kind === "progress") ctx.progress(message.value, message.message);
           else if (message.kind === "log") ctx.log(message.level, message.message, message.fields);

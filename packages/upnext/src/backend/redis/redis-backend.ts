@@ -55,8 +55,21 @@ function asString(value: unknown): string | null {
   return null;
 }
 
+/** cjson encodes an empty Lua table as {}, so anything that is not an array is an empty list. */
 function asArray(value: unknown): unknown[] {
   return Array.isArray(value) ? (value as unknown[]) : [];
+}
+
+interface ScriptDocument {
+  readonly results?: unknown;
+  readonly jobs?: unknown;
+  readonly bad?: unknown;
+  readonly last?: unknown;
+}
+
+function parseReply(reply: unknown): ScriptDocument {
+  if (typeof reply !== "string") throw new Error(`Unexpected script reply: ${String(reply)}`);
+  return JSON.parse(reply) as ScriptDocument;
 }
 
 function asSettle(value: unknown): SettleResult {
@@ -136,8 +149,8 @@ export class RedisBackend implements QueueBackend {
       [keys.stream, keys.leases, keys.jobPrefix],
       [CONSUMER_GROUP, options.workerId, options.count, options.now, options.leaseMs],
     );
-    const row = asArray(reply);
-    return this.decodeClaim(fn, row[0], row[1], row[2], options.now);
+    const doc = parseReply(reply);
+    return this.decodeClaim(fn, doc.jobs, doc.bad, doc.last, options.now);
   }
 
   async finish(fn: string, requests: readonly FinishRequest[], claim: ClaimOptions): Promise<FinishResult> {
@@ -167,7 +180,7 @@ export class RedisBackend implements QueueBackend {
           break;
       }
     }
-    const reply = asArray(
+    const doc = parseReply(
       await runScript(
         this.redis,
         "finish",
@@ -176,8 +189,8 @@ export class RedisBackend implements QueueBackend {
       ),
     );
     return {
-      results: asArray(reply[0]).map(asSettle),
-      next: this.decodeClaim(fn, reply[1], reply[2], reply[3], claim.now),
+      results: asArray(doc.results).map(asSettle),
+      next: this.decodeClaim(fn, doc.jobs, doc.bad, doc.last, claim.now),
     };
   }
 

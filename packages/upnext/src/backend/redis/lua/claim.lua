@@ -7,8 +7,8 @@
 -- ARGV[3] count       most jobs to claim
 -- ARGV[4] now         ms
 -- ARGV[5] lease       lease duration, ms
--- Returns {jobs, bad, lastGeneratedId|false}
+-- Returns JSON {jobs, bad, last}: last is the stream's last-generated id when it ran dry
 --@include claim-jobs
 local jobs, bad, last_id = claim_jobs(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], tonumber(ARGV[3]),
   tonumber(ARGV[4]), tonumber(ARGV[5]))
-return {jobs, bad, last_id}
+return cjson.encode({jobs = jobs, bad = bad, last = last_id})

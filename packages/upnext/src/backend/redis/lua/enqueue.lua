@@ -9,8 +9,8 @@
 -- ARGV[3] run at (ms); <= now means run now
 -- ARGV[4] idempotency TTL (ms)
 -- ARGV[5..] field, value pairs of the job hash (without status)
--- Returns {1, id, status} when created, {0, existingId, existingStatus} for a duplicate key,
--- or an error when the id is already taken.
+-- Returns {1, id, status} when created, {0, existingId, existingStatus} for a duplicate key.
+-- Ids are ULIDs made by the submitter (80 random bits per millisecond), so no existence check.
 local id, now, run_at = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 if KEYS[5] then
   local existing = redis.call('GET', KEYS[5])
@@ -19,9 +19,6 @@ if KEYS[5] then
     -- A key that outlived its job (retention shorter than the key's TTL) is reused.
     if status then return {0, existing, status} end
   end
-end
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  return redis.error_reply('DUPLICATE_ID job id ' .. id .. ' already exists')
 end
 if KEYS[5] then redis.call('SET', KEYS[5], id, 'PX', ARGV[4]) end
 local status = 'queued'

@@ -17,37 +17,38 @@
 -- ARGV[8] lease (ms)
 -- ARGV[9] number of outcomes, then 6 values per outcome:
 --   id, token, kind (complete|failed|retry), payload (result or error JSON), reason, retry-at (ms)
--- Returns {results, jobs, bad, lastGeneratedId|false}; results[i] = 'ok' or the job's current
--- status ('gone' when the hash no longer exists) when the finish was discarded.
+-- Returns JSON {results, jobs, bad, last}; results[i] = 'ok' or the job's current status
+-- ('gone' when the hash no longer exists) when the finish was discarded.
 --@include settle
 --@include claim-jobs
 local now, retention, dead_retention = tonumber(ARGV[1]), ARGV[2], ARGV[3]
 local channel = ARGV[4]
 local n = tonumber(ARGV[9])
 local results = {}
+local settled = {}
 for i = 0, n - 1 do
   local base = 10 + i * 6
   local id, token, kind = ARGV[base], ARGV[base + 1], ARGV[base + 2]
   local payload, reason, retry_at = ARGV[base + 3], ARGV[base + 4], tonumber(ARGV[base + 5])
   local key = KEYS[5] .. id
-  local state = redis.call('HMGET', key, 'status', 'token')
+  local state = redis.call('HMGET', key, 'status', 'token', 'waited', 'reason')
   if not state[1] then
     results[#results + 1] = 'gone'
   elseif state[1] ~= 'active' or state[2] ~= token then
     results[#results + 1] = state[1]
   else
-    redis.call('ZREM', KEYS[1], id)
+    settled[#settled + 1] = id
     if kind == 'complete' then
       redis.call('HSET', key, 'status', 'complete', 'result', payload, 'finishedAt', now)
       -- An earlier attempt's error must not make a completed job look failed.
-      redis.call('HDEL', key, 'error', 'reason')
+      if state[4] then redis.call('HDEL', key, 'error', 'reason') end
       expire_terminal(key, retention)
-      notify_done(key, id, 'complete', channel)
+      if state[3] == '1' then redis.call('PUBLISH', channel, id .. ' complete') end
     elseif kind == 'failed' then
       redis.call('HSET', key, 'status', 'failed', 'error', payload, 'reason', reason, 'finishedAt', now)
       redis.call('ZADD', KEYS[2], now, id)
       expire_terminal(key, dead_retention)
-      notify_done(key, id, 'failed', channel)
+      if state[3] == '1' then redis.call('PUBLISH', channel, id .. ' failed') end
     else
       -- retry: the failed attempt's error stays on the job until the next one ends.
       if retry_at > now then
@@ -61,6 +62,7 @@ for i = 0, n - 1 do
     results[#results + 1] = 'ok'
   end
 end
+if #settled > 0 then redis.call('ZREM', KEYS[1], unpack(settled)) end
 local jobs, bad, last_id = claim_jobs(KEYS[4], KEYS[1], KEYS[5], ARGV[5], ARGV[6], tonumber(ARGV[7]), now,
   tonumber(ARGV[8]))
-return {results, jobs, bad, last_id}
+return cjson.encode({results = results, jobs = jobs, bad = bad, last = last_id})

@@ -39,7 +39,7 @@ export class Connection {
     this.config = options.config ?? getConfig();
     this.namespace = validateName("namespace", options.namespace ?? this.config.namespace);
     this.keys = namespaceKeys(this.namespace);
-    this.logger = options.logger ?? rootLogger();
+    this.logger = options.logger ?? rootLogger(this.config.logLevel);
     this.redisUrl = options.redisUrl ?? this.config.redisUrl;
     this.redisOptions = { maxRetriesPerRequest: 20, ...options.redisOptions };
     this.redis = new Redis(this.redisUrl, this.redisOptions);

@@ -3,12 +3,16 @@ import { getConfig } from "@upnext/core";
 
 export type { Logger };
 
-let root: Logger | undefined;
+const roots = new Map<string, Logger>();
 
-/** The process-wide JSON logger (level from UPNEXT_LOG_LEVEL). Components take a child of it. */
-export function rootLogger(): Logger {
-  root ??= pino({ name: "upnext", level: getConfig().logLevel });
-  return root;
+/** The process-wide JSON logger for a level (default UPNEXT_LOG_LEVEL). Components take a child of it. */
+export function rootLogger(level: string = getConfig().logLevel): Logger {
+  let logger = roots.get(level);
+  if (!logger) {
+    logger = pino({ name: "upnext", level });
+    roots.set(level, logger);
+  }
+  return logger;
 }
 
 /** Logs at most once per `intervalMs` for each key: for warnings that could otherwise flood. */

@@ -9,7 +9,7 @@ const worker = testWorker(namespace, { concurrency: 2 });
 // A producer with its own connection, as another process would be.
 const producer = testWorker(namespace);
 
-const started = new Map<string, ReturnType<typeof deferred>>();
+const started = new Map<string, ReturnType<typeof deferred<void>>>();
 const ran = new Set<string>();
 let signalSeen = false;
 

@@ -289,10 +289,22 @@ describe("ThreadPool", () => {
     expect(() => new ThreadPool({ maxThreads: 0, logger })).toThrow(/maxThreads/);
   });
 
-  test("works when the main process runs under the tsx CLI", async () => {
-    const tsxCli = fileURLToPath(import.meta.resolve("tsx/cli"));
+  describe("outside vitest", () => {
     const script = fileURLToPath(new URL("./fixtures/threads/run-under-tsx.ts", import.meta.url));
-    const { stdout } = await promisify(execFile)(process.execPath, [tsxCli, script]);
-    expect(JSON.parse(stdout)).toEqual({ value: checksum(1000) });
+    const run = async (args: string[]): Promise<unknown> => {
+      const { stdout } = await promisify(execFile)(process.execPath, [...args, script]);
+      return JSON.parse(stdout);
+    };
+
+    test("works when the main process runs under the tsx CLI", async () => {
+      await expect(run([fileURLToPath(import.meta.resolve("tsx/cli"))])).resolves.toEqual({
+        value: checksum(1000),
+      });
+    });
+
+    test("works when the parent has flags a worker refuses in an explicit execArgv", async () => {
+      const args = ["--max-old-space-size=512", "--import", import.meta.resolve("tsx")];
+      await expect(run(args)).resolves.toEqual({ value: checksum(1000) });
+    });
   });
 });

@@ -100,40 +100,65 @@ const ENTRY_URL = new URL(SELF_IS_TYPESCRIPT ? "./thread-entry.ts" : "./thread-e
 
 /**
  * How the thread gets a TypeScript loader, found by trying on Node 20.20: `execArgv: ["--import", "tsx"]`
- * does NOT work in a worker there — tsx's loader only registers itself on the main thread on Node
- * versions without `isInternalThread` — so the thread still fails with ERR_UNKNOWN_FILE_EXTENSION.
- * Calling tsx's `register()` explicitly inside the thread does work, and it must happen before the
- * .ts entry is imported, so a tiny data: URL module does exactly that. import.meta.resolve gives an
- * absolute URL because a data: module cannot resolve bare specifiers (works under tsx and vitest).
- * Compiled to .js, the entry starts directly and registers tsx itself on the first .ts handler.
+ * does NOT work in a worker there (tsx's loader only registers itself on the main thread on Node
+ * versions without `worker_threads.isInternalThread`), so the thread still fails with "Unknown file
+ * extension .ts". Calling tsx's `register()` inside the thread does work, and it must run before the
+ * .ts entry is imported, so the thread starts from a tiny data: module that does exactly that. It
+ * imports tsx by absolute URL because a data: module cannot resolve bare specifiers; import.meta.resolve
+ * is there both under tsx and under vitest. Compiled to .js, the entry starts directly and registers
+ * tsx itself before the first .ts handler.
  */
-function threadMain(): URL {
+let threadMain: URL | undefined;
+function threadMainUrl(): URL {
   if (!SELF_IS_TYPESCRIPT) return ENTRY_URL;
-  const api = import.meta.resolve("tsx/esm/api");
-  const source = `import { register } from ${JSON.stringify(api)};\nregister();\nawait import(${JSON.stringify(ENTRY_URL.href)});\n`;
-  return new URL(`data:text/javascript,${encodeURIComponent(source)}`);
+  if (threadMain === undefined) {
+    const api = JSON.stringify(import.meta.resolve("tsx/esm/api"));
+    const source = `import { register } from ${api};\nregister();\nawait import(${JSON.stringify(ENTRY_URL.href)});\n`;
+    threadMain = new URL(`data:text/javascript,${encodeURIComponent(source)}`);
+  }
+  return threadMain;
 }
 
-// The parent's tsx flags are dropped so that on Node versions where they do act inside workers, tsx
-// is not registered twice next to the bootstrap's explicit register().
 const LOADER_FLAGS = new Set(["--require", "-r", "--import", "--loader", "--experimental-loader"]);
 const TSX_SPECIFIER = /(^|[\\/])tsx([\\/]|$)/;
-function threadExecArgv(): string[] {
+function withoutTsxFlags(args: readonly string[]): string[] {
   const kept: string[] = [];
-  const args = process.execArgv;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] ?? "";
     const [flag = "", inline] = arg.split(/=(.*)/s, 2);
-    if (LOADER_FLAGS.has(flag)) {
-      const value = inline ?? args[i + 1] ?? "";
-      if (inline === undefined) i++;
-      if (TSX_SPECIFIER.test(value)) continue;
-      kept.push(...(inline === undefined ? [flag, value] : [arg]));
+    if (!LOADER_FLAGS.has(flag)) {
+      kept.push(arg);
       continue;
     }
-    kept.push(arg);
+    const value = inline ?? args[i + 1] ?? "";
+    if (inline === undefined) i++;
+    if (!TSX_SPECIFIER.test(value)) kept.push(...(inline === undefined ? [flag, value] : [arg]));
   }
   return kept;
+}
+
+/**
+ * The parent's tsx flags are dropped so that on Node versions where they do act inside workers, tsx
+ * is not registered a second time next to the bootstrap's register(). But an explicit execArgv is
+ * validated and throws ERR_WORKER_INVALID_EXEC_ARGV on V8 or per-process flags such as
+ * --max-old-space-size, while inherited flags are not checked; so without tsx flags the parent's flags
+ * are inherited, and if the filtered list is refused the pool falls back to inheriting (on Node 20 the
+ * inherited tsx flags are inert in a worker). Decided on the first spawn, then kept.
+ */
+let threadExecArgv: string[] | undefined | null = null;
+function startWorker(workerData: ThreadData): Worker {
+  if (threadExecArgv === null) {
+    const filtered = withoutTsxFlags(process.execArgv);
+    threadExecArgv = filtered.length === process.execArgv.length ? undefined : filtered;
+  }
+  if (threadExecArgv === undefined) return new Worker(threadMainUrl(), { workerData });
+  try {
+    return new Worker(threadMainUrl(), { workerData, execArgv: threadExecArgv });
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== "ERR_WORKER_INVALID_EXEC_ARGV") throw error;
+    threadExecArgv = undefined;
+    return new Worker(threadMainUrl(), { workerData });
+  }
 }
 
 function codedError(code: string, message: string, cause?: unknown): Error {
@@ -227,16 +252,26 @@ export class ThreadPool {
 
   private pump(): void {
     while (!this.closed && this.queue.length > 0) {
-      const slot = this.idle.pop() ?? (this.threads.size < this.maxThreads ? this.spawn() : undefined);
-      if (slot === undefined) return;
+      let slot = this.idle.pop();
+      if (slot === undefined) {
+        if (this.threads.size >= this.maxThreads) return;
+        try {
+          slot = this.spawn();
+        } catch (error) {
+          // The job that asked for the thread gets the reason; the others may still be served.
+          const pending = this.queue.shift();
+          if (pending !== undefined) this.settle(pending, { ok: false, error });
+          continue;
+        }
+      }
       const pending = this.queue.shift();
       if (pending !== undefined) this.start(slot, pending);
     }
   }
 
   private spawn(): Slot {
-    const data: ThreadData = { typescriptLoader: SELF_IS_TYPESCRIPT };
-    const worker = new Worker(threadMain(), { workerData: data, execArgv: threadExecArgv() });
+    const worker = startWorker({ typescriptLoader: SELF_IS_TYPESCRIPT });
+    this.logger.debug({ threadId: worker.threadId }, "worker thread started");
     let markExited = (): void => undefined;
     const slot: Slot = { worker, exited: new Promise((resolve) => (markExited = resolve)), exiting: false };
     this.threads.add(slot);
@@ -267,7 +302,7 @@ export class ThreadPool {
         );
         this.settle(pending, { ok: false, error });
       } else if (!slot.exiting) {
-        this.logger.warn({ code, error: slot.crash }, `idle worker thread exited with code ${code}${crash}`);
+        this.logger.warn({ code, err: slot.crash }, `idle worker thread exited with code ${code}${crash}`);
       }
       markExited();
       this.pump();
@@ -310,7 +345,7 @@ export class ThreadPool {
       try {
         pending.job.onMessage(reply.message);
       } catch (error) {
-        this.logger.warn({ error, jobId: pending.job.jobId }, "thread job onMessage callback threw");
+        this.logger.warn({ err: error, jobId: pending.job.jobId }, "thread job onMessage callback threw");
       }
     } else if (reply.type === "done") {
       this.finish(slot, { ok: true, value: reply.value });
@@ -333,7 +368,8 @@ export class ThreadPool {
     // An idle pool must not keep the process alive.
     slot.worker.unref();
     this.idle.push(slot);
-    if (Number.isFinite(this.idleTimeoutMs)) {
+    // Longer delays overflow setTimeout (it would fire at once), and are as good as "never" anyway.
+    if (this.idleTimeoutMs <= 2_147_483_647) {
       slot.idleTimer = setTimeout(() => {
         const at = this.idle.indexOf(slot);
         if (at === -1) return;
@@ -365,7 +401,7 @@ export class ThreadPool {
       slot.exiting = true;
       clearTimeout(slot.idleTimer);
       slot.worker.terminate().catch((error: unknown) => {
-        this.logger.warn({ error }, "terminating a worker thread failed");
+        this.logger.warn({ err: error }, "terminating a worker thread failed");
       });
     }
     return slot.exited;

@@ -82,6 +82,21 @@ describe("RedisBackend scripts", () => {
     expect(second[0]?.id).toBe(first[0]?.id);
   });
 
+  it("enqueues a batch across functions in order, deduplicating keys within the batch", async () => {
+    const batch = [
+      job("b1", { idempotencyKey: "same" }),
+      job("b2"),
+      job("b1", { idempotencyKey: "same" }),
+      job("b1", { runAt: Date.now() + 60_000 }),
+    ];
+    const results = await backend.enqueue(batch);
+    expect(results.map((result) => result.created)).toEqual([true, true, false, true]);
+    expect(results[2]?.id).toBe(batch[0]?.id);
+    expect(results.map((result) => result.status)).toEqual(["queued", "queued", "queued", "scheduled"]);
+    expect(await redis.xlen(backend.keysOf("b1").stream)).toBe(1);
+    expect(await backend.functionOf(batch[1]?.id ?? "")).toBe("b2");
+  });
+
   it("never overwrites a terminal state: finish after cancel is discarded", async () => {
     const [created] = await backend.enqueue([job("c")]);
     const { jobs } = await backend.claim("c", claimOptions(1));

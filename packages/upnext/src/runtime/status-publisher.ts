@@ -25,6 +25,7 @@ import {
   type OverflowStrategy,
   type StatusEvent,
 } from "@upnext/core";
+import { defineScripts, runScript } from "../backend/redis/scripts.js";
 import { RateLimitedLog, type Logger } from "./logger.js";
 
 export interface StatusPublisherOptions {
@@ -161,6 +162,7 @@ export class StatusPublisher {
       throw new InvalidOptionError("retryDelayMs", retryDelayMs, "use a positive number of milliseconds");
     }
     this.redis = options.redis;
+    defineScripts(this.redis);
     this.streamKey = options.streamKey;
     this.spillKey = options.spillKey;
     this.capacity = options.capacity;
@@ -414,16 +416,11 @@ export class StatusPublisher {
   private async writeBatch(): Promise<boolean> {
     const count = Math.min(this.buffer.size, this.batchSize);
     const batch: Entry[] = [];
-    const pipeline = this.redis.pipeline();
-    for (let index = 0; index < count; index++) {
-      const entry = this.buffer.at(index);
-      batch.push(entry);
-      this.addXadd(pipeline, entry.json);
-    }
+    for (let index = 0; index < count; index++) batch.push(this.buffer.at(index));
     this.inFlight = count;
     this.abandoned = 0;
 
-    const errors = await execPipeline(pipeline, count);
+    const errors = await this.appendEvents(batch.map((entry) => entry.json));
 
     const abandoned = this.abandoned;
     const stillBuffered = this.inFlight;
@@ -509,9 +506,7 @@ export class StatusPublisher {
     // Until the XADDs answer, these entries exist only in this process: a crash here loses at
     // most one batch. LMOVE to a per-process list would close that gap, but every crashed
     // process would leave such a list behind for someone to find.
-    const pipeline = this.redis.pipeline();
-    for (const json of jsons) this.addXadd(pipeline, json);
-    const errors = await execPipeline(pipeline, jsons.length);
+    const errors = await this.appendEvents(jsons);
     const failed: string[] = [];
     let firstError: Error | undefined;
     jsons.forEach((json, index) => {
@@ -544,8 +539,20 @@ export class StatusPublisher {
     return "more";
   }
 
-  private addXadd(pipeline: ChainableCommander, json: string): void {
-    pipeline.xadd(this.streamKey, "MAXLEN", "~", this.maxLen, "*", STATUS_EVENT_FIELD, json);
+  /** Writes events in one script call; per-event outcomes (all the same: the batch is all-or-nothing). */
+  private async appendEvents(jsons: readonly string[]): Promise<(Error | null)[]> {
+    try {
+      await runScript(
+        this.redis,
+        "append-events",
+        [this.streamKey],
+        [this.maxLen, STATUS_EVENT_FIELD, ...jsons],
+      );
+      return jsons.map(() => null);
+    } catch (error) {
+      const failure = asError(error);
+      return jsons.map(() => failure);
+    }
   }
 
   private writeFailed(error: Error, what: string): void {

@@ -43,6 +43,9 @@ export interface RedisBackendOptions {
 /** How long the id -> function index outlives a job's due time; long enough for any retention. */
 const INDEX_SLACK_MS = 30 * 86_400_000;
 
+/** Jobs per enqueue script call: big enough to amortise the call, small enough not to stall Redis. */
+const ENQUEUE_CHUNK = 200;
+
 const LOST_ERROR = JSON.stringify({
   name: "LeaseLostError",
   message: "The job's worker stopped renewing its lease (crashed or stalled) too many times.",
@@ -102,43 +105,69 @@ export class RedisBackend implements QueueBackend {
 
   async enqueue(jobs: readonly NewJob[]): Promise<EnqueueResult[]> {
     if (jobs.length === 0) return [];
-    const pipeline = this.redis.pipeline();
     const now = Date.now();
-    for (const fn of new Set(jobs.map((job) => job.function))) {
+    const pipeline = this.redis.pipeline();
+    // One script call per function and chunk; results are put back in submission order.
+    const groups = new Map<string, number[]>();
+    jobs.forEach((job, index) => {
+      const group = groups.get(job.function) ?? [];
+      group.push(index);
+      groups.set(job.function, group);
+    });
+    const calls: number[][] = [];
+    for (const [fn, indexes] of groups) {
       if (!this.registeredFunctions.has(fn)) pipeline.sadd(this.keys.functions, fn);
-    }
-    for (const job of jobs) {
-      const keys = this.keysOf(job.function);
-      const scriptKeys = [keys.job(job.id), keys.stream, keys.scheduled, keys.jobPrefix];
-      if (job.idempotencyKey !== null) scriptKeys.push(keys.idempotency(job.idempotencyKey));
-      pipeScript(pipeline, "enqueue", scriptKeys, [
-        job.id,
-        now,
-        job.runAt ?? 0,
-        this.options.idempotencyTtlMs,
-        ...newJobFields(job),
-      ]);
-      const indexTtl = Math.max(0, (job.runAt ?? now) - now) + this.options.jobRetentionMs + INDEX_SLACK_MS;
-      pipeline.set(this.keys.jobIndex(job.id), job.function, "PX", indexTtl);
-    }
-    const replies = (await pipeline.exec()) ?? [];
-    for (const job of jobs) this.registeredFunctions.add(job.function);
-    const results: EnqueueResult[] = [];
-    // Replies interleave: [sadd...], then (script, index SET) per job.
-    const offset = replies.length - jobs.length * 2;
-    for (let i = 0; i < jobs.length; i++) {
-      const [error, reply] = replies[offset + i * 2] ?? [new Error("missing reply"), null];
-      if (error) throw error;
-      const row = asArray(reply);
-      const id = asString(row[1]) ?? "";
-      const status = asString(row[2]) ?? "queued";
-      if (row[0] === 1) {
-        results.push({ created: true, id, status: status === "scheduled" ? "scheduled" : "queued" });
-      } else {
-        results.push({ created: false, id, status: isJobStatus(status) ? status : "queued" });
+      const keys = this.keysOf(fn);
+      for (let start = 0; start < indexes.length; start += ENQUEUE_CHUNK) {
+        const chunk = indexes.slice(start, start + ENQUEUE_CHUNK);
+        const scriptKeys = [keys.stream, keys.scheduled, keys.jobPrefix];
+        const args: (string | number)[] = [now, this.options.idempotencyTtlMs, chunk.length];
+        for (const index of chunk) {
+          const job = jobs[index];
+          if (!job) continue;
+          scriptKeys.push(keys.job(job.id));
+          if (job.idempotencyKey !== null) scriptKeys.push(keys.idempotency(job.idempotencyKey));
+          const fields = newJobFields(job);
+          args.push(job.id, job.runAt ?? 0, job.idempotencyKey !== null ? 1 : 0, fields.length, ...fields);
+          const indexTtl =
+            Math.max(0, (job.runAt ?? now) - now) + this.options.jobRetentionMs + INDEX_SLACK_MS;
+          pipeline.set(this.keys.jobIndex(job.id), job.function, "PX", indexTtl);
+        }
+        pipeScript(pipeline, "enqueue", scriptKeys, args);
+        calls.push(chunk);
       }
     }
-    return results;
+    const replies = (await pipeline.exec()) ?? [];
+    for (const fn of groups.keys()) this.registeredFunctions.add(fn);
+    const results = new Array<EnqueueResult | undefined>(jobs.length);
+    // Script replies are the last reply of each call's group of commands, in call order.
+    let reply = 0;
+    for (const chunk of calls) {
+      // Skip the SADD (if any) and the index SETs queued before this script call.
+      while (reply < replies.length && !Array.isArray(replies[reply]?.[1])) {
+        const error = replies[reply]?.[0];
+        if (error) throw error;
+        reply++;
+      }
+      const [error, value] = replies[reply] ?? [new Error("missing reply"), null];
+      reply++;
+      if (error) throw error;
+      asArray(value).forEach((row, position) => {
+        const index = chunk[position];
+        if (index === undefined) return;
+        const cells = asArray(row);
+        const id = asString(cells[1]) ?? "";
+        const status = asString(cells[2]) ?? "queued";
+        results[index] =
+          cells[0] === 1
+            ? { created: true, id, status: status === "scheduled" ? "scheduled" : "queued" }
+            : { created: false, id, status: isJobStatus(status) ? status : "queued" };
+      });
+    }
+    return results.map((result) => {
+      if (!result) throw new Error("enqueue: a job got no reply");
+      return result;
+    });
   }
 
   async claim(fn: string, options: ClaimOptions): Promise<ClaimResult> {

@@ -20,6 +20,7 @@ export const SCRIPT_NAMES = [
   "recover",
   "job-update",
   "watch",
+  "append-events",
 ] as const;
 
 export type ScriptName = (typeof SCRIPT_NAMES)[number];

@@ -1,32 +1,46 @@
--- enqueue: (new) -> queued | scheduled, with an optional idempotency key.
--- KEYS[1] job hash
--- KEYS[2] stream        function's stream of job ids
--- KEYS[3] scheduled     ZSET of delayed jobs by due time (ms)
--- KEYS[4] job prefix    to look up the job an idempotency key points at
--- KEYS[5] idempotency   (optional) key -> job id
--- ARGV[1] job id
--- ARGV[2] now (ms)
--- ARGV[3] run at (ms); <= now means run now
--- ARGV[4] idempotency TTL (ms)
--- ARGV[5..] field, value pairs of the job hash (without status)
--- Returns {1, id, status} when created, {0, existingId, existingStatus} for a duplicate key.
+-- enqueue: (new) -> queued | scheduled for a batch of jobs of one function, each with an
+-- optional idempotency key. A batch is one call, so a bulk submit costs one round trip and one
+-- script invocation, not one per job.
+-- KEYS[1] stream        function's stream of job ids
+-- KEYS[2] scheduled     ZSET of delayed jobs by due time (ms)
+-- KEYS[3] job prefix    to look up the job an idempotency key points at
+-- KEYS[4..] per job: its job hash, then its idempotency key when it has one
+-- ARGV[1] now (ms)
+-- ARGV[2] idempotency TTL (ms)
+-- ARGV[3] number of jobs, then per job:
+--   id, run at (ms; <= now means run now), has idempotency key (1|0), number of hash
+--   arguments, then that many field/value arguments of the job hash (without status)
+-- Returns one {created (1|0), id, status} per job; a duplicate key gives {0, existingId, status}.
 -- Ids are ULIDs made by the submitter (80 random bits per millisecond), so no existence check.
-local id, now, run_at = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-if KEYS[5] then
-  local existing = redis.call('GET', KEYS[5])
-  if existing then
-    local status = redis.call('HGET', KEYS[4] .. existing, 'status')
+local now, idem_ttl = tonumber(ARGV[1]), ARGV[2]
+local out = {}
+local arg, key = 4, 4
+for _ = 1, tonumber(ARGV[3]) do
+  local id, run_at, has_idem, nfields = ARGV[arg], tonumber(ARGV[arg + 1]), ARGV[arg + 2], tonumber(ARGV[arg + 3])
+  local first_field = arg + 4
+  arg = first_field + nfields
+  local job_key = KEYS[key]
+  local idem_key = nil
+  if has_idem == '1' then idem_key = KEYS[key + 1]; key = key + 2 else key = key + 1 end
+  local existing, existing_status = nil, nil
+  if idem_key then
+    existing = redis.call('GET', idem_key)
     -- A key that outlived its job (retention shorter than the key's TTL) is reused.
-    if status then return {0, existing, status} end
+    if existing then existing_status = redis.call('HGET', KEYS[3] .. existing, 'status') end
+  end
+  if existing_status then
+    out[#out + 1] = {0, existing, existing_status}
+  else
+    if idem_key then redis.call('SET', idem_key, id, 'PX', idem_ttl) end
+    local status = 'queued'
+    if run_at > now then status = 'scheduled' end
+    redis.call('HSET', job_key, 'status', status, unpack(ARGV, first_field, arg - 1))
+    if status == 'scheduled' then
+      redis.call('ZADD', KEYS[2], run_at, id)
+    else
+      redis.call('XADD', KEYS[1], '*', 'i', id)
+    end
+    out[#out + 1] = {1, id, status}
   end
 end
-if KEYS[5] then redis.call('SET', KEYS[5], id, 'PX', ARGV[4]) end
-local status = 'queued'
-if run_at > now then status = 'scheduled' end
-redis.call('HSET', KEYS[1], 'status', status, unpack(ARGV, 5))
-if status == 'scheduled' then
-  redis.call('ZADD', KEYS[3], run_at, id)
-else
-  redis.call('XADD', KEYS[2], '*', 'i', id)
-end
-return {1, id, status}
+return out

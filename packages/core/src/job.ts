@@ -1,6 +1,17 @@
 import type { ErrorInfo } from "./errors.js";
 import type { FailureReason, JobStatus } from "./job-status.js";
 
+/** Where a job came from, when it was not a plain submit. */
+export type JobOrigin =
+  | {
+      readonly kind: "cron";
+      readonly schedule: string;
+      readonly scheduledFor: number;
+      readonly catchUp: boolean;
+    }
+  | { readonly kind: "event"; readonly event: string; readonly eventId: string }
+  | { readonly kind: "replay"; readonly replayOf: string };
+
 /** A job as stored, read back by `JobRef.status()`, the CLI and the server. */
 export interface JobSnapshot {
   readonly id: string;
@@ -29,6 +40,8 @@ export interface JobSnapshot {
   readonly tags: Readonly<Record<string, string>>;
   readonly metadata: Readonly<Record<string, unknown>>;
   readonly timeoutMs: number | null;
+  /** Set for cron runs, event deliveries and dead-letter replays. */
+  readonly origin: JobOrigin | null;
 }
 
 export type JobOutcome =

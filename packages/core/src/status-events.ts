@@ -26,12 +26,24 @@ const jobEnvelope = {
   tags: tags.optional(),
 };
 
+export const jobOriginSchema = z.discriminatedUnion("kind", [
+  z.object({
+    kind: z.literal("cron"),
+    schedule: z.string().min(1),
+    scheduledFor: z.number().int().nonnegative(),
+    catchUp: z.boolean(),
+  }),
+  z.object({ kind: z.literal("event"), event: z.string().min(1), eventId: z.string().min(1) }),
+  z.object({ kind: z.literal("replay"), replayOf: z.string().min(1) }),
+]);
+
 const created = {
   input: z.unknown(),
   maxAttempts: z.number().int().min(1),
   priority: z.number().int(),
   idempotencyKey: z.string().nullable(),
   metadata: z.record(z.string(), z.unknown()).optional(),
+  origin: jobOriginSchema.optional(),
 };
 
 export const jobEventSchemas = {

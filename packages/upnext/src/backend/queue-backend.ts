@@ -3,7 +3,7 @@
  * or in-memory backend implements the same interface. Every method that changes a job's
  * status is one atomic compare-and-set in the backend, following @upnext/core's status machine.
  */
-import type { FailureReason, JobSnapshot, JobStatus } from "@upnext/core";
+import type { FailureReason, JobOrigin, JobSnapshot, JobStatus } from "@upnext/core";
 
 export interface NewJob {
   readonly id: string;
@@ -23,6 +23,7 @@ export interface NewJob {
   readonly tags: Readonly<Record<string, string>>;
   readonly metadata: Readonly<Record<string, unknown>>;
   readonly createdAt: number;
+  readonly origin?: JobOrigin | undefined;
 }
 
 export type EnqueueResult =
@@ -49,6 +50,7 @@ export interface ClaimedJob {
   readonly checkpoint: { readonly state: string; readonly version: number } | null;
   readonly priority: number;
   readonly idempotencyKey: string | null;
+  readonly origin: JobOrigin | null;
   readonly claimedAt: number;
 }
 

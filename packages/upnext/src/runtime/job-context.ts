@@ -3,7 +3,7 @@
  * itself (progress, logs, checkpoints, metrics). Writes go through the backend's compare-and-set
  * on the claim token, so a job that lost its lease can never write over its successor.
  */
-import { InvalidOptionError, SerializationError, WorkerStateError } from "@upnext/core";
+import { InvalidOptionError, SerializationError, WorkerStateError, type JobOrigin } from "@upnext/core";
 import type { QueueBackend } from "../backend/queue-backend.js";
 import type { ClaimedJob } from "../backend/queue-backend.js";
 import { emitJobEvent, type JobIdentity } from "./job-events.js";
@@ -27,6 +27,8 @@ export interface Context {
   /** Key/value pairs attached to every event and log of this job; add to it freely. */
   readonly tags: Record<string, string>;
   readonly metadata: Readonly<Record<string, unknown>>;
+  /** Set for cron runs (schedule, the slot it ran for, catch-up or not), event deliveries and replays. */
+  readonly origin: JobOrigin | null;
   /** A fraction in [0, 1] or {current, total}. Lower than the last value: rejected with a warning. */
   progress(value: number | { readonly current: number; readonly total: number }, message?: string): void;
   log(level: LogLevel, message: string, fields?: Record<string, unknown>): void;
@@ -113,6 +115,9 @@ export class JobContext implements Context {
   }
   get metadata(): Readonly<Record<string, unknown>> {
     return this.job.metadata;
+  }
+  get origin(): JobOrigin | null {
+    return this.job.origin;
   }
   /** The last accepted progress fraction. */
   get currentProgress(): number {

@@ -10,6 +10,7 @@ import {
   normalizeIdempotencyKey,
   parseDuration,
   type Duration,
+  type JobOrigin,
 } from "@upnext/core";
 import type { NewJob } from "../backend/queue-backend.js";
 import type { Connection } from "../runtime/connection.js";
@@ -71,8 +72,11 @@ export class TaskHandle<I = unknown, O = unknown> {
     return this.definition.name;
   }
 
-  /** Validates and encodes one submission without touching Redis. */
-  prepare(input: I, options: SubmitOptions = {}, now: number = Date.now()): NewJob {
+  /**
+   * Validates and encodes one submission without touching Redis. `origin` is set by the
+   * runtime for cron runs, event deliveries and replays.
+   */
+  prepare(input: I, options: SubmitOptions = {}, now: number = Date.now(), origin?: JobOrigin): NewJob {
     const { definition } = this;
     if (typeof options !== "object")
       throw new InvalidOptionError("submit options", options, "give an options object");
@@ -126,6 +130,7 @@ export class TaskHandle<I = unknown, O = unknown> {
       tags: checkTags(options.tags),
       metadata,
       createdAt: now,
+      origin,
     };
   }
 
@@ -154,7 +159,8 @@ export class TaskHandle<I = unknown, O = unknown> {
     return new JobRef<O>(jobId, this.definition.name, this.connection);
   }
 
-  private async submitJobs(jobs: readonly NewJob[]): Promise<JobRef<O>[]> {
+  /** Enqueues prepared jobs and publishes their creation events. */
+  async submitJobs(jobs: readonly NewJob[]): Promise<JobRef<O>[]> {
     const connection = this.connection();
     const results = await connection.backend.enqueue(jobs);
     const refs: JobRef<O>[] = [];
@@ -177,6 +183,7 @@ export class TaskHandle<I = unknown, O = unknown> {
         priority: job.priority,
         idempotencyKey: job.idempotencyKey,
         ...(Object.keys(job.metadata).length > 0 ? { metadata: { ...job.metadata } } : {}),
+        ...(job.origin ? { origin: job.origin } : {}),
       };
       const event =
         result.status === "scheduled"

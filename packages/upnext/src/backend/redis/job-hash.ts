@@ -2,7 +2,7 @@
  * How a job is laid out in its Redis hash: field-level writes only, never a JSON document
  * that is read, modified and written back.
  */
-import { isFailureReason, isJobStatus, type ErrorInfo, type JobSnapshot } from "@upnext/core";
+import { isFailureReason, isJobStatus, type ErrorInfo, type JobOrigin, type JobSnapshot } from "@upnext/core";
 import type { ClaimedJob, NewJob } from "../queue-backend.js";
 
 /** Field/value pairs of a new job's hash (status is set by the enqueue script). */
@@ -31,6 +31,7 @@ export function newJobFields(job: NewJob): string[] {
   if (job.timeoutMs !== null) fields.push("timeout", String(job.timeoutMs));
   if (Object.keys(job.tags).length > 0) fields.push("tags", JSON.stringify(job.tags));
   if (Object.keys(job.metadata).length > 0) fields.push("metadata", JSON.stringify(job.metadata));
+  if (job.origin) fields.push("origin", JSON.stringify(job.origin));
   return fields;
 }
 
@@ -58,6 +59,7 @@ export function decodeClaimedJob(fn: string, row: readonly unknown[], claimedAt:
     return typeof value === "string" ? value : typeof value === "number" ? String(value) : null;
   };
   const checkpoint = cell(13);
+  const origin = cell(17);
   return {
     id: cell(0) ?? "",
     function: fn,
@@ -76,6 +78,7 @@ export function decodeClaimedJob(fn: string, row: readonly unknown[], claimedAt:
     checkpoint: checkpoint ? { state: checkpoint, version: Number(cell(14) ?? 1) } : null,
     priority: Number(cell(15) ?? 0),
     idempotencyKey: cell(16) ?? null,
+    origin: origin ? parseJson<JobOrigin | null>(origin, null) : null,
     claimedAt,
   };
 }
@@ -107,6 +110,7 @@ export function decodeJobHash(id: string, hash: Readonly<Record<string, string>>
     tags: parseJson<Record<string, string>>(hash.tags, {}),
     metadata: parseJson<Record<string, unknown>>(hash.metadata, {}),
     timeoutMs: numberOrNull(hash.timeout),
+    origin: parseJson<JobOrigin | null>(hash.origin, null),
     ...(hash.result !== undefined ? { result: parseJson<unknown>(hash.result, null) } : {}),
     ...(hash.error !== undefined
       ? { error: parseJson<ErrorInfo>(hash.error, { name: "Error", message: hash.error }) }

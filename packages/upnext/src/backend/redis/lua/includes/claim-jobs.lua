@@ -8,7 +8,7 @@
 -- cheaper than decoding a deep RESP array.
 local CLAIM_STATE = {'status', 'redeliver', 'attempt', 'token', 'deliveries'}
 local CLAIM_FIELDS = {'input', 'maxAttempts', 'parentId', 'rootId', 'tags', 'metadata', 'timeout',
-  'createdAt', 'scheduledAt', 'checkpoint', 'checkpointVersion', 'priority', 'idem'}
+  'createdAt', 'scheduledAt', 'checkpoint', 'checkpointVersion', 'priority', 'idem', 'origin'}
 local CLAIM_READ = {}
 for i = 1, #CLAIM_STATE do CLAIM_READ[#CLAIM_READ + 1] = CLAIM_STATE[i] end
 for i = 1, #CLAIM_FIELDS do CLAIM_READ[#CLAIM_READ + 1] = CLAIM_FIELDS[i] end

@@ -21,6 +21,7 @@ export {
   WorkerStateError,
   type Duration,
   type JobSnapshot,
+  type JobOrigin,
   type JobStatus,
   type FailureReason,
   type StatusEvent,

@@ -15,6 +15,22 @@ import type { StatusPublisherMetrics } from "./status-publisher.js";
 import type { TaskDefinition } from "./task-definition.js";
 import { ThreadPool } from "./thread-pool.js";
 
+/**
+ * Something that runs beside a started worker (the cron scheduler, event subscriptions): started
+ * once the worker is registered, stopped before its jobs are drained.
+ */
+export interface RuntimeService {
+  readonly name: string;
+  start(context: RuntimeServiceContext): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface RuntimeServiceContext {
+  readonly workerId: string;
+  readonly connection: Connection;
+  readonly logger: Logger;
+}
+
 export interface RuntimeSettings {
   readonly name: string;
   readonly concurrency: number;
@@ -54,6 +70,7 @@ export class WorkerRuntime {
     private readonly connection: Connection,
     definitions: ReadonlyMap<string, TaskDefinition>,
     private readonly settings: RuntimeSettings,
+    private readonly services: readonly RuntimeService[] = [],
   ) {
     const { backend, publisher, config } = connection;
     this.workerId = newWorkerId(settings.name);
@@ -148,6 +165,9 @@ export class WorkerRuntime {
     this.maintenance.start();
     this.housekeeping.start();
     this.fetcher.start();
+    for (const service of this.services) {
+      await service.start({ workerId: this.workerId, connection: this.connection, logger: this.logger });
+    }
     this.logger.info(
       { functions: this.registration.info.functions, concurrency: this.settings.concurrency },
       "worker started",
@@ -157,6 +177,13 @@ export class WorkerRuntime {
   /** Graceful stop: nothing claimed is lost; see JobProcessor.drain. */
   async stop(reason = "stopped"): Promise<void> {
     this.logger.info({ reason }, "worker stopping");
+    for (const service of this.services) {
+      try {
+        await service.stop();
+      } catch (error) {
+        this.logger.warn({ service: service.name, err: String(error) }, "stopping a worker service failed");
+      }
+    }
     const drained = this.processor.drain(this.settings.shutdownTimeoutMs);
     await this.fetcher.stop();
     await drained;

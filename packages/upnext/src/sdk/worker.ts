@@ -18,7 +18,7 @@ import { Connection } from "../runtime/connection.js";
 import type { Logger } from "../runtime/logger.js";
 import { stopOnSignals } from "../runtime/shutdown-signals.js";
 import type { TaskDefinition, TaskHandler } from "../runtime/task-definition.js";
-import { WorkerRuntime, type WorkerMetrics } from "../runtime/worker-runtime.js";
+import { WorkerRuntime, type RuntimeService, type WorkerMetrics } from "../runtime/worker-runtime.js";
 import { TaskHandle } from "./task-handle.js";
 import { defineTask, rejectUnknown, type TaskOptions, type ThreadTaskOptions } from "./task-options.js";
 
@@ -77,6 +77,7 @@ export class Worker {
   private readonly config: Config;
   private readonly definitions = new Map<string, TaskDefinition>();
   private readonly handles = new Map<string, TaskHandle>();
+  private readonly services: RuntimeService[] = [];
   private connectionInstance: Connection | undefined;
   private runtime: WorkerRuntime | undefined;
   private starting: Promise<void> | undefined;
@@ -175,6 +176,13 @@ export class Worker {
     return handle;
   }
 
+  /** Adds a service that runs while the worker runs (used by cron schedules and event subscriptions). */
+  addService(service: RuntimeService): void {
+    if (this.runtime)
+      throw new WorkerStateError(`Services must be added before worker '${this.name}' starts.`);
+    this.services.push(service);
+  }
+
   /** Every task defined on this worker, by name. */
   get tasks(): ReadonlyMap<string, TaskHandle> {
     return this.handles;
@@ -196,15 +204,20 @@ export class Worker {
       );
     }
     this.starting ??= (async () => {
-      const runtime = new WorkerRuntime(this.connection, this.definitions, {
-        name: this.name,
-        concurrency: this.concurrency,
-        prefetch: this.prefetch,
-        leaseMs: this.leaseMs,
-        shutdownTimeoutMs: this.shutdownTimeoutMs,
-        maxDeliveries: this.maxDeliveries,
-        threads: this.threads,
-      });
+      const runtime = new WorkerRuntime(
+        this.connection,
+        this.definitions,
+        {
+          name: this.name,
+          concurrency: this.concurrency,
+          prefetch: this.prefetch,
+          leaseMs: this.leaseMs,
+          shutdownTimeoutMs: this.shutdownTimeoutMs,
+          maxDeliveries: this.maxDeliveries,
+          threads: this.threads,
+        },
+        this.services,
+      );
       this.runtime = runtime;
       await runtime.start();
       if (this.options.handleSignals !== false)

@@ -110,6 +110,13 @@ export const configSchema = {
     default: "30m",
     schema: durationMs.pipe(z.number().min(1)),
   }),
+  priorityStep: setting({
+    env: "UPNEXT_PRIORITY_STEP",
+    description:
+      "How far one point of priority moves a job ahead in its queue: a job of priority p is ordered as if it had been submitted p × this earlier. Lower priorities therefore wait at most (difference × step) behind newer higher-priority jobs: nothing starves.",
+    default: "1m",
+    schema: durationMs.pipe(z.number().min(1)),
+  }),
   jobRetention: setting({
     env: "UPNEXT_JOB_RETENTION",
     description: "How long a finished job (and its result) stays readable in Redis.",

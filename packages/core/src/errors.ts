@@ -158,6 +158,20 @@ export class SerializationError extends UpNextError {
   }
 }
 
+/** A submit was refused by the task's enqueue-time rate limit. Retry at `retryAt`. */
+export class RateLimitedError extends UpNextError {
+  constructor(
+    readonly task: string,
+    readonly retryAt: Date,
+    readonly limit: string,
+  ) {
+    super(
+      "rate_limited",
+      `Task '${task}' is rate limited (${limit}); the next submit is accepted at ${retryAt.toISOString()}.`,
+    );
+  }
+}
+
 export class WorkerStateError extends UpNextError {
   constructor(message: string) {
     super("worker_state", message);

@@ -26,6 +26,8 @@ export const FAILURE_REASONS = [
   "lost",
   "invalid_input",
   "unknown_function",
+  // A DAG parent failed or was cancelled and the job's onParentFailure policy is "fail".
+  "dependency_failed",
 ] as const;
 
 export type FailureReason = (typeof FAILURE_REASONS)[number];

@@ -49,11 +49,17 @@ const created = {
 export const jobEventSchemas = {
   queued: z.object({
     /** Where the job came from: a submit, a promotion, a hand-back at shutdown, a lost lease. */
-    from: z.enum(["submit", "scheduled", "retrying", "handed-back", "recovered"]),
+    from: z.enum(["submit", "scheduled", "retrying", "handed-back", "recovered", "dependencies", "replay"]),
     // The creation fields travel once, with the event that creates the job ("submit").
     ...z.object(created).partial().shape,
   }),
   scheduled: z.object({ ...created, runAt: z.number().int().nonnegative() }),
+  /** Created with DAG dependencies that are not all done yet. */
+  waiting: z.object({
+    ...created,
+    dependsOn: z.array(z.string().min(1)).min(1),
+    onParentFailure: z.enum(["fail", "skip", "continue"]),
+  }),
   started: z.object({
     startedAt: z.number().int().nonnegative(),
     queueWaitMs: z.number().nonnegative(),
@@ -111,6 +117,7 @@ function jobEvent<T extends JobEventType>(type: T) {
 export const jobEventSchema = z.discriminatedUnion("type", [
   jobEvent("queued"),
   jobEvent("scheduled"),
+  jobEvent("waiting"),
   jobEvent("started"),
   jobEvent("progress"),
   jobEvent("checkpoint"),

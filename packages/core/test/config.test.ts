@@ -40,6 +40,7 @@ const DEFAULTS: Config = {
   claimsCacheSweepEvery: 10_000,
   consumerIdleTimeout: 3_600_000,
   housekeepingInterval: 300_000,
+  priorityStep: 60_000,
 };
 
 describe("loadConfig", () => {

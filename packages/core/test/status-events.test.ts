@@ -23,6 +23,7 @@ const creation = {
 const SAMPLE_DATA: { [T in JobEventType]: JobEventData<T> } = {
   queued: { from: "submit", ...creation },
   scheduled: { ...creation, runAt: AT + 60_000 },
+  waiting: { ...creation, dependsOn: ["01JGJ4Z8M2W9T3V6X0Y5Q7R8S0"], onParentFailure: "fail" },
   started: { startedAt: AT, queueWaitMs: 12.5, deliveries: 1 },
   progress: { progress: 0.5, current: 5, total: 10, message: "halfway" },
   checkpoint: { version: 1, state: { cursor: "abc" } },

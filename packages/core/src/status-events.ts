@@ -53,7 +53,9 @@ export const jobEventSchemas = {
     // The creation fields travel once, with the event that creates the job ("submit").
     ...z.object(created).partial().shape,
   }),
-  scheduled: z.object({ ...created, runAt: z.number().int().nonnegative() }),
+  // Creation fields travel only when the job is created scheduled (not when a DAG child's
+  // parents finish and it moves on to its delay).
+  scheduled: z.object({ ...z.object(created).partial().shape, runAt: z.number().int().nonnegative() }),
   /** Created with DAG dependencies that are not all done yet. */
   waiting: z.object({
     ...created,
@@ -168,8 +170,32 @@ export const workerEventSchema = z.discriminatedUnion("type", [
 
 export type WorkerEvent = z.infer<typeof workerEventSchema>;
 
-export const statusEventSchema = z.union([jobEventSchema, workerEventSchema]);
-export type StatusEvent = JobEvent | WorkerEvent;
+/**
+ * A namespace-level event: an application event was sent (docs/events.md). Recorded for every
+ * send, also when no handler matched (`delivered: 0`). `parentId`/`rootId` are set when it was
+ * sent from inside a running job.
+ */
+export const eventSentSchema = z.object({
+  type: z.literal("event.sent"),
+  at: z.number().int().nonnegative(),
+  workerId: z.string().min(1).nullable().optional(),
+  parentId: z.string().min(1).optional(),
+  rootId: z.string().min(1).optional(),
+  data: z.object({
+    event: z.string().min(1),
+    eventId: z.string().min(1),
+    payload: z.unknown(),
+    /** Jobs the send created or found (one per matching live subscription). */
+    delivered: z.number().int().nonnegative(),
+    jobIds: z.array(z.string().min(1)),
+    idempotencyKey: z.string().min(1).optional(),
+  }),
+});
+
+export type EventSentEvent = z.infer<typeof eventSentSchema>;
+
+export const statusEventSchema = z.union([jobEventSchema, workerEventSchema, eventSentSchema]);
+export type StatusEvent = JobEvent | WorkerEvent | EventSentEvent;
 
 /** Field name of the JSON-encoded event in each status-stream entry. */
 export const STATUS_EVENT_FIELD = "e";

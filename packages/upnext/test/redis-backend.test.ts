@@ -35,7 +35,13 @@ function job(fn: string, overrides: Partial<NewJob> = {}): NewJob {
   };
 }
 
-const claimOptions = (count: number) => ({ workerId: "w1", count, leaseMs: 5_000, now: Date.now() });
+const claimOptions = (count: number) => ({
+  workerId: "w1",
+  count,
+  leaseMs: 5_000,
+  now: Date.now(),
+  runnable: count,
+});
 
 beforeAll(async () => {
   await redis.ping();

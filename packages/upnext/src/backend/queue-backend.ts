@@ -24,10 +24,24 @@ export interface NewJob {
   readonly metadata: Readonly<Record<string, unknown>>;
   readonly createdAt: number;
   readonly origin?: JobOrigin | undefined;
+  /** Effective submit time used to order a job with a priority (null: priority 0, FIFO stream). */
+  readonly prioScore?: number | null | undefined;
+  /** Bucket of a keyed rate limit (e.g. the tenant), computed from the input by the submitter. */
+  readonly rateKey?: string | null | undefined;
+  /** DAG parents that must be terminal before the job may run. */
+  readonly dependsOn?: readonly ParentRef[] | undefined;
+  readonly onParentFailure?: ParentFailurePolicy | undefined;
+}
+
+export type ParentFailurePolicy = "fail" | "skip" | "continue";
+
+export interface ParentRef {
+  readonly id: string;
+  readonly function: string;
 }
 
 export type EnqueueResult =
-  | { readonly created: true; readonly id: string; readonly status: "queued" | "scheduled" }
+  | { readonly created: true; readonly id: string; readonly status: "queued" | "scheduled" | "waiting" }
   /** The idempotency key already pointed at a live job: that job is returned. */
   | { readonly created: false; readonly id: string; readonly status: JobStatus };
 
@@ -51,6 +65,7 @@ export interface ClaimedJob {
   readonly priority: number;
   readonly idempotencyKey: string | null;
   readonly origin: JobOrigin | null;
+  readonly parents: readonly ParentRef[];
   readonly claimedAt: number;
 }
 
@@ -67,6 +82,19 @@ export interface ClaimResult {
   readonly bad: BadEntry[];
   /** Set when the queue ran dry: the newest entry id seen, to wait for anything newer. */
   readonly lastId: string | null;
+  /** Set when the function cannot be claimed from until then (paused, at its cap, rate limited). */
+  readonly blockedUntil?: number | undefined;
+  readonly blockedBy?: "paused" | "concurrency" | "rate" | undefined;
+  /** Jobs put off by a rate limit (moved to the scheduled set, once each). */
+  readonly deferred?: number | undefined;
+}
+
+/** A DAG child to resolve now that one of its parents ended. */
+export interface DependentRef {
+  readonly function: string;
+  readonly id: string;
+  readonly parentId: string;
+  readonly parentOutcome: ParentOutcome;
 }
 
 export type FinishOutcome =
@@ -91,6 +119,7 @@ export type SettleResult = "ok" | "gone" | JobStatus;
 export interface FinishResult {
   readonly results: SettleResult[];
   readonly next: ClaimResult;
+  readonly dependents: DependentRef[];
 }
 
 export interface HeldJob {
@@ -106,6 +135,7 @@ export interface CancelResult {
   readonly parentId: string | null;
   readonly rootId: string | null;
   readonly workerId: string | null;
+  readonly dependents: DependentRef[];
 }
 
 export interface MovedJob {
@@ -114,6 +144,8 @@ export interface MovedJob {
   readonly attempt: number;
   readonly parentId: string | null;
   readonly rootId: string;
+  /** Only put off by a rate limit: its return to the queue is not news (no event). */
+  readonly deferred: boolean;
 }
 
 export interface PromoteResult {
@@ -130,6 +162,7 @@ export interface RecoveredJob {
   readonly parentId: string | null;
   readonly rootId: string;
   readonly workerId: string | null;
+  readonly dependents: DependentRef[];
 }
 
 export interface ClaimOptions {
@@ -137,6 +170,35 @@ export interface ClaimOptions {
   readonly count: number;
   readonly leaseMs: number;
   readonly now: number;
+  /** Free running slots: functions with a concurrency cap are claimed no further than this. */
+  readonly runnable: number;
+}
+
+export type ParentOutcome = "complete" | "failed" | "cancelled" | "missing";
+
+export interface ResolveResult {
+  readonly outcome: "pending" | "queued" | "scheduled" | "failed" | "cancelled" | "ignored";
+  readonly attempt: number;
+  readonly parentId: string | null;
+  readonly rootId: string | null;
+  /** The child's own dependents, when resolving settled it (failed or skipped): resolve them too. */
+  readonly dependents: DependentRef[];
+}
+
+export interface WaitingJob {
+  readonly id: string;
+  readonly parents: readonly ParentRef[];
+  /** Parents whose outcome the job has already recorded. */
+  readonly recorded: readonly string[];
+}
+
+/** Outcome of an enqueue-time rate-limit reservation. */
+export type RateReservation =
+  { readonly ok: true; readonly runAt: number[] } | { readonly ok: false; readonly retryAt: number };
+
+export interface RateSpec {
+  readonly limit: number;
+  readonly windowMs: number;
 }
 
 export interface QueueBackend {
@@ -152,10 +214,25 @@ export interface QueueBackend {
   /** `defaultMaxDeliveries` applies to jobs that carry no limit of their own. */
   recover(fn: string, now: number, defaultMaxDeliveries: number, limit: number): Promise<RecoveredJob[]>;
   updateRunningJob(fn: string, job: HeldJob, fields: Readonly<Record<string, string>>): Promise<boolean>;
-  getJob(jobId: string): Promise<JobSnapshot | undefined>;
+  /** `fn`, when known, saves looking the job's function up by id. */
+  getJob(jobId: string, fn?: string): Promise<JobSnapshot | undefined>;
   /** Marks the job as awaited and returns its current status (undefined when it does not exist). */
-  watch(jobId: string): Promise<JobStatus | undefined>;
+  watch(jobId: string, fn?: string): Promise<JobStatus | undefined>;
   functionOf(jobId: string): Promise<string | undefined>;
+  /** Registers `child` on `parent`; returns "registered", or the parent's terminal status / "missing". */
+  addDependent(parent: ParentRef, child: ParentRef): Promise<"registered" | "missing" | JobStatus>;
+  /** Records that `parentId` ended with `outcome` on the waiting child, moving the child if that settles it. */
+  resolveDependent(child: ParentRef, parentId: string, outcome: ParentOutcome): Promise<ResolveResult>;
+  /** Jobs of `fn` waiting for parents since before `olderThan` (for the periodic reconciler). */
+  waitingJobs(fn: string, olderThan: number, limit: number): Promise<WaitingJob[]>;
+  /** Reserves enqueue-time rate-limit slots for `count` jobs of `fn` (one bucket: `rateKey` or the shared one). */
+  reserveRate(
+    fn: string,
+    rateKey: string | null,
+    count: number,
+    rate: RateSpec,
+    mode: "reject" | "delay",
+  ): Promise<RateReservation>;
   /** Every function name that has ever been registered or enqueued to in this namespace. */
   knownFunctions(): Promise<string[]>;
   close(): Promise<void>;

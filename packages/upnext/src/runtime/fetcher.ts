@@ -11,6 +11,8 @@ import type { Logger } from "./logger.js";
 export interface ClaimBudget {
   /** How many more jobs may be claimed now. */
   available(): number;
+  /** Free running slots (jobs that could start at once): the most a capped function may claim. */
+  runnable(): number;
   /** Reserves up to `count` claims; returns how many were reserved. */
   reserve(count: number): number;
   /** Hands claimed jobs over and releases the reservation. */
@@ -45,6 +47,8 @@ export class Fetcher {
   private blocking: Redis | undefined;
   private turn = 0;
   private errors = 0;
+  /** Functions that said "not before": paused, at their concurrency cap, or rate limited. */
+  private readonly blockedUntil = new Map<string, number>();
 
   constructor(private readonly options: FetcherOptions) {}
 
@@ -69,7 +73,9 @@ export class Fetcher {
       try {
         const dry = await this.claimRound();
         this.errors = 0;
-        if (!this.isStopped() && dry.size === functions.length) await this.waitForWork(dry);
+        const now = Date.now();
+        const open = functions.filter((fn) => (this.blockedUntil.get(fn) ?? 0) <= now);
+        if (!this.isStopped() && open.every((fn) => dry.has(fn))) await this.waitForWork(dry, now);
       } catch (error) {
         if (this.isStopped()) break;
         this.errors++;
@@ -87,7 +93,7 @@ export class Fetcher {
     const start = this.turn++ % functions.length;
     for (let i = 0; i < functions.length && !this.stopped; i++) {
       const fn = functions[(start + i) % functions.length];
-      if (fn === undefined) continue;
+      if (fn === undefined || (this.blockedUntil.get(fn) ?? 0) > Date.now()) continue;
       const reserved = budget.reserve(budget.available());
       if (reserved <= 0) break;
       let result: ClaimResult;
@@ -97,23 +103,39 @@ export class Fetcher {
           count: reserved,
           leaseMs: this.options.leaseMs,
           now: Date.now(),
+          runnable: budget.runnable(),
         });
       } catch (error) {
         budget.accept(fn, { jobs: [], bad: [], lastId: null }, reserved);
         throw error;
       }
       budget.accept(fn, result, reserved);
+      if (result.blockedUntil !== undefined) this.blockedUntil.set(fn, result.blockedUntil);
+      else this.blockedUntil.delete(fn);
       if (result.lastId !== null) dry.set(fn, result.lastId);
     }
     return dry;
   }
 
-  private async waitForWork(lastIds: Map<string, string>): Promise<void> {
+  /**
+   * Waits for a new entry on a dry function's stream, or until the earliest blocked function may
+   * be tried again, whichever comes first.
+   */
+  private async waitForWork(lastIds: Map<string, string>, now: number): Promise<void> {
+    let timeout = this.options.idleBlockMs;
+    for (const until of this.blockedUntil.values()) {
+      if (until > now) timeout = Math.min(timeout, until - now);
+    }
+    timeout = Math.max(1, Math.ceil(timeout));
+    if (lastIds.size === 0) {
+      await new Promise((resolve) => setTimeout(resolve, timeout));
+      return;
+    }
     this.blocking ??= this.options.blockingClient();
     const keys = [...lastIds.keys()].map((fn) => this.options.streamKey(fn));
     const ids = [...lastIds.values()];
     try {
-      await this.blocking.xread("COUNT", 1, "BLOCK", this.options.idleBlockMs, "STREAMS", ...keys, ...ids);
+      await this.blocking.xread("COUNT", 1, "BLOCK", timeout, "STREAMS", ...keys, ...ids);
     } catch (error) {
       if (!this.stopped) throw error;
     }

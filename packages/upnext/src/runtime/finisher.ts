@@ -5,7 +5,13 @@
  * Each job's outcome is encoded before it is queued here, so one bad result can only fail its
  * own job, never the batch.
  */
-import type { ClaimResult, FinishRequest, QueueBackend, SettleResult } from "../backend/queue-backend.js";
+import type {
+  ClaimResult,
+  DependentRef,
+  FinishRequest,
+  QueueBackend,
+  SettleResult,
+} from "../backend/queue-backend.js";
 import type { Logger } from "./logger.js";
 
 interface Pending {
@@ -21,6 +27,10 @@ export interface FinisherOptions {
   readonly logger: Logger;
   /** How many jobs of `fn` to claim with this flush; the caller reserves them. */
   readonly reserveClaims: (fn: string) => number;
+  /** Free running slots, for functions with a concurrency cap. */
+  readonly runnable: () => number;
+  /** DAG children whose parents just ended, to resolve. */
+  readonly onDependents: (dependents: DependentRef[]) => void;
   /** Claimed jobs (and the reservation to release) after a flush. */
   readonly onClaimed: (fn: string, result: ClaimResult, reserved: number) => void;
 }
@@ -77,16 +87,23 @@ export class Finisher {
     const reserved = this.options.reserveClaims(fn);
     let retryDelay = 0;
     try {
-      const { results, next } = await this.options.backend.finish(
+      const { results, next, dependents } = await this.options.backend.finish(
         fn,
         batch.map((item) => item.request),
-        { workerId: this.options.workerId, count: reserved, leaseMs: this.options.leaseMs, now: Date.now() },
+        {
+          workerId: this.options.workerId,
+          count: reserved,
+          leaseMs: this.options.leaseMs,
+          now: Date.now(),
+          runnable: this.options.runnable(),
+        },
       );
       this.failures = 0;
       batch.forEach((item, index) => {
         item.resolve(results[index] ?? "gone");
       });
       this.options.onClaimed(fn, next, reserved);
+      if (dependents.length > 0) this.options.onDependents(dependents);
     } catch (error) {
       // Keep the batch, in order, and try again: the leases are still renewed meanwhile.
       list.unshift(...batch);

@@ -5,7 +5,7 @@
  * prefetched jobs back at once and in-flight ones after the grace period.
  */
 import { toErrorInfo, type JobEvent } from "@upnext/core";
-import type { ClaimedJob, ClaimResult, QueueBackend } from "../backend/queue-backend.js";
+import type { ClaimedJob, ClaimResult, DependentRef, QueueBackend } from "../backend/queue-backend.js";
 import { ClaimsCache, type HeldEntry } from "./claims-cache.js";
 import type { ClaimBudget } from "./fetcher.js";
 import { Finisher } from "./finisher.js";
@@ -39,6 +39,8 @@ export interface JobProcessorOptions {
   readonly claimsSweepEvery: number;
   readonly logger: Logger;
   readonly executionDeps: ExecutionDeps;
+  /** DAG children of jobs that just ended; resolved by the runtime. */
+  readonly onDependents: (dependents: DependentRef[]) => void;
 }
 
 export class JobProcessor implements ClaimBudget {
@@ -79,6 +81,10 @@ export class JobProcessor implements ClaimBudget {
       maxBatch: 500,
       logger: options.logger,
       reserveClaims: () => (this.stopping ? 0 : this.reserve(this.available())),
+      runnable: () => this.runnable(),
+      onDependents: (dependents) => {
+        options.onDependents(dependents);
+      },
       onClaimed: (fn, result, reserved) => {
         this.accept(fn, result, reserved);
       },
@@ -98,6 +104,11 @@ export class JobProcessor implements ClaimBudget {
   available(): number {
     if (this.stopping) return 0;
     return Math.max(0, this.capacity - this.claims.size - this.reserved);
+  }
+
+  runnable(): number {
+    if (this.stopping) return 0;
+    return Math.max(0, this.options.concurrency - this.running - this.ready.size);
   }
 
   reserve(count: number): number {

@@ -5,6 +5,7 @@
  * over, and a job is moved exactly once. Between passes it sleeps until the earliest known due
  * time, at most `intervalMs`.
  */
+import type { DependencyResolver } from "./dependency-resolver.js";
 import { jobEvent } from "./job-events.js";
 import type { Logger } from "./logger.js";
 import type { QueueBackend } from "../backend/queue-backend.js";
@@ -12,6 +13,8 @@ import type { StatusPublisher } from "./status-publisher.js";
 
 const BATCH = 500;
 const FUNCTION_LIST_REFRESH_MS = 5_000;
+/** How often waiting DAG children are re-checked against their parents (a safety net). */
+const RECONCILE_WAITING_MS = 10_000;
 
 export interface MaintenanceOptions {
   readonly backend: QueueBackend;
@@ -20,6 +23,7 @@ export interface MaintenanceOptions {
   readonly ownFunctions: readonly string[];
   readonly intervalMs: number;
   readonly defaultMaxDeliveries: number;
+  readonly resolver: DependencyResolver;
   readonly logger: Logger;
 }
 
@@ -29,6 +33,7 @@ export class Maintenance {
   private functions: string[];
   private functionsRefreshedAt = 0;
   private pass: Promise<void> | undefined;
+  private waitingReconciledAt = 0;
   promoted = 0;
   recovered = 0;
   lost = 0;
@@ -72,10 +77,16 @@ export class Maintenance {
             backend.recover(fn, now, this.options.defaultMaxDeliveries, BATCH),
           ]);
           this.report(fn, promoted.moved, recovered);
+          const orphans = recovered.flatMap((job) => job.dependents);
+          if (orphans.length > 0) await this.options.resolver.resolve(orphans);
           if (promoted.moved.length === BATCH || recovered.length === BATCH) nextDue = now;
           if (promoted.nextDue !== null) nextDue = Math.min(nextDue, promoted.nextDue);
         }),
       );
+      if (now - this.waitingReconciledAt >= RECONCILE_WAITING_MS) {
+        this.waitingReconciledAt = now;
+        for (const fn of this.functions) await this.options.resolver.reconcile(fn, now);
+      }
     } catch (error) {
       logger.warn({ err: String(error) }, "promoting scheduled jobs or recovering leases failed; will retry");
     }
@@ -90,6 +101,7 @@ export class Maintenance {
     const { publisher, workerId, logger } = this.options;
     for (const job of moved) {
       this.promoted++;
+      if (job.deferred) continue;
       void publisher.publish(
         jobEvent("queued", { jobId: job.id, function: fn, ...job }, workerId, {
           from: job.previous === "retrying" ? "retrying" : "scheduled",

@@ -6,7 +6,7 @@
  */
 import { hostname } from "node:os";
 import type { NamespaceKeys, WorkerInfo } from "@upnext/core";
-import type { Redis } from "ioredis";
+import type { ChainableCommander, Redis } from "ioredis";
 import type { Logger } from "./logger.js";
 import type { StatusPublisher } from "./status-publisher.js";
 import type { TaskDefinition } from "./task-definition.js";
@@ -31,6 +31,7 @@ export interface RegistrationOptions {
   readonly definitions: readonly TaskDefinition[];
   readonly heartbeatMs: number;
   readonly stats: () => HeartbeatStats;
+  readonly functionConfigKey: (fn: string) => string;
   readonly logger: Logger;
 }
 
@@ -59,6 +60,7 @@ export class Registration {
     const pipeline = redis.pipeline();
     const now = Date.now();
     for (const definition of definitions) {
+      this.writeFlowControl(pipeline, definition);
       const key = keys.function(definition.name);
       pipeline.hset(key, {
         name: definition.name,
@@ -83,6 +85,33 @@ export class Registration {
       });
     }, this.options.heartbeatMs);
     this.timer.unref();
+  }
+
+  /**
+   * Publishes the task's flow control to its config hash, which the claim script reads. The
+   * `paused` flag is left alone: it belongs to whoever paused the function.
+   */
+  private writeFlowControl(pipeline: ChainableCommander, definition: TaskDefinition): void {
+    const { keys, functionConfigKey } = this.options;
+    const key = functionConfigKey(definition.name);
+    const flow = definition.flow;
+    const set: Record<string, string> = {};
+    if (flow.concurrency !== undefined) set.concurrency = String(flow.concurrency);
+    if (flow.group) {
+      set.group = flow.group.name;
+      if (flow.group.max !== undefined) set.groupMax = String(flow.group.max);
+      pipeline.sadd(keys.groupMembers(flow.group.name), definition.name);
+    }
+    if (flow.rate) {
+      set.rateLimit = String(flow.rate.limit);
+      set.rateWindow = String(flow.rate.windowMs);
+      if (flow.rate.onEnqueue) set.rateOnEnqueue = flow.rate.onEnqueue;
+    }
+    const unset = ["concurrency", "group", "groupMax", "rateLimit", "rateWindow", "rateOnEnqueue"].filter(
+      (field) => !(field in set),
+    );
+    if (unset.length > 0) pipeline.hdel(key, ...unset);
+    if (Object.keys(set).length > 0) pipeline.hset(key, set);
   }
 
   async beat(): Promise<void> {

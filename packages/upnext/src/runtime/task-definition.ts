@@ -37,6 +37,23 @@ export interface ThreadTarget {
   readonly exportName: string;
 }
 
+export type RateKeyFunction<I = unknown> = (input: I) => string;
+
+export interface FlowControl {
+  readonly concurrency?: number | undefined;
+  readonly group?: { readonly name: string; readonly max: number | undefined } | undefined;
+  readonly rate?:
+    | {
+        readonly limit: number;
+        readonly windowMs: number;
+        /** As written by the user ("100/m"), for messages. */
+        readonly text: string;
+        readonly key?: RateKeyFunction | undefined;
+        readonly onEnqueue?: "reject" | "delay" | undefined;
+      }
+    | undefined;
+}
+
 export interface TaskDefinition {
   readonly name: string;
   readonly kind: "task";
@@ -48,6 +65,9 @@ export interface TaskDefinition {
   readonly input?: InputSchema<unknown> | undefined;
   readonly maxDeliveries: number;
   readonly priority: number;
+  /** How far one point of priority moves a job ahead (UPNEXT_PRIORITY_STEP). */
+  readonly priorityStepMs: number;
+  readonly flow: FlowControl;
   readonly hooks: TaskHooks<unknown>;
   readonly progressMinDelta: number;
   readonly progressMinIntervalMs: number;

@@ -4,6 +4,7 @@
  */
 import { newWorkerId } from "@upnext/core";
 import type { Connection } from "./connection.js";
+import { DependencyResolver } from "./dependency-resolver.js";
 import { Fetcher } from "./fetcher.js";
 import { Housekeeping } from "./housekeeping.js";
 import { JobProcessor, type ProcessorCounters } from "./job-processor.js";
@@ -63,6 +64,7 @@ export class WorkerRuntime {
   private readonly registration: Registration;
   private readonly housekeeping: Housekeeping;
   private threadPool: ThreadPool | undefined;
+  private readonly resolver: DependencyResolver;
   private unsubscribeCancel: (() => void) | undefined;
   private readonly logger: Logger;
 
@@ -76,6 +78,7 @@ export class WorkerRuntime {
     this.workerId = newWorkerId(settings.name);
     this.logger = connection.logger.child({ worker: settings.name, workerId: this.workerId });
     const functions = [...definitions.keys()];
+    this.resolver = new DependencyResolver(backend, publisher, this.workerId, this.logger);
     this.processor = new JobProcessor({
       backend,
       publisher,
@@ -87,6 +90,7 @@ export class WorkerRuntime {
       claimsMaxAgeMs: config.claimsCacheMaxAge,
       claimsSweepEvery: config.claimsCacheSweepEvery,
       logger: this.logger,
+      onDependents: (dependents) => void this.resolver.resolve(dependents),
       executionDeps: {
         backend,
         publisher,
@@ -122,6 +126,7 @@ export class WorkerRuntime {
       ownFunctions: functions,
       intervalMs: config.promoteInterval,
       defaultMaxDeliveries: settings.maxDeliveries,
+      resolver: this.resolver,
       logger: this.logger,
     });
     this.registration = new Registration({
@@ -133,6 +138,7 @@ export class WorkerRuntime {
       concurrency: settings.concurrency,
       definitions: [...definitions.values()],
       heartbeatMs: config.heartbeatInterval,
+      functionConfigKey: (fn) => backend.keysOf(fn).config,
       stats: () => ({
         active: this.processor.activeCount,
         held: this.processor.claims.size,

@@ -16,6 +16,7 @@ import {
   type JobStatus,
 } from "@upnext/core";
 import type { Connection } from "../runtime/connection.js";
+import { DependencyResolver } from "../runtime/dependency-resolver.js";
 import { jobEvent } from "../runtime/job-events.js";
 
 export interface ResultOptions {
@@ -37,7 +38,7 @@ export class JobRef<O = unknown> {
 
   /** The job as stored now. Throws JobNotFoundError when it does not exist (or expired). */
   async status(): Promise<JobSnapshot> {
-    const snapshot = await this.connection().backend.getJob(this.id);
+    const snapshot = await this.connection().backend.getJob(this.id, this.functionName);
     if (!snapshot) throw new JobNotFoundError(this.id);
     return snapshot;
   }
@@ -66,7 +67,7 @@ export class JobRef<O = unknown> {
       };
       const check = async () => {
         try {
-          const status = await backend.watch(this.id);
+          const status = await backend.watch(this.id, this.functionName);
           if (status === undefined) {
             finish(() => {
               reject(new JobNotFoundError(this.id));
@@ -75,7 +76,7 @@ export class JobRef<O = unknown> {
           }
           lastStatus = status;
           if (!isTerminal(status)) return;
-          const snapshot = await backend.getJob(this.id);
+          const snapshot = await backend.getJob(this.id, this.functionName);
           finish(() => {
             if (snapshot) resolve(snapshot);
             else reject(new JobNotFoundError(this.id));
@@ -148,6 +149,11 @@ export async function cancelJob(connection: Connection, jobId: string, reason?: 
     ),
   );
   if (pending) await pending;
+  if (result.dependents.length > 0) {
+    await new DependencyResolver(connection.backend, connection.publisher, null, connection.logger).resolve(
+      result.dependents,
+    );
+  }
   return true;
 }
 

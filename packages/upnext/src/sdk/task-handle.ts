@@ -12,12 +12,13 @@ import {
   type Duration,
   type JobOrigin,
 } from "@upnext/core";
-import type { NewJob } from "../backend/queue-backend.js";
+import type { NewJob, ParentFailurePolicy } from "../backend/queue-backend.js";
 import type { Connection } from "../runtime/connection.js";
-import { jobEvent } from "../runtime/job-events.js";
 import { lineageFor } from "../runtime/lineage.js";
 import type { TaskDefinition } from "../runtime/task-definition.js";
 import { JobRef, type ResultOptions } from "./job-ref.js";
+import { rateKeyOf } from "./flow-control-options.js";
+import { resolveParents, submitPrepared, type ParentInput } from "./job-submitter.js";
 import { checkPriority, rejectUnknown } from "./task-options.js";
 
 export interface SubmitOptions {
@@ -33,9 +34,26 @@ export interface SubmitOptions {
   readonly tags?: Readonly<Record<string, string>>;
   /** Free-form JSON data readable as `ctx.metadata`. */
   readonly metadata?: Readonly<Record<string, unknown>>;
+  /**
+   * DAG parents (JobRefs or job ids, which must exist): the job waits until every one of them
+   * has ended, then runs — or not, per `onParentFailure`.
+   */
+  readonly dependsOn?: readonly ParentInput[];
+  /** When a parent fails or is cancelled: "fail" this job too (default), "skip" it (cancelled), or "continue". */
+  readonly onParentFailure?: ParentFailurePolicy;
 }
 
-const SUBMIT_OPTION_NAMES = new Set(["delay", "runAt", "idempotencyKey", "priority", "tags", "metadata"]);
+const SUBMIT_OPTION_NAMES = new Set([
+  "delay",
+  "runAt",
+  "idempotencyKey",
+  "priority",
+  "tags",
+  "metadata",
+  "dependsOn",
+  "onParentFailure",
+]);
+const PARENT_POLICIES = new Set(["fail", "skip", "continue"]);
 
 function issuesOf(error: unknown): string {
   const issues = (error as { issues?: unknown }).issues;
@@ -81,19 +99,28 @@ export class TaskHandle<I = unknown, O = unknown> {
     if (typeof options !== "object")
       throw new InvalidOptionError("submit options", options, "give an options object");
     rejectUnknown("submit options", options, SUBMIT_OPTION_NAMES);
-    let value: unknown = input;
+    // The schema checks the input here, but the input is stored as given: the worker parses it
+    // once more (a deploy may have changed the schema), and a transform must not apply twice.
     if (definition.input) {
       try {
-        value = definition.input.parse(input);
+        definition.input.parse(input);
       } catch (error) {
         throw new InvalidInputError(definition.name, issuesOf(error), { cause: error });
       }
     }
     let encoded: string | undefined;
     try {
-      encoded = JSON.stringify(value === undefined ? null : value);
+      // JSON.stringify returns undefined for a function or a symbol.
+      const text = JSON.stringify(input === undefined ? null : input) as string | undefined;
+      encoded = text;
     } catch (error) {
       throw new SerializationError(`The input of task '${definition.name}'`, error);
+    }
+    if (encoded === undefined) {
+      throw new SerializationError(
+        `The input of task '${definition.name}'`,
+        new Error("it encodes to nothing"),
+      );
     }
     if (options.delay !== undefined && options.runAt !== undefined) {
       throw new InvalidOptionError("delay", options.delay, "give either delay or runAt, not both");
@@ -113,14 +140,31 @@ export class TaskHandle<I = unknown, O = unknown> {
     if (typeof metadata !== "object" || Array.isArray(metadata)) {
       throw new InvalidOptionError("metadata", metadata, "give an object");
     }
+    const priority =
+      options.priority === undefined ? definition.priority : checkPriority("priority", options.priority);
+    if (options.onParentFailure !== undefined && !PARENT_POLICIES.has(options.onParentFailure)) {
+      throw new InvalidOptionError(
+        "onParentFailure",
+        options.onParentFailure,
+        'use "fail", "skip" or "continue"',
+      );
+    }
+    const dependsOn = options.dependsOn;
+    // Checked at run time: the option often comes from plain JavaScript.
+    const parentsGiven: unknown = dependsOn;
+    if (parentsGiven !== undefined && (!Array.isArray(parentsGiven) || parentsGiven.length === 0)) {
+      throw new InvalidOptionError("dependsOn", parentsGiven, "give a non-empty array of JobRefs or job ids");
+    }
     return {
       id,
       function: definition.name,
       input: encoded,
       maxAttempts: definition.maxAttempts,
       maxDeliveries: definition.maxDeliveries,
-      priority:
-        options.priority === undefined ? definition.priority : checkPriority("priority", options.priority),
+      priority,
+      // Ordered as if submitted priority × step earlier: see UPNEXT_PRIORITY_STEP.
+      prioScore: priority === 0 ? null : now - priority * definition.priorityStepMs,
+      rateKey: rateKeyOf(definition.flow, input),
       parentId: lineage.parentId,
       rootId: lineage.rootId,
       idempotencyKey:
@@ -131,6 +175,13 @@ export class TaskHandle<I = unknown, O = unknown> {
       metadata,
       createdAt: now,
       origin,
+      // Resolved to functions (and checked to exist) in submitJobs, which may touch Redis.
+      dependsOn: dependsOn?.map((parent) =>
+        typeof parent === "string"
+          ? { id: parent, function: "" }
+          : { id: parent.id, function: parent.functionName },
+      ),
+      onParentFailure: options.onParentFailure,
     };
   }
 
@@ -160,39 +211,21 @@ export class TaskHandle<I = unknown, O = unknown> {
   }
 
   /** Enqueues prepared jobs and publishes their creation events. */
-  async submitJobs(jobs: readonly NewJob[]): Promise<JobRef<O>[]> {
+  async submitJobs(prepared: readonly NewJob[]): Promise<JobRef<O>[]> {
     const connection = this.connection();
-    const results = await connection.backend.enqueue(jobs);
-    const refs: JobRef<O>[] = [];
-    const pending: Promise<void>[] = [];
-    results.forEach((result, index) => {
-      const job = jobs[index];
-      refs.push(this.ref(result.id));
-      if (!result.created || !job) return;
-      const identity = {
-        jobId: job.id,
-        function: job.function,
-        attempt: 0,
-        parentId: job.parentId,
-        rootId: job.rootId,
-        tags: job.tags,
-      };
-      const created = {
-        input: JSON.parse(job.input) as unknown,
-        maxAttempts: job.maxAttempts,
-        priority: job.priority,
-        idempotencyKey: job.idempotencyKey,
-        ...(Object.keys(job.metadata).length > 0 ? { metadata: { ...job.metadata } } : {}),
-        ...(job.origin ? { origin: job.origin } : {}),
-      };
-      const event =
-        result.status === "scheduled"
-          ? jobEvent("scheduled", identity, null, { ...created, runAt: job.runAt ?? job.createdAt })
-          : jobEvent("queued", identity, null, { ...created, from: "submit" });
-      const wait = connection.publisher.publish(event);
-      if (wait) pending.push(wait);
-    });
-    await Promise.all(pending);
-    return refs;
+    const jobs = await Promise.all(
+      prepared.map(async (job) => {
+        const unresolved = job.dependsOn?.filter((parent) => parent.function === "") ?? [];
+        if (unresolved.length === 0) return job;
+        const resolved = await resolveParents(
+          connection,
+          unresolved.map((parent) => parent.id),
+        );
+        const byId = new Map(resolved.map((parent) => [parent.id, parent]));
+        return { ...job, dependsOn: job.dependsOn?.map((parent) => byId.get(parent.id) ?? parent) };
+      }),
+    );
+    const results = await submitPrepared(connection, this.definition, jobs);
+    return results.map((result) => this.ref(result.id));
   }
 }

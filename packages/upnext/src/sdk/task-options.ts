@@ -13,8 +13,13 @@ import {
   type Duration,
 } from "@upnext/core";
 import type { InputSchema, TaskDefinition, TaskHandler, TaskHooks } from "../runtime/task-definition.js";
+import {
+  FLOW_CONTROL_OPTION_NAMES,
+  resolveFlowControl,
+  type FlowControlOptions,
+} from "./flow-control-options.js";
 
-export interface TaskOptions<I = unknown, O = unknown> extends TaskHooks<O> {
+export interface TaskOptions<I = unknown, O = unknown> extends TaskHooks<O>, FlowControlOptions<I> {
   /** Extra attempts after the first failure (default 0). */
   readonly retries?: number;
   readonly backoff?: BackoffOptions;
@@ -61,6 +66,7 @@ const TASK_OPTION_NAMES = new Set([
   "isolate",
   "module",
   "export",
+  ...FLOW_CONTROL_OPTION_NAMES,
 ]);
 
 const HOOK_NAMES = ["onStart", "onSuccess", "onRetry", "onFailure", "onComplete"] as const;
@@ -125,6 +131,7 @@ export function defineTask(
   const backoff = resolveBackoff(options.backoff);
   const maxDeliveries = wholeNumber("maxDeliveries", options.maxDeliveries ?? defaults.maxDeliveries, 1);
   const priority = checkPriority("priority", options.priority ?? 0);
+  const flow = resolveFlowControl(options);
   const checkpointVersion = wholeNumber("checkpointVersion", options.checkpointVersion ?? 1, 1);
   if (options.input !== undefined && typeof (options.input as { parse?: unknown }).parse !== "function") {
     throw new InvalidOptionError(
@@ -178,6 +185,8 @@ export function defineTask(
     input: options.input,
     maxDeliveries,
     priority,
+    priorityStepMs: config.priorityStep,
+    flow,
     hooks: {
       onStart: options.onStart,
       onSuccess: options.onSuccess,
@@ -197,6 +206,16 @@ export function defineTask(
       priority,
       checkpointVersion,
       hasInputSchema: options.input !== undefined,
+      concurrency: flow.concurrency ?? null,
+      routingGroup: flow.group?.name ?? null,
+      groupMaxConcurrency: flow.group?.max ?? null,
+      rateLimit: flow.rate
+        ? {
+            limit: flow.rate.text,
+            keyed: flow.rate.key !== undefined,
+            onEnqueue: flow.rate.onEnqueue ?? null,
+          }
+        : null,
       isolate: thread ? "thread" : "none",
     },
   };

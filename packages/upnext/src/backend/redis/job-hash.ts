@@ -3,7 +3,7 @@
  * that is read, modified and written back.
  */
 import { isFailureReason, isJobStatus, type ErrorInfo, type JobOrigin, type JobSnapshot } from "@upnext/core";
-import type { ClaimedJob, NewJob } from "../queue-backend.js";
+import type { ClaimedJob, NewJob, ParentRef } from "../queue-backend.js";
 
 /** Field/value pairs of a new job's hash (status is set by the enqueue script). */
 export function newJobFields(job: NewJob): string[] {
@@ -32,6 +32,18 @@ export function newJobFields(job: NewJob): string[] {
   if (Object.keys(job.tags).length > 0) fields.push("tags", JSON.stringify(job.tags));
   if (Object.keys(job.metadata).length > 0) fields.push("metadata", JSON.stringify(job.metadata));
   if (job.origin) fields.push("origin", JSON.stringify(job.origin));
+  if (job.prioScore !== undefined && job.prioScore !== null) fields.push("prioScore", String(job.prioScore));
+  if (job.rateKey !== undefined && job.rateKey !== null) fields.push("rateKey", job.rateKey);
+  if (job.dependsOn && job.dependsOn.length > 0) {
+    fields.push(
+      "parents",
+      JSON.stringify(job.dependsOn),
+      "pendingParents",
+      String(job.dependsOn.length),
+      "onParentFailure",
+      job.onParentFailure ?? "fail",
+    );
+  }
   return fields;
 }
 
@@ -60,6 +72,7 @@ export function decodeClaimedJob(fn: string, row: readonly unknown[], claimedAt:
   };
   const checkpoint = cell(13);
   const origin = cell(17);
+  const parents = cell(18);
   return {
     id: cell(0) ?? "",
     function: fn,
@@ -79,6 +92,7 @@ export function decodeClaimedJob(fn: string, row: readonly unknown[], claimedAt:
     priority: Number(cell(15) ?? 0),
     idempotencyKey: cell(16) ?? null,
     origin: origin ? parseJson<JobOrigin | null>(origin, null) : null,
+    parents: parents ? parseJson<ParentRef[]>(parents, []) : [],
     claimedAt,
   };
 }

@@ -24,11 +24,18 @@ import type {
   FinishResult,
   HeldJob,
   NewJob,
+  ParentOutcome,
+  ParentRef,
+  ResolveResult,
+  WaitingJob,
   PromoteResult,
   QueueBackend,
+  RateReservation,
+  RateSpec,
   RecoveredJob,
   SettleResult,
 } from "../queue-backend.js";
+import { DependencyStore, decodeDependents, decodeFinishedDependents } from "./dependency-store.js";
 import { decodeClaimedJob, decodeJobHash, newJobFields } from "./job-hash.js";
 import { defineScripts, pipeScript, runScript } from "./scripts.js";
 
@@ -65,9 +72,13 @@ function asArray(value: unknown): unknown[] {
 
 interface ScriptDocument {
   readonly results?: unknown;
+  readonly dependents?: unknown;
   readonly jobs?: unknown;
   readonly bad?: unknown;
   readonly last?: unknown;
+  readonly blocked?: unknown;
+  readonly reason?: unknown;
+  readonly deferred?: unknown;
 }
 
 function parseReply(reply: unknown): ScriptDocument {
@@ -86,12 +97,31 @@ export class RedisBackend implements QueueBackend {
   readonly keys: NamespaceKeys;
   private readonly fnKeys = new Map<string, FunctionKeys>();
   private readonly registeredFunctions = new Set<string>();
+  private readonly dependencies: DependencyStore;
 
   constructor(private readonly options: RedisBackendOptions) {
     this.redis = options.redis;
     this.namespace = options.namespace;
     this.keys = namespaceKeys(options.namespace);
     defineScripts(this.redis);
+    this.dependencies = new DependencyStore({
+      redis: this.redis,
+      keys: this.keys,
+      keysOf: (fn) => this.keysOf(fn),
+      jobRetentionMs: options.jobRetentionMs,
+    });
+  }
+
+  addDependent(parent: ParentRef, child: ParentRef): Promise<"registered" | "missing" | JobStatus> {
+    return this.dependencies.addDependent(parent, child);
+  }
+
+  resolveDependent(child: ParentRef, parentId: string, outcome: ParentOutcome): Promise<ResolveResult> {
+    return this.dependencies.resolveDependent(child, parentId, outcome);
+  }
+
+  waitingJobs(fn: string, olderThan: number, limit: number): Promise<WaitingJob[]> {
+    return this.dependencies.waitingJobs(fn, olderThan, limit);
   }
 
   keysOf(fn: string): FunctionKeys {
@@ -120,7 +150,7 @@ export class RedisBackend implements QueueBackend {
       const keys = this.keysOf(fn);
       for (let start = 0; start < indexes.length; start += ENQUEUE_CHUNK) {
         const chunk = indexes.slice(start, start + ENQUEUE_CHUNK);
-        const scriptKeys = [keys.stream, keys.scheduled, keys.jobPrefix];
+        const scriptKeys = [keys.stream, keys.scheduled, keys.jobPrefix, keys.priority, keys.waiting];
         const args: (string | number)[] = [now, this.options.idempotencyTtlMs, chunk.length];
         for (const index of chunk) {
           const job = jobs[index];
@@ -128,7 +158,15 @@ export class RedisBackend implements QueueBackend {
           scriptKeys.push(keys.job(job.id));
           if (job.idempotencyKey !== null) scriptKeys.push(keys.idempotency(job.idempotencyKey));
           const fields = newJobFields(job);
-          args.push(job.id, job.runAt ?? 0, job.idempotencyKey !== null ? 1 : 0, fields.length, ...fields);
+          const waits = job.dependsOn !== undefined && job.dependsOn.length > 0 ? 1 : 0;
+          args.push(
+            job.id,
+            job.runAt ?? 0,
+            job.idempotencyKey !== null ? 1 : 0,
+            waits,
+            fields.length,
+            ...fields,
+          );
           const indexTtl =
             Math.max(0, (job.runAt ?? now) - now) + this.options.jobRetentionMs + INDEX_SLACK_MS;
           pipeline.set(this.keys.jobIndex(job.id), job.function, "PX", indexTtl);
@@ -160,10 +198,19 @@ export class RedisBackend implements QueueBackend {
         const status = asString(cells[2]) ?? "queued";
         results[index] =
           cells[0] === 1
-            ? { created: true, id, status: status === "scheduled" ? "scheduled" : "queued" }
+            ? {
+                created: true,
+                id,
+                status: status === "scheduled" || status === "waiting" ? status : "queued",
+              }
             : { created: false, id, status: isJobStatus(status) ? status : "queued" };
       });
     }
+    // A duplicate idempotency key created no job: drop the index entry written for its id.
+    const orphans = jobs.flatMap((job, index) =>
+      results[index]?.created === false ? [this.keys.jobIndex(job.id)] : [],
+    );
+    if (orphans.length > 0) await this.redis.unlink(...orphans);
     return results.map((result) => {
       if (!result) throw new Error("enqueue: a job got no reply");
       return result;
@@ -175,11 +222,18 @@ export class RedisBackend implements QueueBackend {
     const reply = await runScript(
       this.redis,
       "claim",
-      [keys.stream, keys.leases, keys.jobPrefix],
-      [CONSUMER_GROUP, options.workerId, options.count, options.now, options.leaseMs],
+      [keys.stream, keys.leases, keys.jobPrefix, keys.priority, keys.scheduled, keys.config, keys.ratePrefix],
+      [
+        CONSUMER_GROUP,
+        options.workerId,
+        options.count,
+        options.now,
+        options.leaseMs,
+        options.runnable,
+        this.keys.prefix,
+      ],
     );
-    const doc = parseReply(reply);
-    return this.decodeClaim(fn, doc.jobs, doc.bad, doc.last, options.now);
+    return this.decodeClaim(fn, parseReply(reply), options.now);
   }
 
   async finish(fn: string, requests: readonly FinishRequest[], claim: ClaimOptions): Promise<FinishResult> {
@@ -193,6 +247,8 @@ export class RedisBackend implements QueueBackend {
       claim.workerId,
       claim.count,
       claim.leaseMs,
+      claim.runnable,
+      this.keys.prefix,
       requests.length,
     ];
     for (const request of requests) {
@@ -213,20 +269,36 @@ export class RedisBackend implements QueueBackend {
       await runScript(
         this.redis,
         "finish",
-        [keys.leases, keys.deadLetter, keys.scheduled, keys.stream, keys.jobPrefix],
+        [
+          keys.leases,
+          keys.deadLetter,
+          keys.scheduled,
+          keys.stream,
+          keys.jobPrefix,
+          keys.priority,
+          keys.config,
+          keys.ratePrefix,
+        ],
         args,
       ),
     );
     return {
       results: asArray(doc.results).map(asSettle),
-      next: this.decodeClaim(fn, doc.jobs, doc.bad, doc.last, claim.now),
+      next: this.decodeClaim(fn, doc, claim.now),
+      dependents: decodeFinishedDependents(doc.dependents),
     };
   }
 
-  private decodeClaim(fn: string, jobs: unknown, bad: unknown, lastId: unknown, now: number): ClaimResult {
+  private decodeClaim(fn: string, doc: ScriptDocument, now: number): ClaimResult {
+    const blockedBy =
+      doc.reason === "paused" || doc.reason === "concurrency" || doc.reason === "rate"
+        ? doc.reason
+        : undefined;
     return {
-      jobs: asArray(jobs).map((row) => decodeClaimedJob(fn, asArray(row), now)),
-      bad: asArray(bad).map((row): BadEntry => {
+      jobs: asArray(doc.jobs).map((row) => decodeClaimedJob(fn, asArray(row), now)),
+      ...(typeof doc.blocked === "number" ? { blockedUntil: doc.blocked, blockedBy } : {}),
+      ...(typeof doc.deferred === "number" && doc.deferred > 0 ? { deferred: doc.deferred } : {}),
+      bad: asArray(doc.bad).map((row): BadEntry => {
         const cells = asArray(row);
         return {
           function: fn,
@@ -235,7 +307,7 @@ export class RedisBackend implements QueueBackend {
           detail: asString(cells[2]) ?? "",
         };
       }),
-      lastId: asString(lastId),
+      lastId: asString(doc.last),
     };
   }
 
@@ -244,7 +316,12 @@ export class RedisBackend implements QueueBackend {
     const keys = this.keysOf(fn);
     const args: (string | number)[] = [Date.now(), jobs.length];
     for (const job of jobs) args.push(job.id, job.token);
-    const reply = await runScript(this.redis, "release", [keys.leases, keys.stream, keys.jobPrefix], args);
+    const reply = await runScript(
+      this.redis,
+      "release",
+      [keys.leases, keys.stream, keys.jobPrefix, keys.priority],
+      args,
+    );
     return asArray(reply).map(asSettle);
   }
 
@@ -268,6 +345,7 @@ export class RedisBackend implements QueueBackend {
         parentId: null,
         rootId: null,
         workerId: null,
+        dependents: [],
       };
     }
     const keys = this.keysOf(fn);
@@ -275,7 +353,7 @@ export class RedisBackend implements QueueBackend {
       await runScript(
         this.redis,
         "cancel",
-        [keys.job(jobId), keys.leases, keys.scheduled],
+        [keys.job(jobId), keys.leases, keys.scheduled, keys.priority, keys.waiting],
         [
           jobId,
           Date.now(),
@@ -296,13 +374,19 @@ export class RedisBackend implements QueueBackend {
       parentId: asString(row[3]),
       rootId: asString(row[4]),
       workerId: asString(row[5]),
+      dependents: decodeDependents(row[7], jobId, "cancelled"),
     };
   }
 
   async promote(fn: string, now: number, limit: number): Promise<PromoteResult> {
     const keys = this.keysOf(fn);
     const reply = asArray(
-      await runScript(this.redis, "promote", [keys.scheduled, keys.stream, keys.jobPrefix], [now, limit]),
+      await runScript(
+        this.redis,
+        "promote",
+        [keys.scheduled, keys.stream, keys.jobPrefix, keys.priority],
+        [now, limit],
+      ),
     );
     const nextDue = asString(reply[1]);
     return {
@@ -316,6 +400,7 @@ export class RedisBackend implements QueueBackend {
           attempt: Number(cells[2] ?? 0),
           parentId: asString(cells[3]),
           rootId: asString(cells[4]) ?? id,
+          deferred: cells[5] === 1,
         };
       }),
       nextDue: nextDue === null ? null : Number(nextDue),
@@ -327,7 +412,7 @@ export class RedisBackend implements QueueBackend {
     const reply = await runScript(
       this.redis,
       "recover",
-      [keys.leases, keys.stream, keys.deadLetter, keys.jobPrefix],
+      [keys.leases, keys.stream, keys.deadLetter, keys.jobPrefix, keys.priority],
       [now, maxDeliveries, limit, this.options.deadLetterRetentionMs, this.keys.doneChannel, LOST_ERROR],
     );
     return asArray(reply).map((row) => {
@@ -341,6 +426,7 @@ export class RedisBackend implements QueueBackend {
         parentId: asString(cells[4]),
         rootId: asString(cells[5]) ?? id,
         workerId: asString(cells[6]),
+        dependents: decodeDependents(cells[7], id, "failed"),
       };
     });
   }
@@ -356,18 +442,39 @@ export class RedisBackend implements QueueBackend {
     return reply === 1;
   }
 
-  async getJob(jobId: string): Promise<JobSnapshot | undefined> {
-    const fn = await this.functionOf(jobId);
+  async getJob(jobId: string, knownFunction?: string): Promise<JobSnapshot | undefined> {
+    const fn = knownFunction ?? (await this.functionOf(jobId));
     if (fn === undefined) return undefined;
     const hash = await this.redis.hgetall(this.keysOf(fn).job(jobId));
     return decodeJobHash(jobId, hash);
   }
 
-  async watch(jobId: string): Promise<JobStatus | undefined> {
-    const fn = await this.functionOf(jobId);
+  async watch(jobId: string, knownFunction?: string): Promise<JobStatus | undefined> {
+    const fn = knownFunction ?? (await this.functionOf(jobId));
     if (fn === undefined) return undefined;
     const reply = asString(await runScript(this.redis, "watch", [this.keysOf(fn).job(jobId)], []));
     return reply !== null && isJobStatus(reply) ? reply : undefined;
+  }
+
+  async reserveRate(
+    fn: string,
+    rateKey: string | null,
+    count: number,
+    rate: RateSpec,
+    mode: "reject" | "delay",
+  ): Promise<RateReservation> {
+    const interval = rate.windowMs / rate.limit;
+    const bucket = this.keysOf(fn).ratePrefix + (rateKey ?? "");
+    const reply = asArray(
+      await runScript(
+        this.redis,
+        "rate-reserve",
+        [bucket],
+        [count, interval, rate.windowMs - interval, mode],
+      ),
+    );
+    if (reply[0] !== 1) return { ok: false, retryAt: Number(reply[1] ?? Date.now()) };
+    return { ok: true, runAt: reply.slice(1).map(Number) };
   }
 
   async functionOf(jobId: string): Promise<string | undefined> {

@@ -21,6 +21,15 @@ export const SCRIPT_NAMES = [
   "job-update",
   "watch",
   "append-events",
+  "add-dependent",
+  "rate-reserve",
+  "resolve-dependent",
+  "dead-letter-page",
+  "dead-letter-replay",
+  "dead-letter-purge",
+  "cron-fire",
+  "schedule-upsert",
+  "schedule-pause",
 ] as const;
 
 export type ScriptName = (typeof SCRIPT_NAMES)[number];

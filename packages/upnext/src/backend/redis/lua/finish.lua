@@ -7,6 +7,9 @@
 -- KEYS[3] scheduled    ZSET of retrying jobs by due time
 -- KEYS[4] stream       function's stream (immediate retries, claim of the next jobs)
 -- KEYS[5] job prefix
+-- KEYS[6] priority     ZSET of queued jobs with a priority
+-- KEYS[7] config       HASH of the function's settings
+-- KEYS[8] rate prefix
 -- ARGV[1] now (ms)
 -- ARGV[2] retention of finished jobs (ms)
 -- ARGV[3] retention of dead-lettered jobs (ms)
@@ -15,23 +18,28 @@
 -- ARGV[6] consumer (worker id)
 -- ARGV[7] claim count (0 = claim nothing)
 -- ARGV[8] lease (ms)
--- ARGV[9] number of outcomes, then 6 values per outcome:
+-- ARGV[9] runnable (free running slots on the worker)
+-- ARGV[10] namespace prefix "<ns>:"
+-- ARGV[11] number of outcomes, then 6 values per outcome:
 --   id, token, kind (complete|failed|retry), payload (result or error JSON), reason, retry-at (ms)
--- Returns JSON {results, jobs, bad, last}; results[i] = 'ok' or the job's current status
--- ('gone' when the hash no longer exists) when the finish was discarded.
+-- Returns JSON {results, dependents, jobs, bad, last, blocked, reason, deferred}; results[i] = 'ok'
+-- or the job's current status ('gone' when the hash no longer exists) when the finish was
+-- discarded; dependents lists {parentId, outcome, "<fn>|<id>"} of DAG children to resolve.
 --@include settle
+--@include requeue
 --@include claim-jobs
 local now, retention, dead_retention = tonumber(ARGV[1]), ARGV[2], ARGV[3]
 local channel = ARGV[4]
-local n = tonumber(ARGV[9])
+local n = tonumber(ARGV[11])
 local results = {}
+local dependents = {}
 local settled = {}
 for i = 0, n - 1 do
-  local base = 10 + i * 6
+  local base = 12 + i * 6
   local id, token, kind = ARGV[base], ARGV[base + 1], ARGV[base + 2]
   local payload, reason, retry_at = ARGV[base + 3], ARGV[base + 4], tonumber(ARGV[base + 5])
   local key = KEYS[5] .. id
-  local state = redis.call('HMGET', key, 'status', 'token', 'waited', 'reason')
+  local state = redis.call('HMGET', key, 'status', 'token', 'waited', 'reason', 'hasDependents')
   if not state[1] then
     results[#results + 1] = 'gone'
   elseif state[1] ~= 'active' or state[2] ~= token then
@@ -56,13 +64,22 @@ for i = 0, n - 1 do
         redis.call('ZADD', KEYS[3], retry_at, id)
       else
         redis.call('HSET', key, 'status', 'queued', 'error', payload, 'reason', reason, 'scheduledAt', now)
-        redis.call('XADD', KEYS[4], '*', 'i', id)
+        requeue(KEYS[4], KEYS[6], key, id)
       end
+    end
+    if kind ~= 'retry' and state[5] == '1' then
+      for _, child in ipairs(dependents_of(key)) do dependents[#dependents + 1] = {id, kind, child} end
+      redis.call('PEXPIRE', key .. ':dependents', kind == 'failed' and dead_retention or retention)
     end
     results[#results + 1] = 'ok'
   end
 end
 if #settled > 0 then redis.call('ZREM', KEYS[1], unpack(settled)) end
-local jobs, bad, last_id = claim_jobs(KEYS[4], KEYS[1], KEYS[5], ARGV[5], ARGV[6], tonumber(ARGV[7]), now,
-  tonumber(ARGV[8]))
-return cjson.encode({results = results, jobs = jobs, bad = bad, last = last_id})
+local out = claim_jobs(
+  {stream = KEYS[4], leases = KEYS[1], prefix = KEYS[5], prio = KEYS[6], scheduled = KEYS[3], config = KEYS[7],
+    rate_prefix = KEYS[8], ns = ARGV[10]},
+  {group = ARGV[5], consumer = ARGV[6], count = tonumber(ARGV[7]), now = now, lease_ms = tonumber(ARGV[8]),
+    runnable = tonumber(ARGV[9])})
+out.results = results
+out.dependents = dependents
+return cjson.encode(out)

@@ -4,9 +4,11 @@
 -- KEYS[1] leases
 -- KEYS[2] stream
 -- KEYS[3] job prefix
+-- KEYS[4] priority     ZSET of queued jobs with a priority
 -- ARGV[1] now (ms)
 -- ARGV[2] number of jobs, then per job: id, token
 -- Returns one entry per job: 'ok' or the job's current status ('gone' when missing).
+--@include requeue
 local results = {}
 for i = 0, tonumber(ARGV[2]) - 1 do
   local id, token = ARGV[3 + i * 2], ARGV[4 + i * 2]
@@ -21,7 +23,7 @@ for i = 0, tonumber(ARGV[2]) - 1 do
     redis.call('HINCRBY', key, 'attempt', -1)
     redis.call('HSET', key, 'status', 'queued', 'scheduledAt', ARGV[1])
     redis.call('HDEL', key, 'workerId')
-    redis.call('XADD', KEYS[2], '*', 'i', id)
+    requeue(KEYS[2], KEYS[4], key, id)
     results[#results + 1] = 'ok'
   end
 end

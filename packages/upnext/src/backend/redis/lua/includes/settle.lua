@@ -12,3 +12,9 @@ end
 local function expire_terminal(key, retention_ms)
   redis.call('PEXPIRE', key, retention_ms)
 end
+
+-- DAG children registered on a job (see add-dependent.lua), as "<fn>|<id>" strings. Read when the
+-- job reaches a terminal state, so the caller can resolve them.
+local function dependents_of(key)
+  return redis.call('SMEMBERS', key .. ':dependents')
+end

@@ -1,0 +1,253 @@
+/**
+ * The dead-letter sets on Redis: paging through them in a stable order, reading dead jobs,
+ * marking them replayed and purging them. Every script touches one function's keys only (its
+ * dead-letter set and job hashes share a hash tag); the namespace-wide id index is read and
+ * cleaned with plain commands beside them.
+ */
+import type { RedisBackend } from "./redis-backend.js";
+import { pipeScript, runScript } from "./scripts.js";
+
+/** A dead-letter set member: the job and when it died (the set's score, kept as Redis prints it). */
+export interface DeadLetterPosition {
+  readonly function: string;
+  readonly id: string;
+  /** The score as text, so a cursor built from it matches the stored score exactly. */
+  readonly score: string;
+}
+
+/** A time range over the sets' scores: `since` included, `before` excluded (both ms). */
+export interface ScoreRange {
+  readonly since: number | null;
+  readonly before: number | null;
+}
+
+/** Where a page starts: after this entry in (time died, id) descending order. */
+export interface PageCursor {
+  readonly score: string;
+  readonly id: string;
+}
+
+/** The fields a replay needs from the dead job, read when the entry is reserved. */
+export interface ReplaySource {
+  readonly input: string;
+  readonly maxAttempts: string | null;
+  readonly maxDeliveries: string | null;
+  readonly priority: string | null;
+  readonly parentId: string | null;
+  readonly rootId: string | null;
+  readonly timeout: string | null;
+  readonly tags: string | null;
+  readonly metadata: string | null;
+  readonly rateKey: string | null;
+  readonly previousReplayedAs: string | null;
+  readonly previousReplayedAt: string | null;
+}
+
+export type ReserveOutcome =
+  | { readonly kind: "ok"; readonly source: ReplaySource }
+  | { readonly kind: "replayed"; readonly replayedAs: string }
+  | { readonly kind: "not-dead"; readonly status: string }
+  | { readonly kind: "missing" };
+
+export interface Reservation {
+  readonly id: string;
+  readonly replayId: string;
+  readonly previousReplayedAs: string | null;
+  readonly previousReplayedAt: string | null;
+}
+
+function cell(value: unknown): string | null {
+  if (typeof value === "string") return value;
+  if (typeof value === "number") return String(value);
+  return null;
+}
+
+function cells(value: unknown): unknown[] {
+  return Array.isArray(value) ? (value as unknown[]) : [];
+}
+
+/** Sorts newest first, ties by id descending: the order of every page. */
+export function compareNewestFirst(a: DeadLetterPosition, b: DeadLetterPosition): number {
+  const byScore = Number(b.score) - Number(a.score);
+  if (byScore !== 0) return byScore;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+export class RedisDeadLetterStore {
+  constructor(private readonly backend: RedisBackend) {}
+
+  private get redis() {
+    return this.backend.redis;
+  }
+
+  private bounds(range: ScoreRange): { min: string; max: string } {
+    return {
+      min: range.since === null ? "-inf" : String(range.since),
+      max: range.before === null ? "+inf" : `(${range.before}`,
+    };
+  }
+
+  /**
+   * Up to `limit` entries of each function after `cursor`, merged newest first and cut to
+   * `limit`. One pipelined round trip whatever the number of functions.
+   */
+  async page(
+    functions: readonly string[],
+    range: ScoreRange,
+    cursor: PageCursor | null,
+    limit: number,
+  ): Promise<DeadLetterPosition[]> {
+    if (functions.length === 0 || limit <= 0) return [];
+    const { min, max } = this.bounds(range);
+    // A cursor at or past the upper bound (the range changed between pages) is just the bound.
+    const useCursor = cursor !== null && (range.before === null || Number(cursor.score) < range.before);
+    const pipeline = this.redis.pipeline();
+    for (const fn of functions) {
+      const keys = this.backend.keysOf(fn);
+      const args = useCursor ? [min, cursor.score, cursor.id, limit] : [min, max, "", limit];
+      pipeScript(pipeline, "dead-letter-page", [keys.deadLetter], args);
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    const merged: DeadLetterPosition[] = [];
+    replies.forEach(([error, reply], index) => {
+      if (error) throw error;
+      const fn = functions[index];
+      if (fn === undefined) return;
+      const flat = cells(reply);
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        const id = cell(flat[i]);
+        const score = cell(flat[i + 1]);
+        if (id !== null && score !== null) merged.push({ function: fn, id, score });
+      }
+    });
+    return merged.sort(compareNewestFirst).slice(0, limit);
+  }
+
+  /** Entries per function in the range (ZCOUNT, pipelined). */
+  async count(functions: readonly string[], range: ScoreRange): Promise<Map<string, number>> {
+    const { min, max } = this.bounds(range);
+    const pipeline = this.redis.pipeline();
+    for (const fn of functions) pipeline.zcount(this.backend.keysOf(fn).deadLetter, min, max);
+    const replies = (await pipeline.exec()) ?? [];
+    const counts = new Map<string, number>();
+    replies.forEach(([error, reply], index) => {
+      if (error) throw error;
+      const fn = functions[index];
+      if (fn !== undefined) counts.set(fn, Number(reply ?? 0));
+    });
+    return counts;
+  }
+
+  /** The stored hashes of dead jobs (empty when a hash has expired), one round trip. */
+  async read(positions: readonly DeadLetterPosition[]): Promise<Record<string, string>[]> {
+    if (positions.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const position of positions)
+      pipeline.hgetall(this.backend.keysOf(position.function).job(position.id));
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.map(([error, reply]) => {
+      if (error) throw error;
+      return (reply ?? {}) as Record<string, string>;
+    });
+  }
+
+  /**
+   * The function a job belongs to: from the id index, or (when the index entry is gone) from
+   * whichever dead-letter set holds the id.
+   */
+  async locate(jobId: string, functions: () => Promise<string[]>): Promise<string | undefined> {
+    const indexed = await this.backend.functionOf(jobId);
+    if (indexed !== undefined) return indexed;
+    const candidates = await functions();
+    if (candidates.length === 0) return undefined;
+    const pipeline = this.redis.pipeline();
+    for (const fn of candidates) pipeline.zscore(this.backend.keysOf(fn).deadLetter, jobId);
+    const replies = (await pipeline.exec()) ?? [];
+    const index = replies.findIndex(([error, reply]) => !error && reply !== null);
+    return index < 0 ? undefined : candidates[index];
+  }
+
+  /** The job's score in its function's dead-letter set, or null when it is not there. */
+  async scoreOf(fn: string, jobId: string): Promise<string | null> {
+    return this.redis.zscore(this.backend.keysOf(fn).deadLetter, jobId);
+  }
+
+  async jobHash(fn: string, jobId: string): Promise<Record<string, string>> {
+    return this.redis.hgetall(this.backend.keysOf(fn).job(jobId));
+  }
+
+  /** Marks entries of one function as replayed by the given new ids (compare-and-set each). */
+  async reserve(
+    fn: string,
+    pairs: readonly { readonly id: string; readonly replayId: string }[],
+    now: number,
+    force: boolean,
+  ): Promise<ReserveOutcome[]> {
+    if (pairs.length === 0) return [];
+    const keys = this.backend.keysOf(fn);
+    const args: (string | number)[] = ["reserve", now, force ? 1 : 0];
+    for (const pair of pairs) args.push(pair.id, pair.replayId);
+    const reply = cells(
+      await runScript(this.redis, "dead-letter-replay", [keys.deadLetter, keys.jobPrefix], args),
+    );
+    return reply.map((row): ReserveOutcome => {
+      const values = cells(row);
+      switch (cell(values[0])) {
+        case "ok":
+          return {
+            kind: "ok",
+            // {'ok', previous replayedAs, previous replayedAt, ...SOURCE_FIELDS of the script}
+            source: {
+              previousReplayedAs: cell(values[1]),
+              previousReplayedAt: cell(values[2]),
+              input: cell(values[3]) ?? "null",
+              maxAttempts: cell(values[4]),
+              maxDeliveries: cell(values[5]),
+              priority: cell(values[6]),
+              parentId: cell(values[7]),
+              rootId: cell(values[8]),
+              timeout: cell(values[9]),
+              tags: cell(values[10]),
+              metadata: cell(values[11]),
+              rateKey: cell(values[12]),
+            },
+          };
+        case "replayed":
+          return { kind: "replayed", replayedAs: cell(values[1]) ?? "" };
+        case "not-dead":
+          return { kind: "not-dead", status: cell(values[1]) ?? "unknown" };
+        default:
+          return { kind: "missing" };
+      }
+    });
+  }
+
+  /** Takes back marks whose replays could not be enqueued. */
+  async release(fn: string, reservations: readonly Reservation[]): Promise<number> {
+    if (reservations.length === 0) return 0;
+    const keys = this.backend.keysOf(fn);
+    const args: string[] = ["release"];
+    for (const r of reservations) {
+      args.push(r.id, r.replayId, r.previousReplayedAs ?? "", r.previousReplayedAt ?? "");
+    }
+    return Number(await runScript(this.redis, "dead-letter-replay", [keys.deadLetter, keys.jobPrefix], args));
+  }
+
+  /** Deletes up to `limit` of one function's dead jobs in the range, oldest first; returns their ids. */
+  async purgeBatch(fn: string, range: ScoreRange, limit: number): Promise<string[]> {
+    const keys = this.backend.keysOf(fn);
+    const { min, max } = this.bounds(range);
+    const ids = cells(
+      await runScript(this.redis, "dead-letter-purge", [keys.deadLetter, keys.jobPrefix], [min, max, limit]),
+    )
+      .map(cell)
+      .filter((id): id is string => id !== null);
+    if (ids.length > 0) {
+      // The index lives outside the function's slot: one UNLINK per key keeps it Cluster-safe.
+      const pipeline = this.redis.pipeline();
+      for (const id of ids) pipeline.unlink(this.backend.keys.jobIndex(id));
+      await pipeline.exec();
+    }
+    return ids;
+  }
+}

@@ -1,0 +1,18 @@
+-- dead-letter-purge: deletes up to N of a function's dead-lettered jobs that died in a time
+-- range, oldest first: the dead-letter entry, the job hash and its list of DAG children (those
+-- were resolved when the job failed). Callers loop until it returns fewer than N, so a large
+-- purge is many short calls and never blocks Redis for long.
+-- KEYS[1] dead letter  ZSET job id -> time it died (ms)
+-- KEYS[2] job prefix
+-- ARGV[1] oldest time included (ms, or '-inf')
+-- ARGV[2] newest time: a number, '(<number>' (exclusive) or '+inf'
+-- ARGV[3] most entries
+-- Returns the ids removed, so the caller can drop their id -> function index entries.
+local ids = redis.call('ZRANGE', KEYS[1], ARGV[1], ARGV[2], 'BYSCORE', 'LIMIT', 0, tonumber(ARGV[3]))
+for _, id in ipairs(ids) do
+  local key = KEYS[2] .. id
+  -- A failed job is terminal: only a dead job's own hash is ever deleted here.
+  if redis.call('HGET', key, 'status') == 'failed' then redis.call('DEL', key, key .. ':dependents') end
+end
+if #ids > 0 then redis.call('ZREM', KEYS[1], unpack(ids)) end
+return ids

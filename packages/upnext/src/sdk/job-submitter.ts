@@ -1,0 +1,141 @@
+/**
+ * The asynchronous half of a submit, after validation: enqueue-time rate limiting, resolving DAG
+ * parents, the enqueue itself, registering children on their parents, and the creation events.
+ */
+import { InvalidOptionError, RateLimitedError, type JobEvent } from "@upnext/core";
+import type { EnqueueResult, NewJob, ParentRef } from "../backend/queue-backend.js";
+import type { Connection } from "../runtime/connection.js";
+import { DependencyResolver } from "../runtime/dependency-resolver.js";
+import { jobEvent } from "../runtime/job-events.js";
+import type { TaskDefinition } from "../runtime/task-definition.js";
+
+/** A parent given to `dependsOn`: a JobRef (anything with `id` and `functionName`) or a job id. */
+export type ParentInput = string | { readonly id: string; readonly functionName: string };
+
+export async function resolveParents(
+  connection: Connection,
+  parents: readonly ParentInput[],
+): Promise<ParentRef[]> {
+  const out: ParentRef[] = [];
+  for (const parent of parents) {
+    if (typeof parent === "string") {
+      const fn = await connection.backend.functionOf(parent);
+      if (fn === undefined) {
+        throw new InvalidOptionError(
+          "dependsOn",
+          parent,
+          "no job with this id exists (parents must be submitted first)",
+        );
+      }
+      out.push({ id: parent, function: fn });
+    } else {
+      out.push({ id: parent.id, function: parent.functionName });
+    }
+  }
+  return out;
+}
+
+/** Applies an enqueue-time rate limit: rejects, or moves each job to its reserved slot. */
+async function applyEnqueueRateLimit(
+  connection: Connection,
+  definition: TaskDefinition,
+  jobs: NewJob[],
+): Promise<NewJob[]> {
+  const rate = definition.flow.rate;
+  if (!rate?.onEnqueue) return jobs;
+  const byKey = new Map<string | null, number[]>();
+  jobs.forEach((job, index) => {
+    const key = job.rateKey ?? null;
+    byKey.set(key, [...(byKey.get(key) ?? []), index]);
+  });
+  const out = [...jobs];
+  for (const [key, indexes] of byKey) {
+    const reservation = await connection.backend.reserveRate(
+      definition.name,
+      key,
+      indexes.length,
+      rate,
+      rate.onEnqueue,
+    );
+    if (!reservation.ok) {
+      throw new RateLimitedError(
+        definition.name,
+        new Date(reservation.retryAt),
+        key === null ? rate.text : `${rate.text} for key '${key}'`,
+      );
+    }
+    indexes.forEach((index, position) => {
+      const job = out[index];
+      const slot = reservation.runAt[position] ?? 0;
+      if (job && slot > Date.now() && slot > (job.runAt ?? 0)) out[index] = { ...job, runAt: slot };
+    });
+  }
+  return out;
+}
+
+function creationEvent(job: NewJob, result: EnqueueResult): JobEvent {
+  const identity = {
+    jobId: job.id,
+    function: job.function,
+    attempt: 0,
+    parentId: job.parentId,
+    rootId: job.rootId,
+    tags: job.tags,
+  };
+  const created = {
+    input: JSON.parse(job.input) as unknown,
+    maxAttempts: job.maxAttempts,
+    priority: job.priority,
+    idempotencyKey: job.idempotencyKey,
+    ...(Object.keys(job.metadata).length > 0 ? { metadata: { ...job.metadata } } : {}),
+    ...(job.origin ? { origin: job.origin } : {}),
+  };
+  if (result.status === "waiting") {
+    return jobEvent("waiting", identity, null, {
+      ...created,
+      dependsOn: (job.dependsOn ?? []).map((parent) => parent.id),
+      onParentFailure: job.onParentFailure ?? "fail",
+    });
+  }
+  if (result.status === "scheduled") {
+    return jobEvent("scheduled", identity, null, { ...created, runAt: job.runAt ?? job.createdAt });
+  }
+  return jobEvent("queued", identity, null, { ...created, from: "submit" });
+}
+
+/** Enqueues prepared jobs of one task; returns the enqueue results in order. */
+export async function submitPrepared(
+  connection: Connection,
+  definition: TaskDefinition,
+  prepared: readonly NewJob[],
+): Promise<EnqueueResult[]> {
+  const jobs = await applyEnqueueRateLimit(connection, definition, [...prepared]);
+  const results = await connection.backend.enqueue(jobs);
+  const pending: Promise<void>[] = [];
+  results.forEach((result, index) => {
+    const job = jobs[index];
+    if (!result.created || !job) return;
+    const wait = connection.publisher.publish(creationEvent(job, result));
+    if (wait) pending.push(wait);
+  });
+  await Promise.all(pending);
+
+  // Children are created before they are registered on their parents, so a parent that ends in
+  // between is caught by the "already ended" answer below (or, failing that, the reconciler).
+  const resolver = new DependencyResolver(connection.backend, connection.publisher, null, connection.logger);
+  for (const [index, result] of results.entries()) {
+    const job = jobs[index];
+    if (!result.created || !job?.dependsOn || job.dependsOn.length === 0) continue;
+    const child = { id: job.id, function: job.function };
+    for (const parent of job.dependsOn) {
+      const registered = await connection.backend.addDependent(parent, child);
+      if (registered === "registered") continue;
+      const outcome =
+        registered === "complete" || registered === "failed" || registered === "cancelled"
+          ? registered
+          : "missing";
+      await resolver.resolve([{ ...child, parentId: parent.id, parentOutcome: outcome }]);
+    }
+  }
+  return results;
+}

@@ -214,6 +214,20 @@ export const configSchema = {
     default: "5m",
     schema: durationMs.pipe(z.number().min(1_000)),
   }),
+  cronInterval: setting({
+    env: "UPNEXT_CRON_INTERVAL",
+    description:
+      "Longest pause between two passes of a worker's cron scheduler (it also wakes for the next known slot). Each pass notices schedule changes, finished runs and lost work.",
+    default: "1s",
+    schema: durationMs.pipe(z.number().min(10).max(60_000)),
+  }),
+  cronMissedGrace: setting({
+    env: "UPNEXT_CRON_MISSED_GRACE",
+    description:
+      "A cron slot noticed more than this after its time counts as missed and follows the schedule's missed-run policy; within it, the slot runs as a normal on-time run.",
+    default: "5s",
+    schema: durationMs.pipe(z.number().min(0).max(3_600_000)),
+  }),
 } as const;
 
 type Schema = typeof configSchema;

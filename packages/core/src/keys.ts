@@ -18,8 +18,18 @@ export interface FunctionKeys {
   readonly jobPrefix: string;
   /** Prefix of idempotency keys. */
   readonly idempotencyPrefix: string;
+  /** ZSET of queued jobs with a priority, scored by effective submit time (ms). */
+  readonly priority: string;
+  /** ZSET of jobs waiting for their DAG parents, scored by creation time (ms). */
+  readonly waiting: string;
+  /** HASH of the function's settings: paused, concurrency cap, routing group, rate limit. */
+  readonly config: string;
+  /** Prefix of the function's rate-limit buckets (one per rate key; the bare prefix is the shared one). */
+  readonly ratePrefix: string;
   job(id: string): string;
   idempotency(key: string): string;
+  /** HASH of one cron schedule targeting this function: definition, paused flag, cursor, last run. */
+  schedule(name: string): string;
 }
 
 export function functionKeys(namespace: string, fn: string): FunctionKeys {
@@ -31,8 +41,13 @@ export function functionKeys(namespace: string, fn: string): FunctionKeys {
     deadLetter: `${base}:dead`,
     jobPrefix: `${base}:job:`,
     idempotencyPrefix: `${base}:idem:`,
+    priority: `${base}:priority`,
+    waiting: `${base}:waiting`,
+    config: `${base}:config`,
+    ratePrefix: `${base}:rate:`,
     job: (id) => `${base}:job:${id}`,
     idempotency: (key) => `${base}:idem:${key}`,
+    schedule: (name) => `${base}:schedule:${name}`,
   };
 }
 
@@ -55,6 +70,22 @@ export interface NamespaceKeys {
   jobIndex(id: string): string;
   /** Short-lived lock for namespace-wide housekeeping (consumer-group cleanup). */
   readonly housekeepingLock: string;
+  /** HASH of cron schedules: schedule name -> the task it targets (whose slot holds its hash). */
+  readonly schedules: string;
+  /** Counter bumped on every schedule definition change, so schedulers re-read them cheaply. */
+  readonly schedulesVersion: string;
+  /** "<ns>:" — scripts that span functions (routing groups) build keys from it. */
+  readonly prefix: string;
+  /** SET of the functions of a routing group. */
+  groupMembers(group: string): string;
+  /** HASH of event subscriptions: handler task name -> JSON {pattern, worker, options, registeredAt}. */
+  readonly subscriptions: string;
+  /** ZSET of subscription handler names scored by the last time a worker serving them said so (ms). */
+  readonly subscriptionsSeen: string;
+  /** Counter bumped on every change of the subscriptions, so routing caches re-read them promptly. */
+  readonly subscriptionsVersion: string;
+  /** An idempotent event send: key -> the event id of the first send with that key. */
+  eventSend(event: string, idempotencyKey: string): string;
 }
 
 export function namespaceKeys(namespace: string): NamespaceKeys {
@@ -69,6 +100,14 @@ export function namespaceKeys(namespace: string): NamespaceKeys {
     function: (name) => `${namespace}:function:${name}`,
     jobIndex: (id) => `${namespace}:jobfn:${id}`,
     housekeepingLock: `${namespace}:lock:housekeeping`,
+    schedules: `${namespace}:schedules`,
+    schedulesVersion: `${namespace}:schedules:version`,
+    prefix: `${namespace}:`,
+    groupMembers: (group) => `${namespace}:group:${group}:members`,
+    subscriptions: `${namespace}:subscriptions`,
+    subscriptionsSeen: `${namespace}:subscriptions:seen`,
+    subscriptionsVersion: `${namespace}:subscriptions:version`,
+    eventSend: (event, idempotencyKey) => `${namespace}:event-send:${event}:${idempotencyKey}`,
   };
 }
 

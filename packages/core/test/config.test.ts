@@ -40,6 +40,8 @@ const DEFAULTS: Config = {
   claimsCacheSweepEvery: 10_000,
   consumerIdleTimeout: 3_600_000,
   housekeepingInterval: 300_000,
+  cronInterval: 1_000,
+  cronMissedGrace: 5_000,
   priorityStep: 60_000,
 };
 

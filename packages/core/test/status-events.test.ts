@@ -4,6 +4,7 @@ import {
   type JobEventData,
   type JobEventType,
   STATUS_EVENT_FIELD,
+  eventSentSchema,
   jobEventSchema,
   statusEventSchema,
   workerEventSchema,
@@ -204,6 +205,52 @@ describe("worker events", () => {
     ["a concurrency of 0", { ...workerEvents[0], data: { ...workerEvents[0]?.data, concurrency: 0 } }],
   ])("rejects a worker event with %s", (_label, input) => {
     expect(workerEventSchema.safeParse(input).success).toBe(false);
+    expect(statusEventSchema.safeParse(input).success).toBe(false);
+  });
+});
+
+describe("event.sent (namespace event)", () => {
+  const sent = {
+    type: "event.sent",
+    at: AT,
+    data: {
+      event: "order.placed",
+      eventId: "01JGJ4Z8M2W9T3V6X0Y5Q7R8S9",
+      payload: { orderId: "o-1" },
+      delivered: 2,
+      jobIds: ["01JGJ4Z8M2W9T3V6X0Y5Q7R8SA", "01JGJ4Z8M2W9T3V6X0Y5Q7R8SB"],
+    },
+  };
+
+  it.each([
+    ["from outside a job, without a worker", sent],
+    ["with an idempotency key", { ...sent, data: { ...sent.data, idempotencyKey: "order-1" } }],
+    ["with no subscriber", { ...sent, data: { ...sent.data, delivered: 0, jobIds: [] } }],
+    [
+      "from inside a job on a worker",
+      { ...sent, workerId: "worker-1a2b3c4d", parentId: envelope.jobId, rootId: envelope.rootId },
+    ],
+    ["with a null worker", { ...sent, workerId: null }],
+  ])("parses an event sent %s", (_label, input) => {
+    expect(eventSentSchema.parse(input)).toEqual(input);
+    expect(statusEventSchema.parse(input)).toEqual(input);
+  });
+
+  it("is neither a job event nor a worker event", () => {
+    expect(jobEventSchema.safeParse(sent).success).toBe(false);
+    expect(workerEventSchema.safeParse(sent).success).toBe(false);
+  });
+
+  it.each([
+    ["no event name", { ...sent, data: { ...sent.data, event: "" } }],
+    ["a negative delivered count", { ...sent, data: { ...sent.data, delivered: -1 } }],
+    ["no job ids", { ...sent, data: { ...sent.data, jobIds: undefined } }],
+    ["an empty idempotency key", { ...sent, data: { ...sent.data, idempotencyKey: "" } }],
+    ["no eventId", { ...sent, data: { ...sent.data, eventId: undefined } }],
+    ["no time", { ...sent, at: undefined }],
+    ["an empty parent id", { ...sent, parentId: "" }],
+  ])("rejects an event.sent with %s", (_label, input) => {
+    expect(eventSentSchema.safeParse(input).success).toBe(false);
     expect(statusEventSchema.safeParse(input).success).toBe(false);
   });
 });

@@ -1,8 +1,69 @@
 export { Worker, type WorkerOptions } from "./sdk/worker.js";
 export { TaskHandle, type SubmitOptions } from "./sdk/task-handle.js";
 export { JobRef, type ResultOptions } from "./sdk/job-ref.js";
+export { Functions, type FunctionState } from "./sdk/functions-admin.js";
+export type { FlowControlOptions, RateLimitOptions } from "./sdk/flow-control-options.js";
+export {
+  ScheduleNotFoundError,
+  Schedules,
+  type ScheduleInfo,
+  type SchedulesOptions,
+} from "./sdk/schedules.js";
+export type {
+  CronOptions,
+  MissedRunPolicy,
+  OverlapPolicy,
+  ScheduleDefinition,
+  ScheduleOptions,
+  ScheduleSettings,
+} from "./sdk/cron-definition.js";
+export {
+  AlreadyReplayedError,
+  DeadLetters,
+  NotDeadLetteredError,
+  type DeadLetterBatchOptions,
+  type DeadLetterEntry,
+  type DeadLetterFilter,
+  type DeadLetterListOptions,
+  type DeadLetterPage,
+  type DeadLetterProgress,
+  type DeadLetterPurgeOptions,
+  type DeadLetterPurgeResult,
+  type DeadLetterReplayAllOptions,
+  type DeadLetterReplayAllResult,
+  type DeadLetterReplayOptions,
+  type DeadLetterReplayProgress,
+  type DeadLettersOptions,
+  type TimeBound,
+} from "./sdk/dead-letters.js";
+export {
+  EventHandle,
+  InvalidEventPayloadError,
+  closeDefaultConnection,
+  defineEvent,
+  listSubscriptions,
+  removeSubscription,
+  type EventConnection,
+  type EventHandlerOptions,
+  type EventOptions,
+  type SendOptions,
+  type SendResult,
+  type SubscriptionInfo,
+} from "./sdk/events.js";
+export { matchesPattern } from "./sdk/event-patterns.js";
+export {
+  firstCompleted,
+  gather,
+  mapTasks,
+  submitMany,
+  type FirstCompleted,
+  type FirstCompletedOptions,
+  type GatherOptions,
+  type MapTasksOptions,
+  type ResultsOf,
+} from "./sdk/parallel.js";
 export type { TaskOptions, ThreadTaskOptions } from "./sdk/task-options.js";
-export type { Context, LogLevel } from "./runtime/job-context.js";
+export type { Context, LogLevel, ParentResult } from "./runtime/job-context.js";
 export type { InputSchema, TaskHandler, TaskHooks, TaskOutcome } from "./runtime/task-definition.js";
 export type { WorkerMetrics } from "./runtime/worker-runtime.js";
 export type { ThreadContext, ThreadHandler } from "./runtime/thread-pool.js";
@@ -17,6 +78,7 @@ export {
   TaskTimeoutError,
   UnknownTaskError,
   UpNextError,
+  RateLimitedError,
   WaitTimeoutError,
   WorkerStateError,
   type Duration,
@@ -25,5 +87,6 @@ export {
   type JobStatus,
   type FailureReason,
   type StatusEvent,
+  type EventSentEvent,
   type JobEvent,
 } from "@upnext/core";

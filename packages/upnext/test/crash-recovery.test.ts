@@ -24,7 +24,7 @@ async function startWorker(extra: Record<string, string> = {}): Promise<Spawned>
   await eventually(
     async () => (await redis.llen(`${namespace}:test:ready`)) > before,
     `worker ready (output: ${spawned.output()})`,
-    20_000,
+    60_000,
   );
   return spawned;
 }
@@ -48,7 +48,7 @@ describe("crash recovery", () => {
     first.child.kill("SIGKILL");
     await first.exited;
     const second = await startWorker({ SLEEPY_FAST: "1" });
-    expect(await ref.result({ timeout: "20s" })).toBe(second.child.pid);
+    expect(await ref.result({ timeout: "60s" })).toBe(second.child.pid);
     const runs = await runsOf(ref.id);
     expect(runs.map((run) => run.split(":")[0])).toEqual([String(first.child.pid), String(second.child.pid)]);
     // A re-delivery continues the same attempt: a crash does not use up a retry.
@@ -60,7 +60,7 @@ describe("crash recovery", () => {
     expect(types.filter((type) => type === "queued")).toHaveLength(2); // submitted, then recovered
     second.child.kill("SIGKILL");
     await second.exited;
-  });
+  }, 120_000);
 
   it("dead-letters a job lost maxDeliveries times with reason 'lost'", async () => {
     const ref = await sleepy.submit({ ms: 60_000 });
@@ -69,7 +69,7 @@ describe("crash recovery", () => {
       await eventually(
         async () => (await runsOf(ref.id)).length === delivery,
         `delivery ${delivery}`,
-        20_000,
+        60_000,
       );
       spawned.child.kill("SIGKILL");
       await spawned.exited;
@@ -82,7 +82,7 @@ describe("crash recovery", () => {
         return current.status === "failed" ? current : undefined;
       },
       "job failed as lost",
-      20_000,
+      60_000,
     );
     expect(snapshot.failureReason).toBe("lost");
     expect(await runsOf(ref.id)).toHaveLength(2);
@@ -92,5 +92,5 @@ describe("crash recovery", () => {
       return all.includes("dead-lettered") ? all : undefined;
     }, "dead-lettered event");
     expect(types).toContain("failed");
-  });
+  }, 120_000);
 });

@@ -30,7 +30,7 @@ describe("graceful shutdown", () => {
     await eventually(
       async () => (await redis.llen(`${namespace}:test:runs`)) >= 2,
       `jobs running (${spawned.output()})`,
-      20_000,
+      60_000,
     );
 
     spawned.child.kill("SIGTERM");
@@ -56,5 +56,5 @@ describe("graceful shutdown", () => {
     expect(results).toHaveLength(23);
     expect((await long.status()).attempt).toBe(1);
     await second.stop();
-  });
+  }, 120_000);
 });

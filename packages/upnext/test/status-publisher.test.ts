@@ -106,7 +106,7 @@ async function streamEvents(): Promise<StatusEvent[]> {
 }
 
 function jobIds(events: readonly StatusEvent[]): string[] {
-  return events.map((event) => ("jobId" in event ? event.jobId : event.workerId));
+  return events.map((event) => ("jobId" in event ? event.jobId : (event.workerId ?? "")));
 }
 
 function range(from: number, to: number): string[] {

@@ -7,6 +7,9 @@ import { Command, CommanderError } from "commander";
 import { readFileSync } from "node:fs";
 import { registerCallCommand } from "./call-command.js";
 import { CliError, EXIT_FAILURE, EXIT_USAGE, isUsageError, messageOf, oneLine } from "./cli-error.js";
+import { registerCronCommand } from "./cron-command.js";
+import { registerDlqCommand } from "./dlq-command.js";
+import { registerFunctionCommand } from "./function-command.js";
 import { registerRunCommand } from "./run-command.js";
 
 function packageVersion(): string {
@@ -29,6 +32,9 @@ export function buildProgram(): Command {
     });
   registerRunCommand(program);
   registerCallCommand(program);
+  registerCronCommand(program);
+  registerDlqCommand(program);
+  registerFunctionCommand(program);
   return program;
 }
 

@@ -37,6 +37,17 @@ export interface Context {
   /** The last checkpoint of this job (from an earlier attempt or this one), migrated to the task's version. */
   lastCheckpoint<T = unknown>(): Promise<T | undefined>;
   recordMetric(name: string, value: number, labels?: Record<string, string>): void;
+  /** The DAG parents this job waited for (see `dependsOn`), with their outcome and result. */
+  parents(): Promise<ParentResult[]>;
+}
+
+export interface ParentResult {
+  readonly id: string;
+  readonly function: string;
+  /** complete, failed or cancelled; "missing" when the parent's record has expired. */
+  readonly status: string;
+  readonly result?: unknown;
+  readonly error?: { readonly name: string; readonly message: string };
 }
 
 export interface JobContextDeps {
@@ -207,6 +218,24 @@ export class JobContext implements Context {
       version,
       state,
     });
+  }
+
+  async parents(): Promise<ParentResult[]> {
+    return Promise.all(
+      this.job.parents.map(async (parent): Promise<ParentResult> => {
+        const snapshot = await this.deps.backend.getJob(parent.id, parent.function);
+        if (!snapshot) return { id: parent.id, function: parent.function, status: "missing" };
+        return {
+          id: parent.id,
+          function: parent.function,
+          status: snapshot.status,
+          ...(snapshot.result !== undefined ? { result: snapshot.result } : {}),
+          ...(snapshot.error
+            ? { error: { name: snapshot.error.name, message: snapshot.error.message } }
+            : {}),
+        };
+      }),
+    );
   }
 
   async lastCheckpoint<T = unknown>(): Promise<T | undefined> {

@@ -76,7 +76,8 @@ export class JobExecution {
     return this.controller.signal;
   }
 
-  get aborted(): AbortKind | undefined {
+  /** Why the job was aborted, if it was (a method: it changes while run() awaits). */
+  abortedBy(): AbortKind | undefined {
     return this.abortReason?.kind;
   }
 
@@ -100,7 +101,8 @@ export class JobExecution {
   private async hook(name: string, call: (() => void | Promise<void>) | undefined): Promise<void> {
     if (!call) return;
     try {
-      await call();
+      // Inside the job's lineage, so a job submitted from a hook records this job as its parent.
+      await currentJob.run({ jobId: this.job.id, rootId: this.job.rootId }, call);
     } catch (error) {
       this.deps.logger.warn(
         { jobId: this.job.id, function: this.job.function, hook: name, err: toErrorInfo(error) },
@@ -125,18 +127,28 @@ export class JobExecution {
     }
 
     await this.hook("onStart", hooks.onStart && (() => hooks.onStart?.(ctx)));
+    // A cancel or shutdown that arrived during onStart: do not start the handler at all.
+    if (this.abortedBy() === "cancel") return { kind: "cancelled" };
+    if (this.abortedBy() === "shutdown") return { kind: "hand-back" };
     const attempt = await this.invoke(input);
 
-    if (this.aborted === "cancel") return { kind: "cancelled" };
-    if (this.aborted === "shutdown") return { kind: "hand-back" };
+    if (this.abortedBy() === "cancel") return { kind: "cancelled" };
+    if (this.abortedBy() === "shutdown") return { kind: "hand-back" };
 
     if (attempt.ok) {
-      let encoded: string;
+      let encoded: string | undefined;
+      let problem: unknown;
       try {
-        encoded = JSON.stringify(attempt.value === undefined ? null : attempt.value);
+        // JSON.stringify returns undefined (it does not throw) for a function or a symbol.
+        const text = JSON.stringify(attempt.value === undefined ? null : attempt.value) as string | undefined;
+        encoded = text;
+        if (encoded === undefined) problem = new Error(`a ${typeof attempt.value} has no JSON form`);
       } catch (error) {
+        problem = error;
+      }
+      if (encoded === undefined) {
         // Deterministic: the same handler will return the same unencodable value again.
-        const failure = new SerializationError(`The result of job '${job.id}'`, error);
+        const failure = new SerializationError(`The result of job '${job.id}'`, problem);
         await this.hook("onFailure", hooks.onFailure && (() => hooks.onFailure?.(ctx, failure)));
         return this.fail(toErrorInfo(failure), "exception");
       }
@@ -150,9 +162,11 @@ export class JobExecution {
       };
     }
 
-    const reason: FailureReason = this.aborted === "timeout" ? "timeout" : "exception";
+    const reason: FailureReason = this.abortedBy() === "timeout" ? "timeout" : "exception";
     const error = toErrorInfo(attempt.error);
-    if (job.attempt < job.maxAttempts) {
+    // A thread's result that cannot be copied back is as deterministic as an unencodable one.
+    const retryable = error.code !== "result_not_clonable";
+    if (retryable && job.attempt < job.maxAttempts) {
       const delayMs = backoffDelay(definition.backoff, job.attempt, this.deps.random);
       const retryAt = Date.now() + delayMs;
       await this.hook(
@@ -168,6 +182,11 @@ export class JobExecution {
     }
     await this.hook("onFailure", hooks.onFailure && (() => hooks.onFailure?.(ctx, attempt.error)));
     return this.fail(error, reason);
+  }
+
+  /** The end of a job whose execution itself broke (a runtime bug): fail it, never loop. */
+  crashed(error: unknown): ExecutionEnd {
+    return this.fail(toErrorInfo(error), "exception");
   }
 
   private fail(error: ErrorInfo, reason: FailureReason): ExecutionEnd {

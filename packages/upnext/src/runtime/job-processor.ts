@@ -187,9 +187,10 @@ export class JobProcessor implements ClaimBudget {
       try {
         end = await execution.run();
       } catch (error) {
-        // run() handles handler errors itself; reaching here is a bug in the runtime.
+        // run() handles handler errors itself; reaching here is a bug in the runtime. Failing the
+        // job (not handing it back) keeps a deterministic crash from re-running it forever.
         this.options.logger.error({ jobId: job.id, err: toErrorInfo(error) }, "job execution crashed");
-        end = { kind: "hand-back" };
+        end = execution.crashed(error);
       }
     }
     entry.state = "settling";
@@ -231,7 +232,7 @@ export class JobProcessor implements ClaimBudget {
     this.claims.remove(job.id);
     this.wakeRoomWaiters();
     if (result === "ok") {
-      this.count(end.outcome.kind, execution?.aborted === "timeout");
+      this.count(end.outcome.kind, execution?.abortedBy() === "timeout");
       await this.publishAll(end.events);
       if (end.terminal && hooks?.onComplete && ctx) {
         const terminal = end.terminal;

@@ -15,10 +15,15 @@ import {
 import type { RedisOptions } from "ioredis";
 import { availableParallelism } from "node:os";
 import { Connection } from "../runtime/connection.js";
+import { CronScheduler } from "../runtime/cron-scheduler.js";
 import type { Logger } from "../runtime/logger.js";
 import { stopOnSignals } from "../runtime/shutdown-signals.js";
 import type { TaskDefinition, TaskHandler } from "../runtime/task-definition.js";
 import { WorkerRuntime, type RuntimeService, type WorkerMetrics } from "../runtime/worker-runtime.js";
+import { DeadLetters } from "./dead-letters.js";
+import { subscribe, type EventHandle, type EventHandlerOptions } from "./events.js";
+import { defineSchedule, splitCronOptions, type CronOptions } from "./cron-definition.js";
+import { Schedules } from "./schedules.js";
 import { TaskHandle } from "./task-handle.js";
 import { defineTask, rejectUnknown, type TaskOptions, type ThreadTaskOptions } from "./task-options.js";
 
@@ -78,7 +83,11 @@ export class Worker {
   private readonly definitions = new Map<string, TaskDefinition>();
   private readonly handles = new Map<string, TaskHandle>();
   private readonly services: RuntimeService[] = [];
+  /** Fires the cron schedules of this worker's tasks (code-defined and runtime ones). */
+  private readonly scheduler: CronScheduler;
+  private schedulesInstance: Schedules | undefined;
   private connectionInstance: Connection | undefined;
+  private deadLettersInstance: DeadLetters | undefined;
   private runtime: WorkerRuntime | undefined;
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
@@ -117,6 +126,15 @@ export class Worker {
         ? this.config.progressMinInterval
         : parseDuration(options.progress.minInterval, "progress.minInterval");
     if (options.namespace !== undefined) validateName("namespace", options.namespace);
+    this.scheduler = new CronScheduler({
+      runsTask: (task) => this.definitions.has(task),
+      prepareRun: (task, input, now, origin) => {
+        const handle = this.handles.get(task);
+        if (!handle) throw new WorkerStateError(`Worker '${this.name}' defines no task '${task}'.`);
+        return handle.prepare(input, {}, now, origin);
+      },
+    });
+    this.services.push(this.scheduler);
   }
 
   /** The shared connection, opened on first use. */
@@ -176,11 +194,66 @@ export class Worker {
     return handle;
   }
 
+  /**
+   * Subscribes a handler to an event, or to every event matching a pattern (`*`: one segment,
+   * `**`: any number; see docs/events.md). The handler is a task of this worker named
+   * `options.name` (recommended: the subscription's stable identity).
+   */
+  on<P = unknown, O = unknown>(
+    eventOrPattern: EventHandle<P> | string,
+    options: EventHandlerOptions<P, O>,
+    handler: TaskHandler<P, O>,
+  ): TaskHandle<P, O> {
+    return subscribe(this, eventOrPattern, options, handler);
+  }
+
   /** Adds a service that runs while the worker runs (used by cron schedules and event subscriptions). */
   addService(service: RuntimeService): void {
     if (this.runtime)
       throw new WorkerStateError(`Services must be added before worker '${this.name}' starts.`);
     this.services.push(service);
+  }
+
+  /**
+   * Defines a cron schedule and its task, both named `name` (the schedule's stable identity).
+   * The schedule is stored in Redis when the worker starts (keeping its pause and cursor) and
+   * fires on every worker that defines the task; see docs/cron.md.
+   */
+  cron<I = null, O = unknown>(
+    name: string,
+    expression: string,
+    options: CronOptions<I, O>,
+    handler: TaskHandler<I, O>,
+  ): TaskHandle<I, O> {
+    if (this.runtime)
+      throw new WorkerStateError(
+        `Cron schedule '${name}' must be defined before worker '${this.name}' starts.`,
+      );
+    if (typeof options !== "object" || Array.isArray(options))
+      throw new InvalidOptionError("cron options", options, "give an options object (it may be empty)");
+    const split = splitCronOptions(options);
+    const schedule = defineSchedule(
+      { ...split.schedule, name, task: name, cron: expression },
+      "cron options",
+    );
+    const handle = this.task<I, O>(name, split.task as TaskOptions<I, O>, handler);
+    this.scheduler.define(schedule);
+    return handle;
+  }
+
+  /** Runtime management of the namespace's cron schedules, through this worker's connection. */
+  get schedules(): Schedules {
+    this.schedulesInstance ??= new Schedules(
+      {},
+      { connection: () => this.connection, task: (name) => this.handles.get(name) },
+    );
+    return this.schedulesInstance;
+  }
+
+  /** The namespace's dead-letter sets (list, show, replay, purge), through this worker's connection. */
+  get deadLetters(): DeadLetters {
+    this.deadLettersInstance ??= new DeadLetters({ connection: () => this.connection });
+    return this.deadLettersInstance;
   }
 
   /** Every task defined on this worker, by name. */

@@ -101,6 +101,8 @@ export class RedisDeadLetterStore {
     const { min, max } = this.bounds(range);
     // A cursor at or past the upper bound (the range changed between pages) is just the bound.
     const useCursor = cursor !== null && (range.before === null || Number(cursor.score) < range.before);
+    // A cursor below the lower bound: everything after it is out of range.
+    if (useCursor && range.since !== null && Number(cursor.score) < range.since) return [];
     const pipeline = this.redis.pipeline();
     for (const fn of functions) {
       const keys = this.backend.keysOf(fn);

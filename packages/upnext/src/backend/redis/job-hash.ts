@@ -119,7 +119,8 @@ export function decodeJobHash(id: string, hash: Readonly<Record<string, string>>
     startedAt: numberOrNull(hash.startedAt),
     finishedAt: numberOrNull(hash.finishedAt),
     workerId: hash.workerId ?? null,
-    progress: Number(hash.progress ?? (status === "complete" ? 1 : 0)),
+    // A completed job is done, whatever its last coalesced progress report said.
+    progress: status === "complete" ? 1 : Number(hash.progress ?? 0),
     failureReason: isFailureReason(reason) ? reason : null,
     tags: parseJson<Record<string, string>>(hash.tags, {}),
     metadata: parseJson<Record<string, unknown>>(hash.metadata, {}),

@@ -470,7 +470,8 @@ export class RedisBackend implements QueueBackend {
         this.redis,
         "rate-reserve",
         [bucket],
-        [count, interval, rate.windowMs - interval, mode],
+        // Tolerance 0, as at claim time: evenly spaced slots.
+        [count, interval, 0, mode],
       ),
     );
     if (reply[0] !== 1) return { ok: false, retryAt: Number(reply[1] ?? Date.now()) };

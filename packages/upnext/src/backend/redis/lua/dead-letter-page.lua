@@ -9,6 +9,16 @@
 --         entries at that time whose id sorts below the cursor's
 -- ARGV[4] most entries
 -- Returns {id, time, id, time, ...}
+-- Byte-wise a < b, the order of equal-score members in a ZSET. Lua's `<` on strings follows the
+-- server's collation locale, which need not be byte order.
+local function less(a, b)
+  for i = 1, math.min(#a, #b) do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x < y end
+  end
+  return #a < #b
+end
+
 local key, min, max, after = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
 local limit = tonumber(ARGV[4])
 local out = {}
@@ -20,7 +30,7 @@ if after ~= '' then
   repeat
     local ties = redis.call('ZRANGE', key, max, max, 'BYSCORE', 'REV', 'LIMIT', offset, chunk)
     for _, id in ipairs(ties) do
-      if id < after then
+      if less(id, after) then
         out[#out + 1] = id
         out[#out + 1] = max
         found = found + 1

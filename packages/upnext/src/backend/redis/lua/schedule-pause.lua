@@ -1,5 +1,6 @@
 -- schedule-pause: pauses or resumes a cron schedule. The cursor stays where it is, so the slots
--- that pass during a pause are missed slots on resume and follow the missed-run policy.
+-- that pass during a pause are missed slots on resume and follow the missed-run policy;
+-- `resumedAt` marks them missed even when the pause was shorter than the grace.
 -- KEYS[1] schedule hash
 -- ARGV[1] '1' to pause, '0' to resume
 -- ARGV[2] now (ms)
@@ -10,6 +11,7 @@ if ARGV[1] == '1' then
   if redis.call('HGET', key, 'paused') ~= '1' then redis.call('HSET', key, 'pausedAt', ARGV[2]) end
   redis.call('HSET', key, 'paused', '1', 'updatedAt', ARGV[2])
 else
+  if redis.call('HGET', key, 'paused') == '1' then redis.call('HSET', key, 'resumedAt', ARGV[2]) end
   redis.call('HSET', key, 'paused', '0', 'updatedAt', ARGV[2])
   redis.call('HDEL', key, 'pausedAt')
 end

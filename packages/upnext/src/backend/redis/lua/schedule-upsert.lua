@@ -25,8 +25,10 @@ if redis.call('EXISTS', key) == 1 then
   end
   redis.call('HSET', key, 'updatedAt', now, unpack(def))
 else
+  -- Versions start at the creation time, so a schedule removed and created again under the same
+  -- name never matches a version a scheduler cached for the old one.
   redis.call('HSET', key, 'cursor', now, 'paused', '0', 'skippedSlots', '0', 'runs', '0',
-    'version', '0', 'createdAt', now, 'updatedAt', now, unpack(def))
+    'version', now, 'createdAt', now, 'updatedAt', now, unpack(def))
   if carry_last > 2 then redis.call('HSET', key, unpack(ARGV, 3, carry_last)) end
 end
 -- Every definition change invalidates passes computed from the old one (cron-fire checks it).

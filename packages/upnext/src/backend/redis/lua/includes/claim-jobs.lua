@@ -91,8 +91,9 @@ local function claim_jobs(k, a)
   local rate = nil
   if cfg[5] and cfg[7] ~= 'reject' and cfg[7] ~= 'delay' then
     local limit, window = tonumber(cfg[5]), tonumber(cfg[6])
-    rate = {interval = window / limit, tolerance = window - window / limit, ttl = math.ceil(window * 2) + 1000,
-      now = server_now()}
+    -- No burst (tolerance 0): starts are spaced evenly, so no window of `window` ms ever holds
+    -- more than `limit` of them — what an external API's quota needs.
+    rate = {interval = window / limit, tolerance = 0, ttl = math.ceil(window * 2) + 1000, now = server_now()}
     -- The function-wide bucket bounds how many to read; per-key buckets are checked per job.
     local available = gcra_available(k.rate_prefix, rate.now, rate.interval, rate.tolerance)
     if available <= 0 then

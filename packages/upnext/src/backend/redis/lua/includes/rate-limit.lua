@@ -1,7 +1,7 @@
 -- Rate limiting with GCRA (a token bucket written as one timestamp per bucket: the
--- "theoretical arrival time"). `interval` = window / limit; `tolerance` = window - interval
--- lets `limit` requests through at once. Times come from the Redis server clock, so workers
--- with skewed clocks share one limiter correctly.
+-- "theoretical arrival time"). `interval` = window / limit; `tolerance` is how much earlier than
+-- its slot a request may pass (0: evenly spaced). Times come from the Redis server clock, so
+-- workers with skewed clocks share one limiter correctly.
 local function server_now()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)

@@ -1,0 +1,90 @@
+/**
+ * `upnext function list|pause|resume`: see and control functions (tasks) as a whole, from Redis
+ * alone. Pausing stops every worker from claiming the function's jobs; they wait, nothing is lost.
+ */
+import type { Command } from "commander";
+import { Functions, type FunctionState } from "../sdk/functions-admin.js";
+import {
+  addConnectionFlags,
+  adminConnectionOptions,
+  explainUnreachable,
+  type ConnectionFlags,
+} from "./admin-connection.js";
+
+interface ListFlags extends ConnectionFlags {
+  readonly json?: boolean;
+}
+
+async function withFunctions<T>(
+  flags: ConnectionFlags,
+  work: (functions: Functions) => Promise<T>,
+): Promise<T> {
+  const functions = new Functions(adminConnectionOptions(flags));
+  try {
+    return await work(functions);
+  } catch (error) {
+    explainUnreachable(error);
+  } finally {
+    await functions.close().catch(() => undefined);
+  }
+}
+
+function table(states: readonly FunctionState[]): string {
+  const header = ["FUNCTION", "STATE", "QUEUED", "SCHEDULED", "ACTIVE", "WAITING", "DEAD", "LIMITS"];
+  const rows = states.map((state) => [
+    state.name,
+    state.paused ? "paused" : "running",
+    String(state.queued),
+    String(state.scheduled),
+    String(state.active),
+    String(state.waiting),
+    String(state.deadLettered),
+    [
+      state.concurrency !== null ? `concurrency ${state.concurrency}` : "",
+      state.routingGroup !== null ? `group ${state.routingGroup}` : "",
+      state.rateLimit !== null ? `rate ${state.rateLimit}` : "",
+    ]
+      .filter((part) => part.length > 0)
+      .join(", ") || "-",
+  ]);
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)),
+  );
+  return [header, ...rows]
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
+}
+
+export function registerFunctionCommand(program: Command): void {
+  const command = program
+    .command("function")
+    .description("list, pause and resume functions (tasks) across all workers");
+  addConnectionFlags(
+    command
+      .command("list")
+      .description("every function of the namespace with its queue counts")
+      .option("--json", "print JSON"),
+  ).action(async (flags: ListFlags) => {
+    const states = await withFunctions(flags, (functions) => functions.list());
+    process.stdout.write(
+      `${flags.json ? JSON.stringify(states, null, 2) : states.length === 0 ? "no functions" : table(states)}\n`,
+    );
+  });
+  addConnectionFlags(
+    command.command("pause <name>").description("stop claiming the function's jobs; they wait"),
+  ).action(async (name: string, flags: ConnectionFlags) => {
+    await withFunctions(flags, (functions) => functions.pause(name));
+    process.stdout.write(`paused ${name}\n`);
+  });
+  addConnectionFlags(command.command("resume <name>").description("claim the function's jobs again")).action(
+    async (name: string, flags: ConnectionFlags) => {
+      await withFunctions(flags, (functions) => functions.resume(name));
+      process.stdout.write(`resumed ${name}\n`);
+    },
+  );
+}

@@ -1,0 +1,414 @@
+/**
+ * The dead-letter sets as operators see them: list, inspect, replay and purge the jobs that
+ * failed for good (retries exhausted, or lost too often). Works from Redis alone, so an admin
+ * script or the CLI needs no task definitions: a replay is rebuilt from the dead job's hash and
+ * goes through the same enqueue path (and creation events) as a submit.
+ */
+import { InvalidOptionError, JobNotFoundError, newJobId, validateName, type Config } from "@upnext/core";
+import type { RedisOptions } from "ioredis";
+import type { NewJob } from "../backend/queue-backend.js";
+import {
+  RedisDeadLetterStore,
+  type PageCursor,
+  type Reservation,
+  type ReserveOutcome,
+  type ScoreRange,
+} from "../backend/redis/dead-letter-store.js";
+import { Connection } from "../runtime/connection.js";
+import type { Logger } from "../runtime/logger.js";
+import {
+  AlreadyReplayedError,
+  NotDeadLetteredError,
+  encodeCursor,
+  entryOf,
+  parseCursor,
+  rangeOf,
+  replayJob,
+  replayQueuedEvent,
+  type DeadLetterEntry,
+  type DeadLetterFilter,
+} from "./dead-letter-entry.js";
+import { JobRef } from "./job-ref.js";
+import { rejectUnknown } from "./task-options.js";
+
+export {
+  AlreadyReplayedError,
+  NotDeadLetteredError,
+  type DeadLetterEntry,
+  type DeadLetterFilter,
+  type TimeBound,
+} from "./dead-letter-entry.js";
+
+export interface DeadLetterListOptions extends DeadLetterFilter {
+  /** Entries per page (default 50, at most 1000). */
+  readonly limit?: number;
+  /** `nextCursor` of the previous page. */
+  readonly cursor?: string;
+  /** true: only replayed entries; false: only entries not replayed yet; default: both. */
+  readonly replayed?: boolean;
+}
+
+export interface DeadLetterPage {
+  /** Newest first. */
+  readonly entries: DeadLetterEntry[];
+  /** Pass as `cursor` for the next page; null when this was the last one. */
+  readonly nextCursor: string | null;
+}
+
+export interface DeadLetterReplayOptions {
+  /** Replay an entry that was already replayed (default false: refused). */
+  readonly force?: boolean;
+}
+
+export interface DeadLetterBatchOptions {
+  /** Entries per round trip (default 500). */
+  readonly batchSize?: number;
+}
+
+export interface DeadLetterReplayAllOptions
+  extends DeadLetterFilter, DeadLetterBatchOptions, DeadLetterReplayOptions {}
+
+export type DeadLetterPurgeOptions = DeadLetterFilter & DeadLetterBatchOptions;
+
+export interface DeadLetterProgress {
+  /** Entries handled so far. */
+  readonly done: number;
+  /** Entries in range when the operation started. */
+  readonly total: number;
+  /** The function of the batch just handled. */
+  readonly function: string;
+}
+
+export interface DeadLetterReplayProgress extends DeadLetterProgress {
+  readonly replayed: number;
+  /** Entries already replayed (without `force`) or gone (expired, purged) meanwhile. */
+  readonly skipped: number;
+}
+
+export interface DeadLetterReplayAllResult {
+  readonly total: number;
+  readonly replayed: number;
+  readonly skipped: number;
+}
+
+export interface DeadLetterPurgeResult {
+  readonly total: number;
+  readonly purged: number;
+}
+
+export interface DeadLettersOptions {
+  /** Redis URL (default UPNEXT_REDIS_URL). */
+  readonly redis?: string;
+  readonly redisOptions?: RedisOptions;
+  /** Key namespace (default UPNEXT_NAMESPACE). */
+  readonly namespace?: string;
+  readonly logger?: Logger;
+  /** Configuration to use instead of the environment's. */
+  readonly config?: Config;
+  /** @internal A Worker's connection; used by `worker.deadLetters`. */
+  readonly connection?: () => Connection;
+}
+
+const OPTION_NAMES = new Set(["redis", "redisOptions", "namespace", "logger", "config", "connection"]);
+const LIST_OPTIONS = new Set(["function", "since", "before", "limit", "cursor", "replayed"]);
+const REPLAY_ALL_OPTIONS = new Set(["function", "since", "before", "batchSize", "force"]);
+const PURGE_OPTIONS = new Set(["function", "since", "before", "batchSize"]);
+const FILTER_OPTIONS = new Set(["function", "since", "before"]);
+const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 1_000;
+const DEFAULT_BATCH = 500;
+const MAX_BATCH = 10_000;
+
+function wholeNumber(option: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidOptionError(option, value, `use a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+interface BatchOutcome {
+  readonly id: string;
+  readonly replayId: string;
+  readonly outcome: ReserveOutcome;
+}
+
+export class DeadLetters {
+  private readonly connectionOf: () => Connection;
+  private owned: Connection | undefined;
+  private readonly stores = new WeakMap<Connection, RedisDeadLetterStore>();
+
+  constructor(private readonly options: DeadLettersOptions = {}) {
+    rejectUnknown("dead-letter options", options, OPTION_NAMES);
+    if (options.namespace !== undefined) validateName("namespace", options.namespace);
+    this.connectionOf =
+      options.connection ??
+      (() => {
+        if (!this.owned || this.owned.isClosed) {
+          this.owned = new Connection({
+            redisUrl: options.redis,
+            redisOptions: options.redisOptions,
+            namespace: options.namespace,
+            config: options.config,
+            logger: options.logger,
+          });
+        }
+        return this.owned;
+      });
+  }
+
+  /** The namespace this instance reads (connects on first use). */
+  get namespace(): string {
+    return this.connectionOf().namespace;
+  }
+
+  private store(connection: Connection): RedisDeadLetterStore {
+    let store = this.stores.get(connection);
+    if (!store) {
+      store = new RedisDeadLetterStore(connection.backend);
+      this.stores.set(connection, store);
+    }
+    return store;
+  }
+
+  /** Every function (task) name known in the namespace, sorted. */
+  async functions(): Promise<string[]> {
+    return this.connectionOf().backend.knownFunctions();
+  }
+
+  private async functionsFor(fn: string | undefined): Promise<string[]> {
+    if (fn !== undefined) return [validateName("function", fn)];
+    return this.functions();
+  }
+
+  /** Number of entries matching the filter. */
+  async count(filter: DeadLetterFilter = {}): Promise<number> {
+    rejectUnknown("count options", filter, FILTER_OPTIONS);
+    const range = rangeOf(filter);
+    const connection = this.connectionOf();
+    const counts = await this.store(connection).count(await this.functionsFor(filter.function), range);
+    let total = 0;
+    for (const count of counts.values()) total += count;
+    return total;
+  }
+
+  /**
+   * One page of entries, newest first, across every function unless one is given. Pages are
+   * stable: the cursor is a position (time died, job id), so entries added or removed between
+   * pages never shift what the next page holds.
+   */
+  async list(options: DeadLetterListOptions = {}): Promise<DeadLetterPage> {
+    rejectUnknown("list options", options, LIST_OPTIONS);
+    const limit = wholeNumber("limit", options.limit ?? DEFAULT_LIMIT, 1, MAX_LIMIT);
+    const range = rangeOf(options);
+    if (options.replayed !== undefined && typeof options.replayed !== "boolean") {
+      throw new InvalidOptionError("replayed", options.replayed, "give true, false or leave it out");
+    }
+    let cursor = options.cursor === undefined ? null : parseCursor(options.cursor);
+    const connection = this.connectionOf();
+    const store = this.store(connection);
+    const functions = await this.functionsFor(options.function);
+    const entries: DeadLetterEntry[] = [];
+    // Entries whose hash expired, or that the `replayed` filter drops, leave a page short: keep
+    // reading until it is full or the sets are exhausted.
+    for (;;) {
+      const need = limit - entries.length;
+      const positions = await store.page(functions, range, cursor, need + 1);
+      const taken = positions.slice(0, need);
+      const hashes = await store.read(taken);
+      taken.forEach((position, index) => {
+        const entry = entryOf(position, hashes[index] ?? {});
+        if (!entry) return;
+        if (options.replayed !== undefined && (entry.replayedAs !== null) !== options.replayed) return;
+        entries.push(entry);
+      });
+      const last = taken.at(-1);
+      if (last) cursor = { score: last.score, id: last.id };
+      if (positions.length <= need) return { entries, nextCursor: null };
+      if (entries.length >= limit) return { entries, nextCursor: cursor ? encodeCursor(cursor) : null };
+    }
+  }
+
+  /** One dead-lettered job. Throws JobNotFoundError or NotDeadLetteredError. */
+  async get(jobId: string): Promise<DeadLetterEntry> {
+    const connection = this.connectionOf();
+    const store = this.store(connection);
+    const fn = await store.locate(jobId, () => this.functions());
+    if (fn === undefined) throw new JobNotFoundError(jobId);
+    const [hash, score] = await Promise.all([store.jobHash(fn, jobId), store.scoreOf(fn, jobId)]);
+    const status = hash.status;
+    if (status === undefined) throw new JobNotFoundError(jobId);
+    if (score === null || status !== "failed") throw new NotDeadLetteredError(jobId, status);
+    const entry = entryOf({ function: fn, id: jobId, score }, hash);
+    if (!entry) throw new JobNotFoundError(jobId);
+    return entry;
+  }
+
+  /**
+   * Replays one dead job as a new job (a new attempt series, `origin: { kind: "replay" }`) and
+   * records the new id on the dead entry, which stays in the set. Refuses an entry already
+   * replayed unless `force`. Returns a reference to the new job.
+   */
+  async replay(jobId: string, options: DeadLetterReplayOptions = {}): Promise<JobRef> {
+    rejectUnknown("replay options", options, new Set(["force"]));
+    const connection = this.connectionOf();
+    const store = this.store(connection);
+    const fn = await store.locate(jobId, () => this.functions());
+    if (fn === undefined) throw new JobNotFoundError(jobId);
+    const [result] = await this.replayBatch(connection, fn, [jobId], options.force === true);
+    const outcome = result?.outcome ?? { kind: "missing" };
+    switch (outcome.kind) {
+      case "ok":
+        return new JobRef(result?.replayId ?? "", fn, this.connectionOf);
+      case "replayed":
+        throw new AlreadyReplayedError(jobId, outcome.replayedAs);
+      case "not-dead":
+        throw new NotDeadLetteredError(jobId, outcome.status);
+      case "missing":
+        throw new JobNotFoundError(jobId);
+    }
+  }
+
+  /**
+   * Replays every entry in range, `batchSize` per round trip, function by function; entries
+   * already replayed are skipped unless `force`. Jobs that die while it runs are left alone.
+   */
+  async replayAll(
+    options: DeadLetterReplayAllOptions = {},
+    onProgress?: (progress: DeadLetterReplayProgress) => void,
+  ): Promise<DeadLetterReplayAllResult> {
+    rejectUnknown("replayAll options", options, REPLAY_ALL_OPTIONS);
+    const batchSize = wholeNumber("batchSize", options.batchSize ?? DEFAULT_BATCH, 1, MAX_BATCH);
+    const force = options.force === true;
+    const connection = this.connectionOf();
+    const store = this.store(connection);
+    const { range, counts, total } = await this.plan(store, options);
+    let done = 0;
+    let replayed = 0;
+    let skipped = 0;
+    for (const [fn, count] of counts) {
+      if (count === 0) continue;
+      let cursor: PageCursor | null = null;
+      for (;;) {
+        const positions = await store.page([fn], range, cursor, batchSize);
+        const last = positions.at(-1);
+        if (!last) break;
+        cursor = { score: last.score, id: last.id };
+        const results = await this.replayBatch(
+          connection,
+          fn,
+          positions.map((position) => position.id),
+          force,
+        );
+        const ok = results.filter((result) => result.outcome.kind === "ok").length;
+        replayed += ok;
+        skipped += results.length - ok;
+        done += positions.length;
+        onProgress?.({ done, total: Math.max(total, done), function: fn, replayed, skipped });
+        if (positions.length < batchSize) break;
+      }
+    }
+    return { total: Math.max(total, done), replayed, skipped };
+  }
+
+  /**
+   * Deletes every entry in range and its job hash, oldest first, `batchSize` per round trip.
+   * Replays made from those entries are separate jobs and are not touched.
+   */
+  async purge(
+    options: DeadLetterPurgeOptions = {},
+    onProgress?: (progress: DeadLetterProgress) => void,
+  ): Promise<DeadLetterPurgeResult> {
+    rejectUnknown("purge options", options, PURGE_OPTIONS);
+    const batchSize = wholeNumber("batchSize", options.batchSize ?? DEFAULT_BATCH, 1, MAX_BATCH);
+    const connection = this.connectionOf();
+    const store = this.store(connection);
+    const { range, counts, total } = await this.plan(store, options);
+    let purged = 0;
+    for (const [fn, count] of counts) {
+      if (count === 0) continue;
+      for (;;) {
+        const ids = await store.purgeBatch(fn, range, batchSize);
+        if (ids.length === 0) break;
+        purged += ids.length;
+        onProgress?.({ done: purged, total: Math.max(total, purged), function: fn });
+        if (ids.length < batchSize) break;
+      }
+    }
+    return { total: Math.max(total, purged), purged };
+  }
+
+  /** Closes the connection this instance opened (none when it came from a Worker). */
+  async close(): Promise<void> {
+    await this.owned?.close();
+  }
+
+  /**
+   * The range of a bulk operation, capped at its start: jobs that die while it runs (a replay
+   * failing again, say) are not part of it, so it always ends.
+   */
+  private async plan(
+    store: RedisDeadLetterStore,
+    filter: DeadLetterFilter,
+  ): Promise<{ range: ScoreRange; counts: Map<string, number>; total: number }> {
+    const requested = rangeOf(filter);
+    const startedAt = Date.now() + 1;
+    const range = {
+      since: requested.since,
+      before: requested.before === null ? startedAt : Math.min(requested.before, startedAt),
+    };
+    const counts = await store.count(await this.functionsFor(filter.function), range);
+    let total = 0;
+    for (const count of counts.values()) total += count;
+    return { range, counts, total };
+  }
+
+  /**
+   * Reserves the entries, enqueues their replays through the backend's enqueue (one pipelined
+   * call), then publishes their creation events. A failed enqueue takes the marks back.
+   */
+  private async replayBatch(
+    connection: Connection,
+    fn: string,
+    ids: readonly string[],
+    force: boolean,
+  ): Promise<BatchOutcome[]> {
+    const store = this.store(connection);
+    const now = Date.now();
+    const pairs = ids.map((id) => ({ id, replayId: newJobId(now) }));
+    const outcomes = await store.reserve(fn, pairs, now, force);
+    const jobs: NewJob[] = [];
+    const reservations: Reservation[] = [];
+    const results = pairs.map((pair, index): BatchOutcome => {
+      const outcome: ReserveOutcome = outcomes[index] ?? { kind: "missing" };
+      if (outcome.kind === "ok") {
+        jobs.push(replayJob(fn, pair.id, pair.replayId, outcome.source, now, connection.config));
+        reservations.push({
+          id: pair.id,
+          replayId: pair.replayId,
+          previousReplayedAs: outcome.source.previousReplayedAs,
+          previousReplayedAt: outcome.source.previousReplayedAt,
+        });
+      }
+      return { ...pair, outcome };
+    });
+    if (jobs.length === 0) return results;
+    try {
+      await connection.backend.enqueue(jobs);
+    } catch (error) {
+      await store.release(fn, reservations).catch(() => 0);
+      throw error;
+    }
+    await this.publishCreated(connection, jobs);
+    return results;
+  }
+
+  /** The same creation events a submit publishes, so the history sees replays like any job. */
+  private async publishCreated(connection: Connection, jobs: readonly NewJob[]): Promise<void> {
+    const pending: Promise<void>[] = [];
+    for (const job of jobs) {
+      const wait = connection.publisher.publish(replayQueuedEvent(job));
+      if (wait) pending.push(wait);
+    }
+    await Promise.all(pending);
+  }
+}

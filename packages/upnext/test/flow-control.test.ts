@@ -49,8 +49,8 @@ describe("rate limits", () => {
     // 25 jobs at 10/s: slots 100 ms apart, so at least 2.4 s from first to last start.
     expect((starts.at(-1) ?? 0) - (starts[0] ?? 0)).toBeGreaterThanOrEqual(2_300);
     // No one-second window holds more than the limit (plus one for a boundary).
-    for (let i = 0; i < starts.length; i++) {
-      const inWindow = starts.filter((at) => at >= (starts[i] ?? 0) && at < (starts[i] ?? 0) + 1_000).length;
+    for (const from of starts) {
+      const inWindow = starts.filter((at) => at >= from && at < from + 1_000).length;
       expect(inWindow).toBeLessThanOrEqual(11);
     }
     // Jobs put off by the limiter were deferred once each, not once per attempt.

@@ -14,7 +14,7 @@ const gates = new Map<string, ReturnType<typeof deferred<void>>>();
 function gate(label: string): ReturnType<typeof deferred<void>> {
   const existing = gates.get(label);
   if (existing) return existing;
-  const created = deferred<void>();
+  const created = deferred();
   gates.set(label, created);
   return created;
 }

@@ -2,11 +2,11 @@
  * The asynchronous half of a submit, after validation: enqueue-time rate limiting, resolving DAG
  * parents, the enqueue itself, registering children on their parents, and the creation events.
  */
-import { InvalidOptionError, RateLimitedError, type JobEvent } from "@upnext/core";
+import { InvalidOptionError, RateLimitedError } from "@upnext/core";
 import type { EnqueueResult, NewJob, ParentRef } from "../backend/queue-backend.js";
 import type { Connection } from "../runtime/connection.js";
 import { DependencyResolver } from "../runtime/dependency-resolver.js";
-import { jobEvent } from "../runtime/job-events.js";
+import { creationEvent } from "../runtime/job-events.js";
 import type { TaskDefinition } from "../runtime/task-definition.js";
 
 /** A parent given to `dependsOn`: a JobRef (anything with `id` and `functionName`) or a job id. */
@@ -73,36 +73,6 @@ async function applyEnqueueRateLimit(
   return out;
 }
 
-function creationEvent(job: NewJob, result: EnqueueResult): JobEvent {
-  const identity = {
-    jobId: job.id,
-    function: job.function,
-    attempt: 0,
-    parentId: job.parentId,
-    rootId: job.rootId,
-    tags: job.tags,
-  };
-  const created = {
-    input: JSON.parse(job.input) as unknown,
-    maxAttempts: job.maxAttempts,
-    priority: job.priority,
-    idempotencyKey: job.idempotencyKey,
-    ...(Object.keys(job.metadata).length > 0 ? { metadata: { ...job.metadata } } : {}),
-    ...(job.origin ? { origin: job.origin } : {}),
-  };
-  if (result.status === "waiting") {
-    return jobEvent("waiting", identity, null, {
-      ...created,
-      dependsOn: (job.dependsOn ?? []).map((parent) => parent.id),
-      onParentFailure: job.onParentFailure ?? "fail",
-    });
-  }
-  if (result.status === "scheduled") {
-    return jobEvent("scheduled", identity, null, { ...created, runAt: job.runAt ?? job.createdAt });
-  }
-  return jobEvent("queued", identity, null, { ...created, from: "submit" });
-}
-
 /** Enqueues prepared jobs of one task; returns the enqueue results in order. */
 export async function submitPrepared(
   connection: Connection,
@@ -115,7 +85,7 @@ export async function submitPrepared(
   results.forEach((result, index) => {
     const job = jobs[index];
     if (!result.created || !job) return;
-    const wait = connection.publisher.publish(creationEvent(job, result));
+    const wait = connection.publisher.publish(creationEvent(job, result.status, null));
     if (wait) pending.push(wait);
   });
   await Promise.all(pending);

@@ -7,20 +7,11 @@ import type { FunctionKeys, JobStatus, NamespaceKeys } from "@upnext/core";
 import { isJobStatus } from "@upnext/core";
 import type { Redis } from "ioredis";
 import type { DependentRef, ParentOutcome, ParentRef, ResolveResult, WaitingJob } from "../queue-backend.js";
+import { asArray, asString } from "./reply-cells.js";
 import { runScript } from "./scripts.js";
 
 /** Dependents sets live at least this long; they are re-timed to the parent's retention when it ends. */
 const DEPENDENTS_TTL_MS = 30 * 86_400_000;
-
-function asString(value: unknown): string | null {
-  if (typeof value === "string") return value;
-  if (typeof value === "number") return String(value);
-  return null;
-}
-
-function asArray(value: unknown): unknown[] {
-  return Array.isArray(value) ? (value as unknown[]) : [];
-}
 
 function childRef(
   text: string | null,

@@ -37,6 +37,7 @@ import type {
 } from "../queue-backend.js";
 import { DependencyStore, decodeDependents, decodeFinishedDependents } from "./dependency-store.js";
 import { decodeClaimedJob, decodeJobHash, newJobFields } from "./job-hash.js";
+import { asArray, asString } from "./reply-cells.js";
 import { defineScripts, pipeScript, runScript } from "./scripts.js";
 
 export interface RedisBackendOptions {
@@ -58,17 +59,6 @@ const LOST_ERROR = JSON.stringify({
   message: "The job's worker stopped renewing its lease (crashed or stalled) too many times.",
   code: "lost",
 });
-
-function asString(value: unknown): string | null {
-  if (typeof value === "string") return value;
-  if (typeof value === "number") return String(value);
-  return null;
-}
-
-/** cjson encodes an empty Lua table as {}, so anything that is not an array is an empty list. */
-function asArray(value: unknown): unknown[] {
-  return Array.isArray(value) ? (value as unknown[]) : [];
-}
 
 interface ScriptDocument {
   readonly results?: unknown;

@@ -101,10 +101,6 @@ export class CronScheduler implements RuntimeService {
     this.code.set(definition.name, definition);
   }
 
-  get definitions(): readonly ScheduleDefinition[] {
-    return [...this.code.values()];
-  }
-
   async start(context: RuntimeServiceContext): Promise<void> {
     const { connection } = context;
     this.connection = connection;

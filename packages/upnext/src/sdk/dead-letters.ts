@@ -105,11 +105,14 @@ export interface DeadLettersOptions {
   readonly logger?: Logger;
   /** Configuration to use instead of the environment's. */
   readonly config?: Config;
-  /** @internal A Worker's connection; used by `worker.deadLetters`. */
-  readonly connection?: () => Connection;
 }
 
-const OPTION_NAMES = new Set(["redis", "redisOptions", "namespace", "logger", "config", "connection"]);
+/** How the SDK reaches a worker's connection (used by `worker.deadLetters`). */
+export interface DeadLettersBinding {
+  readonly connection: () => Connection;
+}
+
+const OPTION_NAMES = new Set(["redis", "redisOptions", "namespace", "logger", "config"]);
 const LIST_OPTIONS = new Set(["function", "since", "before", "limit", "cursor", "replayed"]);
 const REPLAY_ALL_OPTIONS = new Set(["function", "since", "before", "batchSize", "force"]);
 const PURGE_OPTIONS = new Set(["function", "since", "before", "batchSize"]);
@@ -137,11 +140,11 @@ export class DeadLetters {
   private owned: Connection | undefined;
   private readonly stores = new WeakMap<Connection, RedisDeadLetterStore>();
 
-  constructor(private readonly options: DeadLettersOptions = {}) {
+  constructor(options: DeadLettersOptions = {}, binding?: DeadLettersBinding) {
     rejectUnknown("dead-letter options", options, OPTION_NAMES);
     if (options.namespace !== undefined) validateName("namespace", options.namespace);
     this.connectionOf =
-      options.connection ??
+      binding?.connection ??
       (() => {
         if (!this.owned || this.owned.isClosed) {
           this.owned = new Connection({

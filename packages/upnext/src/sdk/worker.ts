@@ -252,7 +252,7 @@ export class Worker {
 
   /** The namespace's dead-letter sets (list, show, replay, purge), through this worker's connection. */
   get deadLetters(): DeadLetters {
-    this.deadLettersInstance ??= new DeadLetters({ connection: () => this.connection });
+    this.deadLettersInstance ??= new DeadLetters({}, { connection: () => this.connection });
     return this.deadLettersInstance;
   }
 

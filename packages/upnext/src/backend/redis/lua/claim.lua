@@ -13,7 +13,7 @@
 -- ARGV[4] now          ms
 -- ARGV[5] lease        lease duration, ms
 -- ARGV[6] runnable     free running slots on the worker (caps capped functions' claims)
--- ARGV[7] namespace    "<ns>:" (routing-group keys span functions; see docs/decisions/0007)
+-- ARGV[7] namespace    "<ns>:" (routing-group keys span functions; see docs/decisions/0008)
 -- Returns JSON {jobs, bad, last, blocked, reason, deferred}
 --@include claim-jobs
 return cjson.encode(claim_jobs(

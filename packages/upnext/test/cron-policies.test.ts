@@ -18,7 +18,7 @@ import {
   tick,
   type SimClock,
 } from "./helpers/cron.js";
-import { deferred, testWorker } from "./helpers/worker.js";
+import { deferred, jobEvents, testWorker } from "./helpers/worker.js";
 import { deleteNamespace, eventually, redisClient, testNamespace } from "./helpers/redis.js";
 
 const namespace = testNamespace("cron-policies");
@@ -113,6 +113,18 @@ describe("missed runs after downtime (created at 00:00:30, next pass at 03:00:30
       catchUp: true,
     });
     expect((await worker.schedules.get("hourly-latest"))?.skippedSlots).toBe(2);
+    // The creation event is the "queued" event of a submit, carrying the origin.
+    await worker.connection.publisher.flush();
+    const [created] = await jobEvents(redis, namespace, jobs[0]?.id ?? "");
+    expect(created).toMatchObject({
+      type: "queued",
+      function: "hourly-latest",
+      data: {
+        from: "submit",
+        input: { report: "daily" },
+        origin: { kind: "cron", schedule: "hourly-latest", scheduledFor: at(3), catchUp: true },
+      },
+    });
   });
 
   it("all: every missed slot inside the catch-up window, oldest first, marked as catch-ups", async () => {

@@ -17,7 +17,7 @@ import type { JobOrigin } from "@upnext/core";
 import type { NewJob } from "../backend/queue-backend.js";
 import type { Connection } from "./connection.js";
 import { planSlots, slotsOf, type SlotPlan } from "./cron-slots.js";
-import { jobEvent } from "./job-events.js";
+import { creationEvent } from "./job-events.js";
 import type { Logger } from "./logger.js";
 import {
   ScheduleStore,
@@ -298,32 +298,7 @@ export class CronScheduler implements RuntimeService {
   private publishCreated(created: readonly FireCandidate[]): void {
     const publisher = this.connection?.publisher;
     if (!publisher) return;
-    for (const { job } of created) {
-      void publisher.publish(
-        jobEvent(
-          "queued",
-          {
-            jobId: job.id,
-            function: job.function,
-            attempt: 0,
-            parentId: job.parentId,
-            rootId: job.rootId,
-            tags: job.tags,
-          },
-          this.workerId,
-          {
-            from: "submit",
-            input: JSON.parse(job.input) as unknown,
-            maxAttempts: job.maxAttempts,
-            priority: job.priority,
-            idempotencyKey: job.idempotencyKey,
-            ...(Object.keys(job.metadata).length > 0 ? { metadata: { ...job.metadata } } : {}),
-            ...(job.origin ? { origin: job.origin } : {}),
-          },
-          job.createdAt,
-        ),
-      );
-    }
+    for (const { job } of created) void publisher.publish(creationEvent(job, "queued", this.workerId));
   }
 
   /** The first slot after the schedule's cursor (cached: cron-parser steps are not cheap). */

@@ -8,7 +8,6 @@ import {
   type Config,
   type ErrorInfo,
   type FailureReason,
-  type JobEvent,
   type JobOrigin,
 } from "@upnext/core";
 import type { NewJob } from "../backend/queue-backend.js";
@@ -19,7 +18,6 @@ import type {
   ScoreRange,
 } from "../backend/redis/dead-letter-store.js";
 import { decodeJobHash } from "../backend/redis/job-hash.js";
-import { jobEvent } from "../runtime/job-events.js";
 
 /** The job exists but is not in a dead-letter set (it did not fail, or its entry was trimmed). */
 export class NotDeadLetteredError extends UpNextError {
@@ -201,37 +199,4 @@ export function replayJob(
     prioScore: priority === 0 ? null : now - priority * config.priorityStep,
     rateKey: source.rateKey,
   };
-}
-
-function parsedInput(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return null;
-  }
-}
-
-/** The `queued` event that announces a replay: the creation event of a submit, with its origin. */
-export function replayQueuedEvent(job: NewJob): JobEvent {
-  return jobEvent(
-    "queued",
-    {
-      jobId: job.id,
-      function: job.function,
-      attempt: 0,
-      parentId: job.parentId,
-      rootId: job.rootId,
-      tags: job.tags,
-    },
-    null,
-    {
-      from: "submit",
-      input: parsedInput(job.input),
-      maxAttempts: job.maxAttempts,
-      priority: job.priority,
-      idempotencyKey: null,
-      ...(Object.keys(job.metadata).length > 0 ? { metadata: { ...job.metadata } } : {}),
-      ...(job.origin ? { origin: job.origin } : {}),
-    },
-  );
 }

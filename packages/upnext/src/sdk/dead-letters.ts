@@ -15,6 +15,7 @@ import {
   type ScoreRange,
 } from "../backend/redis/dead-letter-store.js";
 import { Connection } from "../runtime/connection.js";
+import { creationEvent } from "../runtime/job-events.js";
 import type { Logger } from "../runtime/logger.js";
 import {
   AlreadyReplayedError,
@@ -24,7 +25,6 @@ import {
   parseCursor,
   rangeOf,
   replayJob,
-  replayQueuedEvent,
   type DeadLetterEntry,
   type DeadLetterFilter,
 } from "./dead-letter-entry.js";
@@ -409,7 +409,7 @@ export class DeadLetters {
   private async publishCreated(connection: Connection, jobs: readonly NewJob[]): Promise<void> {
     const pending: Promise<void>[] = [];
     for (const job of jobs) {
-      const wait = connection.publisher.publish(replayQueuedEvent(job));
+      const wait = connection.publisher.publish(creationEvent(job, "queued", null));
       if (wait) pending.push(wait);
     }
     await Promise.all(pending);

@@ -5,6 +5,7 @@
  * cleaned with plain commands beside them.
  */
 import type { RedisBackend } from "./redis-backend.js";
+import { asArray, asString } from "./reply-cells.js";
 import { pipeScript, runScript } from "./scripts.js";
 
 /** A dead-letter set member: the job and when it died (the set's score, kept as Redis prints it). */
@@ -56,16 +57,6 @@ export interface Reservation {
   readonly previousReplayedAt: string | null;
 }
 
-function cell(value: unknown): string | null {
-  if (typeof value === "string") return value;
-  if (typeof value === "number") return String(value);
-  return null;
-}
-
-function cells(value: unknown): unknown[] {
-  return Array.isArray(value) ? (value as unknown[]) : [];
-}
-
 /** Sorts newest first, ties by id descending: the order of every page. */
 export function compareNewestFirst(a: DeadLetterPosition, b: DeadLetterPosition): number {
   const byScore = Number(b.score) - Number(a.score);
@@ -115,10 +106,10 @@ export class RedisDeadLetterStore {
       if (error) throw error;
       const fn = functions[index];
       if (fn === undefined) return;
-      const flat = cells(reply);
+      const flat = asArray(reply);
       for (let i = 0; i + 1 < flat.length; i += 2) {
-        const id = cell(flat[i]);
-        const score = cell(flat[i + 1]);
+        const id = asString(flat[i]);
+        const score = asString(flat[i + 1]);
         if (id !== null && score !== null) merged.push({ function: fn, id, score });
       }
     });
@@ -189,35 +180,35 @@ export class RedisDeadLetterStore {
     const keys = this.backend.keysOf(fn);
     const args: (string | number)[] = ["reserve", now, force ? 1 : 0];
     for (const pair of pairs) args.push(pair.id, pair.replayId);
-    const reply = cells(
+    const reply = asArray(
       await runScript(this.redis, "dead-letter-replay", [keys.deadLetter, keys.jobPrefix], args),
     );
     return reply.map((row): ReserveOutcome => {
-      const values = cells(row);
-      switch (cell(values[0])) {
+      const values = asArray(row);
+      switch (asString(values[0])) {
         case "ok":
           return {
             kind: "ok",
             // {'ok', previous replayedAs, previous replayedAt, ...SOURCE_FIELDS of the script}
             source: {
-              previousReplayedAs: cell(values[1]),
-              previousReplayedAt: cell(values[2]),
-              input: cell(values[3]) ?? "null",
-              maxAttempts: cell(values[4]),
-              maxDeliveries: cell(values[5]),
-              priority: cell(values[6]),
-              parentId: cell(values[7]),
-              rootId: cell(values[8]),
-              timeout: cell(values[9]),
-              tags: cell(values[10]),
-              metadata: cell(values[11]),
-              rateKey: cell(values[12]),
+              previousReplayedAs: asString(values[1]),
+              previousReplayedAt: asString(values[2]),
+              input: asString(values[3]) ?? "null",
+              maxAttempts: asString(values[4]),
+              maxDeliveries: asString(values[5]),
+              priority: asString(values[6]),
+              parentId: asString(values[7]),
+              rootId: asString(values[8]),
+              timeout: asString(values[9]),
+              tags: asString(values[10]),
+              metadata: asString(values[11]),
+              rateKey: asString(values[12]),
             },
           };
         case "replayed":
-          return { kind: "replayed", replayedAs: cell(values[1]) ?? "" };
+          return { kind: "replayed", replayedAs: asString(values[1]) ?? "" };
         case "not-dead":
-          return { kind: "not-dead", status: cell(values[1]) ?? "unknown" };
+          return { kind: "not-dead", status: asString(values[1]) ?? "unknown" };
         default:
           return { kind: "missing" };
       }
@@ -239,10 +230,10 @@ export class RedisDeadLetterStore {
   async purgeBatch(fn: string, range: ScoreRange, limit: number): Promise<string[]> {
     const keys = this.backend.keysOf(fn);
     const { min, max } = this.bounds(range);
-    const ids = cells(
+    const ids = asArray(
       await runScript(this.redis, "dead-letter-purge", [keys.deadLetter, keys.jobPrefix], [min, max, limit]),
     )
-      .map(cell)
+      .map(asString)
       .filter((id): id is string => id !== null);
     if (ids.length > 0) {
       // The index lives outside the function's slot: one UNLINK per key keeps it Cluster-safe.

@@ -441,7 +441,7 @@ interface ScheduleOutcome {
   readonly submitted: number;
   readonly failed: number;
   readonly startedAt: number;
-  /** Latest a tick fired after its due time (producer event-loop lag). */
+  /** Worst delay of a tick beyond TICK_MS after the previous one (producer event-loop lag). */
   readonly maxLagMs: number;
 }
 
@@ -463,11 +463,15 @@ async function openLoop(
   let sent = 0;
   let maxLagMs = 0;
   const startedAt = now();
+  let previousTick = startedAt;
   await new Promise<void>((resolve) => {
     const tick = (): void => {
-      const elapsed = now() - startedAt;
+      const at = now();
+      // How much later than TICK_MS after the previous tick this one fired.
+      maxLagMs = Math.max(maxLagMs, at - previousTick - TICK_MS);
+      previousTick = at;
+      const elapsed = at - startedAt;
       const ticksDue = Math.floor(elapsed / TICK_MS) + 1;
-      maxLagMs = Math.max(maxLagMs, elapsed - (ticksDue - 1) * TICK_MS);
       const due = Math.min(total, Math.round(ticksDue * perTick));
       while (sent < due) {
         sent++;

@@ -2,18 +2,15 @@
  * The `upnext` CLI as users run it: a real subprocess (bin/upnext.js, cwd = repo root) against
  * the real Redis, in a namespace of this file's own passed through UPNEXT_NAMESPACE.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Worker } from "../src/index.js";
-import { REDIS_URL, deleteNamespace, eventually, redisClient, testNamespace } from "./helpers/redis.js";
+import { ROOT, spawnCli as spawnCliProcess, type CliProcess, type Finished } from "./helpers/cli.js";
+import { deleteNamespace, eventually, redisClient, testNamespace } from "./helpers/redis.js";
 
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const BIN = "packages/upnext/bin/upnext.js";
 const FIXTURES = "packages/upnext/test/fixtures/cli";
 const ENTRY = `${FIXTURES}/workers.ts`;
 const WAIT_MS = 20_000;
@@ -24,46 +21,11 @@ const redis = redisClient();
 const producer = new Worker({ name: "cli-test-producer", namespace, handleSignals: false });
 const slow = producer.task("slow", {}, () => null);
 
-interface Finished {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-interface CliProcess {
-  readonly child: ChildProcess;
-  readonly exited: Promise<Finished>;
-  stdout(): string;
-  stderr(): string;
-}
-
 const children: CliProcess[] = [];
 let tmp = "";
 
 function spawnCli(args: readonly string[], env: Record<string, string> = {}): CliProcess {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      UPNEXT_REDIS_URL: REDIS_URL,
-      UPNEXT_NAMESPACE: namespace,
-      // Pinned so a developer's UPNEXT_LOG_LEVEL=debug (which adds stacks) cannot change the output.
-      UPNEXT_LOG_LEVEL: "warn",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<Finished>((resolveExit) => {
-    child.on("close", (code, signal) => {
-      resolveExit({ code, signal, stdout, stderr });
-    });
-  });
-  const spawned = { child, exited, stdout: () => stdout, stderr: () => stderr };
+  const spawned = spawnCliProcess(args, { UPNEXT_NAMESPACE: namespace, ...env });
   children.push(spawned);
   return spawned;
 }

@@ -3,44 +3,21 @@
  * (bin/upnext.js, cwd = repo root) against the real Redis, with no entry file, in a namespace of
  * this file's own passed through UPNEXT_NAMESPACE (or --namespace).
  */
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Schedules, type ScheduleInfo } from "../src/index.js";
-import { REDIS_URL, deleteNamespace, redisClient, testNamespace } from "./helpers/redis.js";
+import { runCli, type Finished } from "./helpers/cli.js";
+import { deleteNamespace, redisClient, testNamespace } from "./helpers/redis.js";
 import { testConfig } from "./helpers/worker.js";
-
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const BIN = "packages/upnext/bin/upnext.js";
 
 const namespace = testNamespace("cron-cli");
 const redis = redisClient();
 const schedules = new Schedules({ namespace, config: testConfig() });
 
-interface Finished {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 function cli(
   args: readonly string[],
   env: Record<string, string> = { UPNEXT_NAMESPACE: namespace },
 ): Promise<Finished> {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, UPNEXT_REDIS_URL: REDIS_URL, UPNEXT_LOG_LEVEL: "warn", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => {
-    child.on("close", (code) => {
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runCli(args, env);
 }
 
 beforeAll(async () => {

@@ -3,15 +3,11 @@
  * real Redis, in this file's own namespace (UPNEXT_NAMESPACE or --namespace). Dead letters are
  * produced for real by a worker in this process, which also runs the replays.
  */
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DeadLetters, TaskFailedError, type DeadLetterEntry, type JobRef } from "../src/index.js";
-import { REDIS_URL, deleteNamespace, eventually, redisClient, testNamespace } from "./helpers/redis.js";
+import { runCli, type Finished } from "./helpers/cli.js";
+import { deleteNamespace, eventually, redisClient, testNamespace } from "./helpers/redis.js";
 import { testConfig, testWorker } from "./helpers/worker.js";
-
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const BIN = "packages/upnext/bin/upnext.js";
 
 const namespace = testNamespace("dlq-cli");
 const redis = redisClient();
@@ -33,33 +29,8 @@ const invoices = flaky("invoices");
 const webhooks = flaky("webhooks");
 const reports = flaky("reports");
 
-interface Finished {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 function cli(args: readonly string[], env: Record<string, string> = {}): Promise<Finished> {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      UPNEXT_REDIS_URL: REDIS_URL,
-      UPNEXT_NAMESPACE: namespace,
-      UPNEXT_LOG_LEVEL: "warn",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => {
-    child.on("close", (code) => {
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runCli(args, { UPNEXT_NAMESPACE: namespace, ...env });
 }
 
 function lines(text: string): string[] {

@@ -5,7 +5,8 @@
  */
 import type { Command } from "commander";
 import type { RedisOptions } from "ioredis";
-import type { ConnectionOptions } from "../runtime/connection.js";
+import { getConfig } from "@upnext/core";
+import type { StandaloneOptions } from "../runtime/connection.js";
 import { rootLogger } from "../runtime/logger.js";
 import { CliError, EXIT_FAILURE, messageOf } from "./cli-error.js";
 
@@ -30,13 +31,13 @@ export function addConnectionFlags(command: Command): Command {
     .option("--namespace <name>", "key namespace (default: UPNEXT_NAMESPACE)");
 }
 
-/** Connection options for an admin command's flags. */
-export function adminConnectionOptions(flags: ConnectionFlags): ConnectionOptions {
+/** Options for an admin object (Schedules, DeadLetters, Functions) from a command's flags. */
+export function standaloneOptions(flags: ConnectionFlags): StandaloneOptions {
   if (flags.redis !== undefined && !/^rediss?:\/\/\S+$/.test(flags.redis)) {
     throw new CliError(`--redis ${JSON.stringify(flags.redis)} is not a redis:// or rediss:// URL.`);
   }
   return {
-    ...(flags.redis !== undefined ? { redisUrl: flags.redis } : {}),
+    ...(flags.redis !== undefined ? { redis: flags.redis } : {}),
     ...(flags.namespace !== undefined ? { namespace: flags.namespace } : {}),
     redisOptions: CLI_REDIS_OPTIONS,
     // Connection warnings would land on stdout next to the data; the command reports failures.
@@ -44,15 +45,18 @@ export function adminConnectionOptions(flags: ConnectionFlags): ConnectionOption
   };
 }
 
+/** The URL without its password, for messages. */
+function redactedUrl(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, "//***@");
+}
+
 /** Rethrows an unreachable-Redis error as one line with what to check; other errors unchanged. */
-export function explainUnreachable(error: unknown): never {
+export function explainUnreachable(error: unknown, flags: ConnectionFlags): never {
   if (!(error instanceof CliError) && UNREACHABLE.test(messageOf(error))) {
     throw new CliError(
-      `Cannot reach Redis (${messageOf(error)}); check --redis or UPNEXT_REDIS_URL.`,
+      `Cannot reach Redis at ${redactedUrl(flags.redis ?? getConfig().redisUrl)}; check --redis or UPNEXT_REDIS_URL (${messageOf(error)}).`,
       EXIT_FAILURE,
-      {
-        cause: error,
-      },
+      { cause: error },
     );
   }
   throw error;

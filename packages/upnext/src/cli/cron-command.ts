@@ -8,10 +8,9 @@
  * what it would delete (exit 2).
  */
 import type { Command } from "commander";
-import type { RedisOptions } from "ioredis";
-import { rootLogger } from "../runtime/logger.js";
 import { Schedules, type ScheduleInfo } from "../sdk/schedules.js";
-import { CliError, EXIT_FAILURE, EXIT_USAGE, errorCode, messageOf } from "./cli-error.js";
+import { addConnectionFlags, explainUnreachable, standaloneOptions } from "./admin-connection.js";
+import { CliError, EXIT_USAGE, errorCode, messageOf } from "./cli-error.js";
 
 export interface CronIo {
   readonly stdout: (line: string) => void;
@@ -28,16 +27,6 @@ interface RemoveFlags extends CronFlags {
   readonly yes?: boolean;
 }
 
-/** Fail fast when Redis is unreachable: a person is waiting, and ioredis would retry for long. */
-const CLI_REDIS_OPTIONS: RedisOptions = {
-  maxRetriesPerRequest: 1,
-  connectTimeout: 5_000,
-  retryStrategy: (times) => (times > 3 ? null : times * 200),
-};
-
-const UNREACHABLE =
-  /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|Connection is closed|max retries per request/i;
-
 function defaultIo(): CronIo {
   return {
     stdout: (line) => process.stdout.write(`${line}\n`),
@@ -46,16 +35,7 @@ function defaultIo(): CronIo {
 }
 
 function openSchedules(flags: CronFlags): Schedules {
-  if (flags.redis !== undefined && !/^rediss?:\/\/\S+$/.test(flags.redis)) {
-    throw new CliError(`--redis ${JSON.stringify(flags.redis)} is not a redis:// or rediss:// URL.`);
-  }
-  return new Schedules({
-    ...(flags.redis !== undefined ? { redis: flags.redis } : {}),
-    ...(flags.namespace !== undefined ? { namespace: flags.namespace } : {}),
-    redisOptions: CLI_REDIS_OPTIONS,
-    // Connection warnings would land on stdout as JSON; the command reports failures itself.
-    logger: rootLogger("silent"),
-  });
+  return new Schedules(standaloneOptions(flags));
 }
 
 /** Opens the connection, runs `work`, closes; turns library errors into what a person should read. */
@@ -67,14 +47,7 @@ async function withSchedules(flags: CronFlags, work: (schedules: Schedules) => P
     if (errorCode(error) === "schedule_not_found") {
       throw new CliError(messageOf(error), EXIT_USAGE, { cause: error });
     }
-    if (!(error instanceof CliError) && UNREACHABLE.test(messageOf(error))) {
-      throw new CliError(
-        `Cannot reach Redis (${messageOf(error)}); check --redis or UPNEXT_REDIS_URL.`,
-        EXIT_FAILURE,
-        { cause: error },
-      );
-    }
-    throw error;
+    explainUnreachable(error, flags);
   } finally {
     await schedules.close().catch(() => undefined);
   }
@@ -190,10 +163,7 @@ export async function triggerSchedule(
 }
 
 function connectionOptions(command: Command): Command {
-  return command
-    .option("--redis <url>", "Redis URL (default: UPNEXT_REDIS_URL)")
-    .option("--namespace <name>", "key namespace (default: UPNEXT_NAMESPACE)")
-    .option("--json", "print JSON instead of text");
+  return addConnectionFlags(command).option("--json", "print JSON instead of text");
 }
 
 export function registerCronCommand(program: Command): void {

@@ -7,24 +7,22 @@
  * and notes go to stderr. Replaying or purging many entries shows a progress bar on a terminal
  * and one line per batch otherwise. `purge` without --yes only says what it would delete (exit 2).
  */
-import { getConfig } from "@upnext/core";
 import { SingleBar } from "cli-progress";
 import { InvalidArgumentError, type Command } from "commander";
-import type { RedisOptions } from "ioredis";
-import { rootLogger } from "../runtime/logger.js";
 import { DeadLetters, type DeadLetterEntry, type DeadLetterFilter } from "../sdk/dead-letters.js";
-import { CliError, EXIT_FAILURE, EXIT_USAGE, errorCode, messageOf } from "./cli-error.js";
+import {
+  addConnectionFlags,
+  explainUnreachable,
+  standaloneOptions,
+  type ConnectionFlags,
+} from "./admin-connection.js";
+import { CliError, EXIT_USAGE, errorCode, messageOf } from "./cli-error.js";
 
 export interface DlqIo {
   readonly stdout: (line: string) => void;
   readonly stderr: (line: string) => void;
   /** Whether stderr is a terminal (a progress bar) or not (progress lines). */
   readonly interactive: boolean;
-}
-
-interface ConnectionFlags {
-  readonly redis?: string;
-  readonly namespace?: string;
 }
 
 interface FilterFlags extends ConnectionFlags {
@@ -49,17 +47,8 @@ interface PurgeFlags extends FilterFlags {
   readonly yes?: boolean;
 }
 
-/** Fail fast when Redis is unreachable: a person is waiting, and ioredis would retry for long. */
-const CLI_REDIS_OPTIONS: RedisOptions = {
-  maxRetriesPerRequest: 1,
-  connectTimeout: 5_000,
-  retryStrategy: (times) => (times > 3 ? null : times * 200),
-};
-
 /** Errors that mean the id given does not name a replayable entry: fix the call (exit 2). */
 const BAD_ID_CODES = new Set(["job_not_found", "not_dead_lettered", "already_replayed"]);
-const UNREACHABLE =
-  /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|Connection is closed|max retries per request/i;
 
 const DURATION_AGO = /^(\d+(\.\d+)?(ms|s|m|h|d))+$/i;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
@@ -103,21 +92,7 @@ function defaultIo(): DlqIo {
 }
 
 function openDeadLetters(flags: ConnectionFlags): DeadLetters {
-  if (flags.redis !== undefined && !/^rediss?:\/\/\S+$/.test(flags.redis)) {
-    throw new CliError(`--redis ${JSON.stringify(flags.redis)} is not a redis:// or rediss:// URL.`);
-  }
-  return new DeadLetters({
-    ...(flags.redis !== undefined ? { redis: flags.redis } : {}),
-    ...(flags.namespace !== undefined ? { namespace: flags.namespace } : {}),
-    redisOptions: CLI_REDIS_OPTIONS,
-    // Connection warnings would land on stdout as JSON; the command reports failures itself.
-    logger: rootLogger("silent"),
-  });
-}
-
-/** The URL without its password, for messages. */
-function redactedUrl(url: string): string {
-  return url.replace(/\/\/([^@/]*)@/, "//***@");
+  return new DeadLetters(standaloneOptions(flags));
 }
 
 /** Opens the connection, runs `work`, closes; turns library errors into what a person should read. */
@@ -133,14 +108,7 @@ async function withDeadLetters(
     if (code !== undefined && BAD_ID_CODES.has(code)) {
       throw new CliError(messageOf(error), EXIT_USAGE, { cause: error });
     }
-    if (!(error instanceof CliError) && UNREACHABLE.test(messageOf(error))) {
-      throw new CliError(
-        `Cannot reach Redis at ${redactedUrl(flags.redis ?? getConfig().redisUrl)}; check --redis or UPNEXT_REDIS_URL (${messageOf(error)}).`,
-        EXIT_FAILURE,
-        { cause: error },
-      );
-    }
-    throw error;
+    explainUnreachable(error, flags);
   } finally {
     await deadLetters.close().catch(() => undefined);
   }
@@ -373,10 +341,7 @@ export async function purgeDeadLetters(flags: PurgeFlags, io: DlqIo = defaultIo(
 }
 
 function connectionOptions(command: Command): Command {
-  return command
-    .option("--redis <url>", "Redis URL (default: UPNEXT_REDIS_URL)")
-    .option("--namespace <name>", "key namespace (default: UPNEXT_NAMESPACE)")
-    .option("--json", "print JSON instead of text");
+  return addConnectionFlags(command).option("--json", "print JSON instead of text");
 }
 
 function filterOptions(command: Command): Command {

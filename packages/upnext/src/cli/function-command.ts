@@ -6,7 +6,7 @@ import type { Command } from "commander";
 import { Functions, type FunctionState } from "../sdk/functions-admin.js";
 import {
   addConnectionFlags,
-  adminConnectionOptions,
+  standaloneOptions,
   explainUnreachable,
   type ConnectionFlags,
 } from "./admin-connection.js";
@@ -19,11 +19,11 @@ async function withFunctions<T>(
   flags: ConnectionFlags,
   work: (functions: Functions) => Promise<T>,
 ): Promise<T> {
-  const functions = new Functions(adminConnectionOptions(flags));
+  const functions = new Functions(standaloneOptions(flags));
   try {
     return await work(functions);
   } catch (error) {
-    explainUnreachable(error);
+    explainUnreachable(error, flags);
   } finally {
     await functions.close().catch(() => undefined);
   }

@@ -22,6 +22,31 @@ export interface ConnectionOptions {
   readonly statusBuffer?: Partial<Pick<Config, "statusBufferSize" | "statusOverflow">> | undefined;
 }
 
+/**
+ * How an admin object (Schedules, DeadLetters, Functions) opens its own connection when it is not
+ * given a worker's: the user-facing spelling of ConnectionOptions.
+ */
+export interface StandaloneOptions {
+  /** Redis URL (default UPNEXT_REDIS_URL). */
+  readonly redis?: string | undefined;
+  readonly redisOptions?: RedisOptions | undefined;
+  /** Key namespace (default UPNEXT_NAMESPACE). */
+  readonly namespace?: string | undefined;
+  /** Configuration to use instead of the environment's. */
+  readonly config?: Config | undefined;
+  readonly logger?: Logger | undefined;
+}
+
+export function openStandalone(options: StandaloneOptions): Connection {
+  return new Connection({
+    redisUrl: options.redis,
+    redisOptions: options.redisOptions,
+    namespace: options.namespace,
+    config: options.config,
+    logger: options.logger,
+  });
+}
+
 export class Connection {
   readonly config: Config;
   readonly namespace: string;

@@ -4,8 +4,7 @@
  * script or the CLI needs no task definitions: a replay is rebuilt from the dead job's hash and
  * goes through the same enqueue path (and creation events) as a submit.
  */
-import { InvalidOptionError, JobNotFoundError, newJobId, validateName, type Config } from "@upnext/core";
-import type { RedisOptions } from "ioredis";
+import { InvalidOptionError, JobNotFoundError, newJobId, validateName } from "@upnext/core";
 import type { NewJob } from "../backend/queue-backend.js";
 import {
   RedisDeadLetterStore,
@@ -14,9 +13,8 @@ import {
   type ReserveOutcome,
   type ScoreRange,
 } from "../backend/redis/dead-letter-store.js";
-import { Connection } from "../runtime/connection.js";
+import { Connection, type StandaloneOptions } from "../runtime/connection.js";
 import { creationEvent } from "../runtime/job-events.js";
-import type { Logger } from "../runtime/logger.js";
 import {
   AlreadyReplayedError,
   NotDeadLetteredError,
@@ -96,16 +94,8 @@ export interface DeadLetterPurgeResult {
   readonly purged: number;
 }
 
-export interface DeadLettersOptions {
-  /** Redis URL (default UPNEXT_REDIS_URL). */
-  readonly redis?: string;
-  readonly redisOptions?: RedisOptions;
-  /** Key namespace (default UPNEXT_NAMESPACE). */
-  readonly namespace?: string;
-  readonly logger?: Logger;
-  /** Configuration to use instead of the environment's. */
-  readonly config?: Config;
-}
+/** How a standalone DeadLetters object connects (one shape for every admin object). */
+export type DeadLettersOptions = StandaloneOptions;
 
 /** How the SDK reaches a worker's connection (used by `worker.deadLetters`). */
 export interface DeadLettersBinding {

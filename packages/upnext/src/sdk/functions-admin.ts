@@ -4,7 +4,7 @@
  * arriving and wait, nothing is dropped; running jobs finish.
  */
 import { validateName } from "@upnext/core";
-import { Connection, type ConnectionOptions } from "../runtime/connection.js";
+import { Connection, openStandalone, type StandaloneOptions } from "../runtime/connection.js";
 
 export interface FunctionState {
   readonly name: string;
@@ -26,9 +26,9 @@ export class Functions {
   private readonly connection: Connection;
 
   /** Uses the given connection (e.g. `worker.connection`) or opens one from the options/environment. */
-  constructor(source: Connection | ConnectionOptions = {}) {
+  constructor(source: Connection | StandaloneOptions = {}) {
     this.owned = !(source instanceof Connection);
-    this.connection = source instanceof Connection ? source : new Connection(source);
+    this.connection = source instanceof Connection ? source : openStandalone(source);
   }
 
   async pause(name: string): Promise<void> {

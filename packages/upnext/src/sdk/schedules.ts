@@ -9,13 +9,10 @@ import {
   UpNextError,
   isJobStatus,
   validateName,
-  type Config,
   type JobStatus,
 } from "@upnext/core";
-import type { RedisOptions } from "ioredis";
-import { Connection } from "../runtime/connection.js";
+import { Connection, type StandaloneOptions } from "../runtime/connection.js";
 import { slotsOf } from "../runtime/cron-slots.js";
-import type { Logger } from "../runtime/logger.js";
 import {
   ScheduleStore,
   type ScheduleDefinition,
@@ -40,15 +37,8 @@ export class ScheduleNotFoundError extends UpNextError {
   }
 }
 
-export interface SchedulesOptions {
-  /** Redis URL (default UPNEXT_REDIS_URL). */
-  readonly redis?: string;
-  readonly redisOptions?: RedisOptions;
-  /** Key namespace (default UPNEXT_NAMESPACE). */
-  readonly namespace?: string;
-  readonly config?: Config;
-  readonly logger?: Logger;
-}
+/** How a standalone Schedules object connects (one shape for every admin object). */
+export type SchedulesOptions = StandaloneOptions;
 
 /** How the SDK reaches a worker's connection and tasks (used by `worker.schedules`). */
 export interface SchedulesBinding {

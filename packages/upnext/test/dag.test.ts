@@ -166,4 +166,12 @@ describe("DAG dependencies", () => {
     expect(await resolver.reconcile("join", Date.now() + 60_000)).toBe(1);
     expect(await child.result({ timeout: "5s" })).toBe("lost-child joined");
   });
+
+  it("counts a parent named twice (a ref and its id) once", async () => {
+    gate("dup-parent").resolve();
+    const parent = await step.submit({ label: "dup-parent" });
+    const child = await join.submit({ label: "dup-child" }, { dependsOn: [parent, parent.id] });
+    expect(await child.result({ timeout: "5s" })).toBe("dup-child joined");
+    expect(seenParents.get("dup-child")).toHaveLength(1);
+  });
 });

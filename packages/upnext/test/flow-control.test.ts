@@ -1,4 +1,4 @@
-import { RateLimitedError } from "@upnext/core";
+import { RateLimitedError, UnknownTaskError } from "@upnext/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { Functions } from "../src/index.js";
 import type { Worker } from "../src/index.js";
@@ -220,5 +220,7 @@ describe("pausing a function", () => {
     await functions.resume("pausable");
     expect(await Promise.all(refs.map((ref) => ref.result({ timeout: "10s" })))).toEqual(["x", "y", "z"]);
     await eventually(() => ran.length === 3, "all ran");
+    // A typo must not silently pause nothing.
+    await expect(functions.pause("pausabel")).rejects.toBeInstanceOf(UnknownTaskError);
   });
 });

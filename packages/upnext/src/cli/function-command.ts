@@ -71,9 +71,10 @@ export function registerFunctionCommand(program: Command): void {
       .option("--json", "print JSON"),
   ).action(async (flags: ListFlags) => {
     const states = await withFunctions(flags, (functions) => functions.list());
-    process.stdout.write(
-      `${flags.json ? JSON.stringify(states, null, 2) : states.length === 0 ? "no functions" : table(states)}\n`,
-    );
+    // Data on stdout, notes on stderr, as in the other admin commands.
+    if (flags.json) process.stdout.write(`${JSON.stringify(states, null, 2)}\n`);
+    else if (states.length === 0) process.stderr.write("upnext: no functions in this namespace\n");
+    else process.stdout.write(`${table(states)}\n`);
   });
   addConnectionFlags(
     command.command("pause <name>").description("stop claiming the function's jobs; they wait"),

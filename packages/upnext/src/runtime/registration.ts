@@ -56,8 +56,18 @@ export class Registration {
   }
 
   async start(): Promise<void> {
-    const { redis, keys, definitions } = this.options;
+    const { redis, keys, definitions, functionConfigKey } = this.options;
+    // A task that left (or changed) its routing group must stop counting against the old one.
+    const previousGroups = await Promise.all(
+      definitions.map((definition) => redis.hget(functionConfigKey(definition.name), "group")),
+    );
     const pipeline = redis.pipeline();
+    definitions.forEach((definition, index) => {
+      const previous = previousGroups[index];
+      if (previous && previous !== definition.flow.group?.name) {
+        pipeline.srem(keys.groupMembers(previous), definition.name);
+      }
+    });
     const now = Date.now();
     for (const definition of definitions) {
       this.writeFlowControl(pipeline, definition);

@@ -3,7 +3,7 @@
  * read its queue state. Pausing stops claims on every worker at their next claim; jobs keep
  * arriving and wait, nothing is dropped; running jobs finish.
  */
-import { validateName } from "@upnext/core";
+import { UnknownTaskError, validateName } from "@upnext/core";
 import { Connection, openStandalone, type StandaloneOptions } from "../runtime/connection.js";
 
 export interface FunctionState {
@@ -31,14 +31,21 @@ export class Functions {
     this.connection = source instanceof Connection ? source : openStandalone(source);
   }
 
+  /** Stops every worker claiming the function's jobs. An unknown name is an error, not a silent no-op. */
   async pause(name: string): Promise<void> {
-    validateName("function", name);
+    await this.requireKnown(name);
     await this.connection.redis.hset(this.connection.backend.keysOf(name).config, "paused", "1");
   }
 
   async resume(name: string): Promise<void> {
-    validateName("function", name);
+    await this.requireKnown(name);
     await this.connection.redis.hdel(this.connection.backend.keysOf(name).config, "paused");
+  }
+
+  private async requireKnown(name: string): Promise<void> {
+    validateName("function", name);
+    const known = await this.connection.backend.knownFunctions();
+    if (!known.includes(name)) throw new UnknownTaskError(name, known);
   }
 
   async state(name: string): Promise<FunctionState> {

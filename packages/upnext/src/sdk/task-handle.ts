@@ -55,6 +55,18 @@ const SUBMIT_OPTION_NAMES = new Set([
 ]);
 const PARENT_POLICIES = new Set(["fail", "skip", "continue"]);
 
+/** The same parent named twice (a ref and its id, say) counts once: the child waits for it once. */
+function uniqueParents(parents: readonly ParentInput[] | undefined): ParentInput[] | undefined {
+  if (parents === undefined) return undefined;
+  const seen = new Set<string>();
+  return parents.filter((parent) => {
+    const id = typeof parent === "string" ? parent : parent.id;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
 function issuesOf(error: unknown): string {
   const issues = (error as { issues?: unknown }).issues;
   if (Array.isArray(issues)) {
@@ -176,7 +188,7 @@ export class TaskHandle<I = unknown, O = unknown> {
       createdAt: now,
       origin,
       // Resolved to functions (and checked to exist) in submitJobs, which may touch Redis.
-      dependsOn: dependsOn?.map((parent) =>
+      dependsOn: uniqueParents(dependsOn)?.map((parent) =>
         typeof parent === "string"
           ? { id: parent, function: "" }
           : { id: parent.id, function: parent.functionName },

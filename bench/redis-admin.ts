@@ -1,0 +1,91 @@
+/**
+ * The parent's own Redis connection, apart from the producers': machine info for the JSON, the
+ * Redis CPU and fork counters around each measured phase, and deleting each run's keys.
+ */
+import os from "node:os";
+import { Worker } from "upnext";
+import type { BenchSystem } from "./shared.js";
+
+export interface RedisCounters {
+  readonly cpuS: number;
+  readonly forks: number;
+}
+
+type AdminRedis = Worker["connection"]["redis"];
+
+export class RedisAdmin {
+  private readonly worker: Worker;
+  private readonly redis: AdminRedis;
+
+  constructor(private readonly redisUrl: string) {
+    // A Worker that is never started, used only for its Redis connection.
+    this.worker = new Worker({
+      name: "bench-admin",
+      namespace: "bench-admin",
+      redis: redisUrl,
+      handleSignals: false,
+    });
+    this.redis = this.worker.connection.redis;
+  }
+
+  async counters(): Promise<RedisCounters> {
+    const cpu = parseInfo(await this.redis.info("cpu"));
+    const stats = parseInfo(await this.redis.info("stats"));
+    return {
+      cpuS: Number(cpu.get("used_cpu_sys") ?? 0) + Number(cpu.get("used_cpu_user") ?? 0),
+      forks: Number(stats.get("total_forks") ?? 0),
+    };
+  }
+
+  /** Deletes every key of these queues: the system's own removal first, then SCAN + UNLINK. */
+  async cleanup(sys: BenchSystem, queues: readonly string[]): Promise<void> {
+    for (const queue of queues) {
+      await sys.cleanup?.(this.redisUrl, queue);
+      const left = await this.unlinkMatching(sys.keyPattern(queue));
+      if (sys.cleanup && left > 0)
+        console.log(`  note: ${left} ${queue} key(s) were left after obliterate; unlinked`);
+    }
+  }
+
+  async machineInfo(): Promise<Record<string, unknown>> {
+    const server = parseInfo(await this.redis.info("server"));
+    return {
+      cpuModel: os.cpus()[0]?.model.trim() ?? "unknown",
+      cores: os.availableParallelism(),
+      totalMemGb: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+      nodeVersion: process.version,
+      redisVersion: server.get("redis_version") ?? "unknown",
+      redisPersistence: { save: await this.configGet("save"), appendonly: await this.configGet("appendonly") },
+      date: new Date().toISOString(),
+    };
+  }
+
+  stop(): Promise<void> {
+    return this.worker.stop();
+  }
+
+  private async configGet(name: string): Promise<string> {
+    const reply = (await this.redis.config("GET", name)) as unknown;
+    return Array.isArray(reply) && typeof reply[1] === "string" ? reply[1] : "";
+  }
+
+  private async unlinkMatching(pattern: string): Promise<number> {
+    let cursor = "0";
+    let removed = 0;
+    do {
+      const [next, keys] = await this.redis.scan(cursor, "MATCH", pattern, "COUNT", 1_000);
+      cursor = next;
+      if (keys.length > 0) removed += await this.redis.unlink(...keys);
+    } while (cursor !== "0");
+    return removed;
+  }
+}
+
+function parseInfo(text: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (const line of text.split(/\r?\n/)) {
+    const colon = line.indexOf(":");
+    if (colon > 0 && !line.startsWith("#")) fields.set(line.slice(0, colon), line.slice(colon + 1).trim());
+  }
+  return fields;
+}

@@ -1,0 +1,370 @@
+/**
+ * The workloads: each (workload, system) pair gets a fresh worker child, warms it up, gets its
+ * load from producers in this process, reports what the child measured and deletes its keys.
+ */
+import os from "node:os";
+import { ChildHandle, type Profiling } from "./child-handle.js";
+import type { RedisAdmin, RedisCounters } from "./redis-admin.js";
+import { system as bullmqSystem } from "./system-bullmq.js";
+import { system as upnextSystem } from "./system-upnext.js";
+import {
+  now,
+  round2,
+  type BenchSystem,
+  type ChildResult,
+  type JobInput,
+  type Mode,
+  type SystemName,
+} from "./shared.js";
+
+export const WORKLOAD_NAMES = ["burst", "sustained-500", "sustained-2000"] as const;
+export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
+
+export function isWorkloadName(value: string): value is WorkloadName {
+  return (WORKLOAD_NAMES as readonly string[]).includes(value);
+}
+
+export interface WorkloadPlan {
+  readonly name: WorkloadName;
+  readonly mode: Mode;
+  /** Sustained: jobs per second offered. */
+  readonly rate: number;
+}
+
+export const PLANS: readonly WorkloadPlan[] = [
+  { name: "burst", mode: "burst", rate: 0 },
+  { name: "sustained-500", mode: "sustained", rate: 500 },
+  { name: "sustained-2000", mode: "sustained", rate: 2_000 },
+];
+
+export const CONCURRENCY = 50;
+const BULK_CHUNK = 1_000;
+const TICK_MS = 10;
+const SYSTEMS: Readonly<Record<SystemName, BenchSystem>> = { upnext: upnextSystem, bullmq: bullmqSystem };
+
+/** What the workloads take from the command line and from the parent's setup. */
+export interface WorkloadContext {
+  readonly redisUrl: string;
+  readonly warmJobs: number;
+  readonly burstJobs: number;
+  readonly sustainedS: number;
+  readonly drainTimeoutMs: number;
+  readonly verbose: boolean;
+  readonly profiling: Profiling;
+  readonly admin: RedisAdmin;
+  /** Read through a function: the flag changes in a signal handler, behind the type checker's back. */
+  readonly interrupted: () => boolean;
+}
+
+export interface WorkloadResult {
+  readonly name: WorkloadName;
+  readonly system: SystemName;
+  readonly jobs: number;
+  readonly throughput_per_s: number | null;
+  readonly p50_ms: number | null;
+  readonly p95_ms: number | null;
+  readonly p99_ms: number | null;
+  readonly rss_mb: number;
+  readonly [extra: string]: unknown;
+}
+
+
+export function runWorkload(
+  plan: WorkloadPlan,
+  systemName: SystemName,
+  order: number,
+  runId: string,
+  context: WorkloadContext,
+): Promise<WorkloadResult> {
+  return plan.mode === "burst"
+    ? runBurst(systemName, order, runId, context)
+    : runSustained(plan, systemName, order, runId, context);
+}
+
+/** 1-minute load average; above the core count, something else competes for the CPU. */
+export function loadAverage(): number {
+  return round2(os.loadavg()[0] ?? 0);
+}
+
+/** With --verbose, prints how long each phase of a run took. */
+function phases(label: string, verbose: boolean): (phase: string) => void {
+  const started = Date.now();
+  return (phase) => {
+    if (verbose) console.log(`\n  [${label}] ${phase} at +${Date.now() - started} ms`);
+  };
+}
+
+
+function perSecond(count: number, ms: number): number | null {
+  return ms > 0 ? Math.round((count / ms) * 1000) : null;
+}
+
+function retentionNote(systemName: SystemName): string {
+  return systemName === "upnext"
+    ? "UpNext keeps finished jobs for UPNEXT_JOB_RETENTION (default 24h); keys deleted after the run"
+    : "BullMQ defaults: removeOnComplete/removeOnFail not set (finished jobs kept); queue obliterated after the run";
+}
+
+function commonFields(
+  systemName: SystemName,
+  result: ChildResult,
+  before: RedisCounters,
+  after: RedisCounters,
+  order: number,
+  queue: string,
+  loadAtStart: number,
+): Record<string, unknown> {
+  return {
+    completed: result.completed,
+    timed_out: result.timedOut,
+    concurrency: CONCURRENCY,
+    rss_baseline_mb: result.baselineRssMb,
+    worker_cpu_s: result.cpuS,
+    redis_cpu_s: round2(after.cpuS - before.cpuS),
+    redis_forks: after.forks - before.forks,
+    run_order: order,
+    loadavg_1m: loadAtStart,
+    queue,
+    job_retention: retentionNote(systemName),
+    details: result.details,
+  };
+}
+
+async function enqueueChunks(
+  redisUrl: string,
+  sys: BenchSystem,
+  queue: string,
+  total: number,
+  warm: boolean,
+): Promise<{ callerMs: number; flushedMs: number }> {
+  const producer = sys.createProducer(redisUrl, queue);
+  await producer.connect();
+  const started = now();
+  for (let done = 0; done < total; done += BULK_CHUNK) {
+    const size = Math.min(BULK_CHUNK, total - done);
+    const t = now();
+    const inputs: JobInput[] = Array.from({ length: size }, () => (warm ? { t, w: 1 } : { t }));
+    await producer.submitBulk(inputs);
+  }
+  const callerMs = now() - started;
+  // Closing flushes what a producer still buffers (UpNext: the jobs' "queued" status events).
+  await producer.close();
+  return { callerMs, flushedMs: now() - started };
+}
+
+async function runBurst(
+  systemName: SystemName,
+  order: number,
+  runId: string,
+  context: WorkloadContext,
+): Promise<WorkloadResult> {
+  const sys = SYSTEMS[systemName];
+  const queue = `bench-${runId}-burst-${systemName}`;
+  const warmQueue = `${queue}-warm`;
+  const label = `burst-${systemName}`;
+  const loadAtStart = loadAverage();
+  const child = new ChildHandle(
+    {
+      system: systemName,
+      mode: "burst",
+      redisUrl: context.redisUrl,
+      queue,
+      warmQueue,
+      warmJobs: context.warmJobs,
+      concurrency: CONCURRENCY,
+      burstJobs: context.burstJobs,
+      drainTimeoutMs: context.drainTimeoutMs,
+      verbose: context.verbose,
+    },
+    label,
+    context.profiling,
+  );
+  const mark = phases(label, context.verbose);
+  try {
+    await child.next("ready", 30_000);
+    mark("child ready");
+    await enqueueChunks(context.redisUrl, sys, warmQueue, context.warmJobs, true);
+    await child.next("warm-done", 30_000);
+    mark("warm-up done");
+
+    const enqueue = await enqueueChunks(context.redisUrl, sys, queue, context.burstJobs, false);
+    mark("burst enqueued");
+    const before = await context.admin.counters();
+    child.send({ type: "go" });
+    const { result } = await child.next("result", context.drainTimeoutMs + 30_000);
+    mark("burst processed");
+    const after = await context.admin.counters();
+    await child.stop();
+    mark("child stopped");
+    const processingMs =
+      result.firstStart !== null && result.lastFinish !== null ? result.lastFinish - result.firstStart : 0;
+    return {
+      name: "burst",
+      system: systemName,
+      jobs: context.burstJobs,
+      throughput_per_s: perSecond(result.completed, processingMs),
+      p50_ms: null,
+      p95_ms: null,
+      p99_ms: null,
+      rss_mb: result.peakRssMb,
+      latency: null,
+      p50_finish_ms: null,
+      p95_finish_ms: null,
+      p99_finish_ms: null,
+      enqueue_per_s: perSecond(context.burstJobs, enqueue.callerMs),
+      enqueue_flushed_per_s: perSecond(context.burstJobs, enqueue.flushedMs),
+      elapsed_s: round2(processingMs / 1000),
+      ...commonFields(systemName, result, before, after, order, queue, loadAtStart),
+    };
+  } finally {
+    await child.stop().catch(() => undefined);
+    await context.admin.cleanup(sys, [queue, warmQueue]);
+    mark("keys deleted");
+  }
+}
+
+interface ScheduleOutcome {
+  readonly submitted: number;
+  readonly failed: number;
+  readonly startedAt: number;
+  /** Worst delay of a tick beyond TICK_MS after the previous one (producer event-loop lag). */
+  readonly maxLagMs: number;
+}
+
+/**
+ * Open loop: every TICK_MS, submit rate/100 jobs with individual submit() calls that are not
+ * awaited by the next tick. A late tick catches up on the jobs that were due, so the offered
+ * rate holds whatever the completions do.
+ */
+async function openLoop(
+  submit: (input: JobInput) => Promise<void>,
+  rate: number,
+  seconds: number,
+  interrupted: () => boolean,
+): Promise<ScheduleOutcome> {
+  const perTick = (rate * TICK_MS) / 1000;
+  const total = rate * seconds;
+  const pending: Promise<void>[] = [];
+  let failed = 0;
+  let firstError: unknown;
+  let sent = 0;
+  let maxLagMs = 0;
+  const startedAt = now();
+  let previousTick = startedAt;
+  await new Promise<void>((resolve) => {
+    const tick = (): void => {
+      const at = now();
+      // How much later than TICK_MS after the previous tick this one fired.
+      maxLagMs = Math.max(maxLagMs, at - previousTick - TICK_MS);
+      previousTick = at;
+      const elapsed = at - startedAt;
+      const ticksDue = Math.floor(elapsed / TICK_MS) + 1;
+      const due = Math.min(total, Math.round(ticksDue * perTick));
+      while (sent < due) {
+        sent++;
+        pending.push(
+          submit({ t: now() }).catch((error: unknown) => {
+            failed++;
+            firstError ??= error;
+          }),
+        );
+      }
+      if (sent >= total || interrupted()) {
+        clearInterval(timer);
+        resolve();
+      }
+    };
+    const timer = setInterval(tick, TICK_MS);
+    tick();
+  });
+  await Promise.all(pending);
+  if (failed > 0) console.log(`  note: ${failed} submit(s) failed; first error:`, firstError);
+  return { submitted: sent, failed, startedAt, maxLagMs: round2(maxLagMs) };
+}
+
+async function runSustained(
+  plan: WorkloadPlan,
+  systemName: SystemName,
+  order: number,
+  runId: string,
+  context: WorkloadContext,
+): Promise<WorkloadResult> {
+  const sys = SYSTEMS[systemName];
+  const queue = `bench-${runId}-${plan.name}-${systemName}`;
+  const label = `${plan.name}-${systemName}`;
+  const loadAtStart = loadAverage();
+  const child = new ChildHandle(
+    {
+      system: systemName,
+      mode: "sustained",
+      redisUrl: context.redisUrl,
+      queue,
+      warmQueue: null,
+      warmJobs: context.warmJobs,
+      concurrency: CONCURRENCY,
+      burstJobs: 0,
+      drainTimeoutMs: context.drainTimeoutMs,
+      verbose: context.verbose,
+    },
+    label,
+    context.profiling,
+  );
+  const producer = sys.createProducer(context.redisUrl, queue);
+  const mark = phases(label, context.verbose);
+  try {
+    await child.next("ready", 30_000);
+    mark("child ready");
+    await producer.connect();
+    // Warm up through the same submit() path, 50 at a time.
+    for (let done = 0; done < context.warmJobs; done += 50) {
+      const batch = Math.min(50, context.warmJobs - done);
+      await Promise.all(Array.from({ length: batch }, () => producer.submitOne({ t: now(), w: 1 })));
+    }
+    await child.next("warm-done", 30_000);
+    mark("warm-up done");
+
+    const before = await context.admin.counters();
+    const schedule = await openLoop(
+      (input) => producer.submitOne(input),
+      plan.rate,
+      context.sustainedS,
+      context.interrupted,
+    );
+    mark("schedule done");
+    const accepted = schedule.submitted - schedule.failed;
+    child.send({ type: "expect", count: accepted });
+    const { result } = await child.next("result", context.drainTimeoutMs + 30_000);
+    mark("all finished");
+    const after = await context.admin.counters();
+    await child.stop();
+    mark("child stopped");
+    const elapsedMs = result.lastFinish !== null ? result.lastFinish - schedule.startedAt : 0;
+    return {
+      name: plan.name,
+      system: systemName,
+      jobs: accepted,
+      throughput_per_s: perSecond(result.completed, elapsedMs),
+      p50_ms: result.start?.p50 ?? null,
+      p95_ms: result.start?.p95 ?? null,
+      p99_ms: result.start?.p99 ?? null,
+      rss_mb: result.peakRssMb,
+      latency: "enqueue->start",
+      p50_finish_ms: result.finish?.p50 ?? null,
+      p95_finish_ms: result.finish?.p95 ?? null,
+      p99_finish_ms: result.finish?.p99 ?? null,
+      max_ms: result.start?.max ?? null,
+      max_finish_ms: result.finish?.max ?? null,
+      offered_per_s: plan.rate,
+      duration_s: context.sustainedS,
+      submit_errors: schedule.failed,
+      producer_max_lag_ms: schedule.maxLagMs,
+      elapsed_s: round2(elapsedMs / 1000),
+      ...commonFields(systemName, result, before, after, order, queue, loadAtStart),
+    };
+  } finally {
+    await producer.close().catch(() => undefined);
+    await child.stop().catch(() => undefined);
+    await context.admin.cleanup(sys, [queue]);
+    mark("keys deleted");
+  }
+}

@@ -55,7 +55,10 @@ export class RedisAdmin {
       totalMemGb: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
       nodeVersion: process.version,
       redisVersion: server.get("redis_version") ?? "unknown",
-      redisPersistence: { save: await this.configGet("save"), appendonly: await this.configGet("appendonly") },
+      redisPersistence: {
+        save: await this.configGet("save"),
+        appendonly: await this.configGet("appendonly"),
+      },
       date: new Date().toISOString(),
     };
   }

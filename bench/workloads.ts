@@ -52,7 +52,7 @@ export interface WorkloadContext {
   readonly verbose: boolean;
   readonly profiling: Profiling;
   readonly admin: RedisAdmin;
-  /** Read through a function: the flag changes in a signal handler, behind the type checker's back. */
+  /** True once Ctrl-C was pressed: the open loop stops offering load, so cleanup can start. */
   readonly interrupted: () => boolean;
 }
 
@@ -67,7 +67,6 @@ export interface WorkloadResult {
   readonly rss_mb: number;
   readonly [extra: string]: unknown;
 }
-
 
 export function runWorkload(
   plan: WorkloadPlan,
@@ -93,7 +92,6 @@ function phases(label: string, verbose: boolean): (phase: string) => void {
     if (verbose) console.log(`\n  [${label}] ${phase} at +${Date.now() - started} ms`);
   };
 }
-
 
 function perSecond(count: number, ms: number): number | null {
   return ms > 0 ? Math.round((count / ms) * 1000) : null;

@@ -153,7 +153,10 @@ export class JobExecution {
         return this.fail(toErrorInfo(failure), "exception");
       }
       await this.hook("onSuccess", hooks.onSuccess && (() => hooks.onSuccess?.(ctx, attempt.value)));
-      const result: unknown = JSON.parse(encoded);
+      // What readers of the job will see is the JSON round trip (a Date becomes a string); a
+      // primitive survives it unchanged, so only objects need the second parse.
+      const value: unknown = attempt.value ?? null;
+      const result: unknown = value === null || typeof value !== "object" ? value : JSON.parse(encoded);
       return {
         kind: "settle",
         outcome: { kind: "complete", result: encoded },

@@ -10,6 +10,7 @@
 import type { Command } from "commander";
 import { Schedules, type ScheduleInfo } from "../sdk/schedules.js";
 import { addConnectionFlags, explainUnreachable, standaloneOptions } from "./admin-connection.js";
+import { formatTable } from "./text-table.js";
 import { CliError, EXIT_USAGE, errorCode, messageOf } from "./cli-error.js";
 
 export interface CronIo {
@@ -57,17 +58,6 @@ function iso(ms: number | null): string {
   return ms === null ? "-" : new Date(ms).toISOString().replace(".000Z", "Z");
 }
 
-function table(rows: readonly (readonly string[])[]): string[] {
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) =>
-    row
-      .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
-      .join("  ")
-      .trimEnd(),
-  );
-}
-
 function missedColumn(info: ScheduleInfo): string {
   if (info.missedRuns !== "all") return info.missedRuns;
   const hours = info.catchUpWindow / 3_600_000;
@@ -97,7 +87,7 @@ export async function listSchedules(flags: CronFlags, io: CronIo = defaultIo()):
       info.overlap,
       String(info.skippedSlots),
     ]);
-    for (const line of table([
+    for (const line of formatTable([
       ["NAME", "TASK", "CRON", "TIMEZONE", "STATE", "NEXT SLOT", "LAST RUN", "MISSED", "OVERLAP", "SKIPPED"],
       ...rows,
     ]))

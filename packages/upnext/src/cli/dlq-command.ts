@@ -16,6 +16,7 @@ import {
   standaloneOptions,
   type ConnectionFlags,
 } from "./admin-connection.js";
+import { formatTable } from "./text-table.js";
 import { CliError, EXIT_USAGE, errorCode, messageOf } from "./cli-error.js";
 
 export interface DlqIo {
@@ -155,17 +156,6 @@ function errorLine(entry: DeadLetterEntry): string {
   return text.length > 80 ? `${text.slice(0, 79)}…` : text;
 }
 
-function table(rows: readonly (readonly string[])[]): string[] {
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) =>
-    row
-      .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
-      .join("  ")
-      .trimEnd(),
-  );
-}
-
 /** A bar on a terminal, one line per batch otherwise; nothing at all for an empty run. */
 function progressReporter(
   label: string,
@@ -220,7 +210,7 @@ export async function listDeadLetters(flags: ListFlags, io: DlqIo = defaultIo())
         entry.replayedAs ?? "-",
         errorLine(entry),
       ]);
-      for (const line of table([
+      for (const line of formatTable([
         ["JOB", "FUNCTION", "FAILED AT", "REASON", "ATTEMPTS", "REPLAYED AS", "ERROR"],
         ...rows,
       ]))

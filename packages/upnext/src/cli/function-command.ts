@@ -4,6 +4,7 @@
  */
 import type { Command } from "commander";
 import { Functions, type FunctionState } from "../sdk/functions-admin.js";
+import { formatTable } from "./text-table.js";
 import {
   addConnectionFlags,
   standaloneOptions,
@@ -47,17 +48,7 @@ function table(states: readonly FunctionState[]): string {
       .filter((part) => part.length > 0)
       .join(", ") || "-",
   ]);
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)),
-  );
-  return [header, ...rows]
-    .map((row) =>
-      row
-        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n");
+  return formatTable([header, ...rows]).join("\n");
 }
 
 export function registerFunctionCommand(program: Command): void {

@@ -3,6 +3,7 @@
  * a time: the pool sends the next one when the previous reply has arrived.
  */
 
+import { toErrorInfo } from "@upnext/core";
 import { parentPort, workerData } from "node:worker_threads";
 import { pathToFileURL } from "node:url";
 import type { ThreadContext, ThreadContextMessage, ThreadHandler } from "./thread-pool.js";
@@ -57,15 +58,7 @@ function reply(message: ThreadReply): void {
 }
 
 function serializeError(error: unknown): SerializedError {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return {
-      name: error.name,
-      message: error.message,
-      stack: error.stack,
-      code: typeof code === "string" ? code : undefined,
-    };
-  }
+  if (error instanceof Error) return toErrorInfo(error);
   return { name: "Error", message: `handler threw a non-Error value: ${String(error)}` };
 }
 

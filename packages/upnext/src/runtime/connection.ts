@@ -10,25 +10,11 @@ import { rootLogger, type Logger } from "./logger.js";
 import { SignalSubscriber } from "./signal-subscriber.js";
 import { StatusPublisher } from "./status-publisher.js";
 
-export interface ConnectionOptions {
-  /** Redis URL (default UPNEXT_REDIS_URL). */
-  readonly redisUrl?: string | undefined;
-  /** Extra ioredis options (TLS, passwords, ...). */
-  readonly redisOptions?: RedisOptions | undefined;
-  readonly namespace?: string | undefined;
-  readonly config?: Config | undefined;
-  readonly logger?: Logger | undefined;
-  /** Overrides of the status buffer (default from UPNEXT_STATUS_*). */
-  readonly statusBuffer?: Partial<Pick<Config, "statusBufferSize" | "statusOverflow">> | undefined;
-}
-
-/**
- * How an admin object (Schedules, DeadLetters, Functions) opens its own connection when it is not
- * given a worker's: the user-facing spelling of ConnectionOptions.
- */
+/** Where and how to connect: the same options for a Worker and for standalone admin objects. */
 export interface StandaloneOptions {
   /** Redis URL (default UPNEXT_REDIS_URL). */
   readonly redis?: string | undefined;
+  /** Extra ioredis options (TLS, passwords, ...). */
   readonly redisOptions?: RedisOptions | undefined;
   /** Key namespace (default UPNEXT_NAMESPACE). */
   readonly namespace?: string | undefined;
@@ -37,14 +23,28 @@ export interface StandaloneOptions {
   readonly logger?: Logger | undefined;
 }
 
-export function openStandalone(options: StandaloneOptions): Connection {
-  return new Connection({
-    redisUrl: options.redis,
-    redisOptions: options.redisOptions,
-    namespace: options.namespace,
-    config: options.config,
-    logger: options.logger,
-  });
+export interface ConnectionOptions extends StandaloneOptions {
+  /** Overrides of the status buffer (default from UPNEXT_STATUS_*). */
+  readonly statusBuffer?: Partial<Pick<Config, "statusBufferSize" | "statusOverflow">> | undefined;
+}
+
+/**
+ * A connection opened on first use and re-opened after it was closed: what a Worker, Schedules
+ * and DeadLetters hold when they are not handed someone else's connection.
+ */
+export class LazyConnection {
+  private current: Connection | undefined;
+
+  constructor(private readonly options: ConnectionOptions) {}
+
+  get(): Connection {
+    if (!this.current || this.current.isClosed) this.current = new Connection(this.options);
+    return this.current;
+  }
+
+  async close(): Promise<void> {
+    await this.current?.close();
+  }
 }
 
 export class Connection {
@@ -65,7 +65,7 @@ export class Connection {
     this.namespace = validateName("namespace", options.namespace ?? this.config.namespace);
     this.keys = namespaceKeys(this.namespace);
     this.logger = options.logger ?? rootLogger(this.config.logLevel);
-    this.redisUrl = options.redisUrl ?? this.config.redisUrl;
+    this.redisUrl = options.redis ?? this.config.redisUrl;
     this.redisOptions = { maxRetriesPerRequest: 20, ...options.redisOptions };
     this.redis = new Redis(this.redisUrl, this.redisOptions);
     this.redis.on("error", (error: Error) => {

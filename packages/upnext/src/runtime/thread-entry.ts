@@ -3,30 +3,19 @@
  * a time: the pool sends the next one when the previous reply has arrived.
  */
 
-import { toErrorInfo } from "@upnext/core";
+import { toErrorInfo, type ErrorInfo } from "@upnext/core";
 import { parentPort, workerData } from "node:worker_threads";
 import { pathToFileURL } from "node:url";
-import type { ThreadContext, ThreadContextMessage, ThreadHandler } from "./thread-pool.js";
+import type { ThreadContext, ThreadContextMessage, ThreadHandler, ThreadJob } from "./thread-pool.js";
 
-/** @internal What the pool sends to a thread. */
-export interface RunRequest {
-  readonly type: "run";
-  readonly id: number;
-  readonly modulePath: string;
-  readonly exportName: string;
-  readonly input: unknown;
-  readonly jobId: string;
-  readonly attempt: number;
-  readonly functionName: string;
-}
+/** @internal What the pool sends to a thread: the job minus what cannot cross (signal, callback). */
+export type RunRequest = { readonly type: "run"; readonly id: number } & Omit<
+  ThreadJob,
+  "signal" | "onMessage"
+>;
 
 /** @internal An error as it crosses the thread boundary (structured clone drops custom names and codes). */
-export interface SerializedError {
-  readonly name: string;
-  readonly message: string;
-  readonly stack?: string | undefined;
-  readonly code?: string | undefined;
-}
+export type SerializedError = ErrorInfo;
 
 /** @internal What a thread sends back, always tagged with the request's id. */
 export type ThreadReply =

@@ -13,7 +13,7 @@ import {
   type ReserveOutcome,
   type ScoreRange,
 } from "../backend/redis/dead-letter-store.js";
-import { Connection, type StandaloneOptions } from "../runtime/connection.js";
+import { LazyConnection, type Connection, type StandaloneOptions } from "../runtime/connection.js";
 import { creationEvent } from "../runtime/job-events.js";
 import {
   AlreadyReplayedError,
@@ -127,26 +127,19 @@ interface BatchOutcome {
 
 export class DeadLetters {
   private readonly connectionOf: () => Connection;
-  private owned: Connection | undefined;
+  private owned: LazyConnection | undefined;
   private readonly stores = new WeakMap<Connection, RedisDeadLetterStore>();
 
   constructor(options: DeadLettersOptions = {}, binding?: DeadLettersBinding) {
     rejectUnknown("dead-letter options", options, OPTION_NAMES);
     if (options.namespace !== undefined) validateName("namespace", options.namespace);
-    this.connectionOf =
-      binding?.connection ??
-      (() => {
-        if (!this.owned || this.owned.isClosed) {
-          this.owned = new Connection({
-            redisUrl: options.redis,
-            redisOptions: options.redisOptions,
-            namespace: options.namespace,
-            config: options.config,
-            logger: options.logger,
-          });
-        }
-        return this.owned;
-      });
+    if (binding) {
+      this.connectionOf = binding.connection;
+    } else {
+      const own = new LazyConnection(options);
+      this.owned = own;
+      this.connectionOf = () => own.get();
+    }
   }
 
   /** The namespace this instance reads (connects on first use). */

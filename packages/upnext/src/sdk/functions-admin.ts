@@ -4,7 +4,7 @@
  * arriving and wait, nothing is dropped; running jobs finish.
  */
 import { UnknownTaskError, validateName } from "@upnext/core";
-import { Connection, openStandalone, type StandaloneOptions } from "../runtime/connection.js";
+import { Connection, type StandaloneOptions } from "../runtime/connection.js";
 
 export interface FunctionState {
   readonly name: string;
@@ -28,7 +28,7 @@ export class Functions {
   /** Uses the given connection (e.g. `worker.connection`) or opens one from the options/environment. */
   constructor(source: Connection | StandaloneOptions = {}) {
     this.owned = !(source instanceof Connection);
-    this.connection = source instanceof Connection ? source : openStandalone(source);
+    this.connection = source instanceof Connection ? source : new Connection(source);
   }
 
   /** Stops every worker claiming the function's jobs. An unknown name is an error, not a silent no-op. */

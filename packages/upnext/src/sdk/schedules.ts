@@ -11,7 +11,7 @@ import {
   validateName,
   type JobStatus,
 } from "@upnext/core";
-import { Connection, type StandaloneOptions } from "../runtime/connection.js";
+import { LazyConnection, type Connection, type StandaloneOptions } from "../runtime/connection.js";
 import { slotsOf } from "../runtime/cron-slots.js";
 import {
   ScheduleStore,
@@ -95,7 +95,7 @@ function wholeOr(value: unknown, fallback: number, min: number): number {
 export class Schedules {
   private readonly binding: SchedulesBinding;
   /** Set for a standalone Schedules, which opens (and closes) a connection of its own. */
-  private ownConnection: Connection | undefined;
+  private ownConnection: LazyConnection | undefined;
   private storeInstance: ScheduleStore | undefined;
 
   constructor(options: SchedulesOptions = {}, binding?: SchedulesBinding) {
@@ -104,20 +104,9 @@ export class Schedules {
       return;
     }
     if (options.namespace !== undefined) validateName("namespace", options.namespace);
-    this.binding = {
-      connection: () => {
-        if (!this.ownConnection || this.ownConnection.isClosed) {
-          this.ownConnection = new Connection({
-            redisUrl: options.redis,
-            redisOptions: options.redisOptions,
-            namespace: options.namespace,
-            config: options.config,
-            logger: options.logger,
-          });
-        }
-        return this.ownConnection;
-      },
-    };
+    const own = new LazyConnection(options);
+    this.ownConnection = own;
+    this.binding = { connection: () => own.get() };
   }
 
   private now(): number {

@@ -14,7 +14,7 @@ import {
 } from "@upnext/core";
 import type { RedisOptions } from "ioredis";
 import { availableParallelism } from "node:os";
-import { Connection } from "../runtime/connection.js";
+import { LazyConnection, type Connection } from "../runtime/connection.js";
 import { CronScheduler } from "../runtime/cron-scheduler.js";
 import type { Logger } from "../runtime/logger.js";
 import { stopOnSignals } from "../runtime/shutdown-signals.js";
@@ -86,7 +86,7 @@ export class Worker {
   /** Fires the cron schedules of this worker's tasks (code-defined and runtime ones). */
   private readonly scheduler: CronScheduler;
   private schedulesInstance: Schedules | undefined;
-  private connectionInstance: Connection | undefined;
+  private readonly connectionInstance: LazyConnection;
   private deadLettersInstance: DeadLetters | undefined;
   private runtime: WorkerRuntime | undefined;
   private starting: Promise<void> | undefined;
@@ -126,6 +126,21 @@ export class Worker {
         ? this.config.progressMinInterval
         : parseDuration(options.progress.minInterval, "progress.minInterval");
     if (options.namespace !== undefined) validateName("namespace", options.namespace);
+    this.connectionInstance = new LazyConnection({
+      redis: this.options.redis,
+      redisOptions: this.options.redisOptions,
+      namespace: this.options.namespace,
+      config: this.config,
+      logger: this.options.logger,
+      statusBuffer: {
+        ...(this.options.statusBuffer?.capacity !== undefined
+          ? { statusBufferSize: this.options.statusBuffer.capacity }
+          : {}),
+        ...(this.options.statusBuffer?.overflow !== undefined
+          ? { statusOverflow: this.options.statusBuffer.overflow }
+          : {}),
+      },
+    });
     this.scheduler = new CronScheduler({
       runsTask: (task) => this.definitions.has(task),
       prepareRun: (task, input, now, origin) => {
@@ -139,24 +154,7 @@ export class Worker {
 
   /** The shared connection, opened on first use. */
   get connection(): Connection {
-    if (!this.connectionInstance || this.connectionInstance.isClosed) {
-      this.connectionInstance = new Connection({
-        redisUrl: this.options.redis,
-        redisOptions: this.options.redisOptions,
-        namespace: this.options.namespace,
-        config: this.config,
-        logger: this.options.logger,
-        statusBuffer: {
-          ...(this.options.statusBuffer?.capacity !== undefined
-            ? { statusBufferSize: this.options.statusBuffer.capacity }
-            : {}),
-          ...(this.options.statusBuffer?.overflow !== undefined
-            ? { statusOverflow: this.options.statusBuffer.overflow }
-            : {}),
-        },
-      });
-    }
-    return this.connectionInstance;
+    return this.connectionInstance.get();
   }
 
   /** Defines a task whose handler runs in this process. */
@@ -305,7 +303,7 @@ export class Worker {
       this.unregisterSignals?.();
       if (this.starting) await this.starting.catch(() => undefined);
       await this.runtime?.stop(reason);
-      await this.connectionInstance?.close();
+      await this.connectionInstance.close();
     })();
     return this.stopping;
   }

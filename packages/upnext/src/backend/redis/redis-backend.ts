@@ -154,6 +154,7 @@ export class RedisBackend implements QueueBackend {
             job.runAt ?? 0,
             job.idempotencyKey !== null ? 1 : 0,
             waits,
+            job.prioScore ?? "",
             fields.length,
             ...fields,
           );

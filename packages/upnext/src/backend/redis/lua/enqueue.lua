@@ -11,8 +11,8 @@
 -- ARGV[2] idempotency TTL (ms)
 -- ARGV[3] number of jobs, then per job:
 --   id, run at (ms; <= now means run now), has idempotency key (1|0), waits for parents (1|0),
---   number of hash arguments, then that many field/value arguments of the job hash (without
---   status; a job with a priority carries `prioScore`)
+--   priority score ('' for none; also among the hash fields, passed here so it is not read back),
+--   number of hash arguments, then that many field/value arguments of the job hash (without status)
 -- Returns one {created (1|0), id, status} per job; a duplicate key gives {0, existingId, status}.
 -- Ids are ULIDs made by the submitter (80 random bits per millisecond), so no existence check.
 --@include requeue
@@ -21,8 +21,9 @@ local out = {}
 local arg, key = 4, 6
 for _ = 1, tonumber(ARGV[3]) do
   local id, run_at, has_idem = ARGV[arg], tonumber(ARGV[arg + 1]), ARGV[arg + 2]
-  local waits, nfields = ARGV[arg + 3], tonumber(ARGV[arg + 4])
-  local first_field = arg + 5
+  local waits, score, nfields = ARGV[arg + 3], ARGV[arg + 4], tonumber(ARGV[arg + 5])
+  if score == '' then score = nil end
+  local first_field = arg + 6
   arg = first_field + nfields
   local job_key = KEYS[key]
   local idem_key = nil
@@ -46,7 +47,7 @@ for _ = 1, tonumber(ARGV[3]) do
     elseif status == 'scheduled' then
       redis.call('ZADD', KEYS[2], run_at, id)
     else
-      requeue(KEYS[1], KEYS[4], job_key, id)
+      enqueue_in_line(KEYS[1], KEYS[4], id, score)
     end
     out[#out + 1] = {1, id, status}
   end

@@ -128,6 +128,34 @@ function commonFields(
   };
 }
 
+/** A fresh worker child for one system and workload; the settings every workload shares are filled in. */
+function startChild(
+  context: WorkloadContext,
+  system: SystemName,
+  mode: "burst" | "sustained",
+  queue: string,
+  warmQueue: string | null,
+  burstJobs: number,
+  label: string,
+): ChildHandle {
+  return new ChildHandle(
+    {
+      system,
+      mode,
+      redisUrl: context.redisUrl,
+      queue,
+      warmQueue,
+      warmJobs: context.warmJobs,
+      concurrency: CONCURRENCY,
+      burstJobs,
+      drainTimeoutMs: context.drainTimeoutMs,
+      verbose: context.verbose,
+    },
+    label,
+    context.profiling,
+  );
+}
+
 async function enqueueChunks(
   redisUrl: string,
   sys: BenchSystem,
@@ -161,22 +189,7 @@ async function runBurst(
   const warmQueue = `${queue}-warm`;
   const label = `burst-${systemName}`;
   const loadAtStart = loadAverage();
-  const child = new ChildHandle(
-    {
-      system: systemName,
-      mode: "burst",
-      redisUrl: context.redisUrl,
-      queue,
-      warmQueue,
-      warmJobs: context.warmJobs,
-      concurrency: CONCURRENCY,
-      burstJobs: context.burstJobs,
-      drainTimeoutMs: context.drainTimeoutMs,
-      verbose: context.verbose,
-    },
-    label,
-    context.profiling,
-  );
+  const child = startChild(context, systemName, "burst", queue, warmQueue, context.burstJobs, label);
   const mark = phases(label, context.verbose);
   try {
     await child.next("ready", 30_000);
@@ -291,22 +304,7 @@ async function runSustained(
   const queue = `bench-${runId}-${plan.name}-${systemName}`;
   const label = `${plan.name}-${systemName}`;
   const loadAtStart = loadAverage();
-  const child = new ChildHandle(
-    {
-      system: systemName,
-      mode: "sustained",
-      redisUrl: context.redisUrl,
-      queue,
-      warmQueue: null,
-      warmJobs: context.warmJobs,
-      concurrency: CONCURRENCY,
-      burstJobs: 0,
-      drainTimeoutMs: context.drainTimeoutMs,
-      verbose: context.verbose,
-    },
-    label,
-    context.profiling,
-  );
+  const child = startChild(context, systemName, "sustained", queue, null, 0, label);
   const producer = sys.createProducer(context.redisUrl, queue);
   const mark = phases(label, context.verbose);
   try {

@@ -7,6 +7,7 @@ import { getConfig, namespaceKeys, validateName, type Config, type NamespaceKeys
 import { Redis, type RedisOptions } from "ioredis";
 import { RedisBackend } from "../backend/redis/redis-backend.js";
 import { rootLogger, type Logger } from "./logger.js";
+import { DependencyResolver } from "./dependency-resolver.js";
 import { SignalSubscriber } from "./signal-subscriber.js";
 import { StatusPublisher } from "./status-publisher.js";
 
@@ -59,6 +60,7 @@ export class Connection {
   readonly redisUrl: string;
   readonly redisOptions: RedisOptions;
   private closed = false;
+  private resolver: DependencyResolver | undefined;
 
   constructor(options: ConnectionOptions = {}) {
     this.config = options.config ?? getConfig();
@@ -89,6 +91,12 @@ export class Connection {
       logger: this.logger,
     });
     this.subscriber = new SignalSubscriber(this.redisUrl, this.redisOptions, this.keys, this.logger);
+  }
+
+  /** Resolves DAG children for producers (submits and cancels made outside any worker). */
+  get dependencies(): DependencyResolver {
+    this.resolver ??= new DependencyResolver(this.backend, this.publisher, null, this.logger);
+    return this.resolver;
   }
 
   /** A new connection to the same Redis, for blocking reads that must not stall other commands. */

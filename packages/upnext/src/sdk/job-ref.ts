@@ -16,7 +16,6 @@ import {
   type JobStatus,
 } from "@upnext/core";
 import type { Connection } from "../runtime/connection.js";
-import { DependencyResolver } from "../runtime/dependency-resolver.js";
 import { jobEvent } from "../runtime/job-events.js";
 
 export interface ResultOptions {
@@ -150,9 +149,7 @@ export async function cancelJob(connection: Connection, jobId: string, reason?: 
   );
   if (pending) await pending;
   if (result.dependents.length > 0) {
-    await new DependencyResolver(connection.backend, connection.publisher, null, connection.logger).resolve(
-      result.dependents,
-    );
+    await connection.dependencies.resolve(result.dependents);
   }
   return true;
 }

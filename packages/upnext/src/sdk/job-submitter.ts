@@ -5,7 +5,6 @@
 import { InvalidOptionError, RateLimitedError } from "@upnext/core";
 import type { EnqueueResult, NewJob, ParentRef } from "../backend/queue-backend.js";
 import type { Connection } from "../runtime/connection.js";
-import { DependencyResolver } from "../runtime/dependency-resolver.js";
 import { creationEvent } from "../runtime/job-events.js";
 import type { TaskDefinition } from "../runtime/task-definition.js";
 
@@ -92,7 +91,7 @@ export async function submitPrepared(
 
   // Children are created before they are registered on their parents, so a parent that ends in
   // between is caught by the "already ended" answer below (or, failing that, the reconciler).
-  const resolver = new DependencyResolver(connection.backend, connection.publisher, null, connection.logger);
+  const resolver = connection.dependencies;
   for (const [index, result] of results.entries()) {
     const job = jobs[index];
     if (!result.created || !job?.dependsOn || job.dependsOn.length === 0) continue;

@@ -209,7 +209,8 @@ export interface QueueBackend {
   /** Hands jobs back to the queue (shutdown): active -> queued, attempt given back. */
   release(fn: string, jobs: readonly HeldJob[]): Promise<SettleResult[]>;
   renewLeases(fn: string, ids: readonly string[], leaseMs: number): Promise<void>;
-  cancel(jobId: string, reason?: string): Promise<CancelResult>;
+  /** `fn`, when known, saves looking the job's function up by id. */
+  cancel(jobId: string, reason?: string, fn?: string): Promise<CancelResult>;
   promote(fn: string, now: number, limit: number): Promise<PromoteResult>;
   /** `defaultMaxDeliveries` applies to jobs that carry no limit of their own. */
   recover(fn: string, now: number, defaultMaxDeliveries: number, limit: number): Promise<RecoveredJob[]>;

@@ -125,12 +125,17 @@ export class JobRef<O = unknown> {
    * Returns false when the job had already finished.
    */
   async cancel(reason?: string): Promise<boolean> {
-    return cancelJob(this.connection(), this.id, reason);
+    return cancelJob(this.connection(), this.id, reason, this.functionName);
   }
 }
 
-export async function cancelJob(connection: Connection, jobId: string, reason?: string): Promise<boolean> {
-  const result = await connection.backend.cancel(jobId, reason);
+export async function cancelJob(
+  connection: Connection,
+  jobId: string,
+  reason?: string,
+  fn?: string,
+): Promise<boolean> {
+  const result = await connection.backend.cancel(jobId, reason, fn);
   if (result.outcome === "missing") throw new JobNotFoundError(jobId);
   if (result.outcome === "terminal" || result.previous === null || result.function === null) return false;
   const pending = connection.publisher.publish(

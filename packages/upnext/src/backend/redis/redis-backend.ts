@@ -325,8 +325,8 @@ export class RedisBackend implements QueueBackend {
     await this.redis.zadd(this.keysOf(fn).leases, "XX", "GT", ...args);
   }
 
-  async cancel(jobId: string, reason?: string): Promise<CancelResult> {
-    const fn = await this.functionOf(jobId);
+  async cancel(jobId: string, reason?: string, knownFunction?: string): Promise<CancelResult> {
+    const fn = knownFunction ?? (await this.functionOf(jobId));
     if (fn === undefined) {
       return {
         outcome: "missing",

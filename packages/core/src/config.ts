@@ -5,50 +5,16 @@
  * docs/configuration.md is generated from this table (npm run docs:config).
  */
 import { z } from "zod";
-import { formatDuration, parseDuration } from "./duration.js";
+import { durationMs, fraction, integer, setting, type Setting } from "./config-values.js";
+import { formatDuration } from "./duration.js";
 import { ConfigError } from "./errors.js";
 import { isValidName } from "./names.js";
-
-const durationMs = z.string().transform((value, ctx) => {
-  try {
-    return parseDuration(value);
-  } catch {
-    ctx.addIssue({ code: "custom", message: 'expected a duration such as "500ms", "30s", "5m" or "1h"' });
-    return z.NEVER;
-  }
-});
-
-const integer = (min: number, max = Number.MAX_SAFE_INTEGER) =>
-  z
-    .string()
-    .regex(/^\s*-?\d+\s*$/, "expected a whole number")
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
-
-const fraction = z
-  .string()
-  .regex(/^\s*\d*\.?\d+\s*$/, "expected a number")
-  .transform(Number)
-  .pipe(z.number().min(0).max(1));
+import { serverSettings } from "./server-settings.js";
 
 export const OVERFLOW_STRATEGIES = ["drop-oldest", "drop-newest", "block", "spill"] as const;
 export type OverflowStrategy = (typeof OVERFLOW_STRATEGIES)[number];
 
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
-
-interface Setting<T> {
-  readonly env: `UPNEXT_${string}`;
-  readonly description: string;
-  /** The raw default, as a user would write it in the environment. */
-  readonly default: string;
-  readonly schema: z.ZodType<T, string>;
-  /** When true an invalid value stops the process instead of falling back to the default. */
-  readonly fatal?: boolean;
-}
-
-function setting<T>(spec: Setting<T>): Setting<T> {
-  return spec;
-}
 
 export const configSchema = {
   redisUrl: setting({
@@ -228,6 +194,7 @@ export const configSchema = {
     default: "5s",
     schema: durationMs.pipe(z.number().min(0).max(3_600_000)),
   }),
+  ...serverSettings,
 } as const;
 
 type Schema = typeof configSchema;
@@ -293,11 +260,7 @@ export function loadConfig(
 }
 
 /** UPNEXT_* variables read by other parts (the server, the example) and not by this schema. */
-const EXTERNAL_VARIABLES = new Set<string>([
-  "UPNEXT_DATABASE_URL",
-  "UPNEXT_SERVER_PORT",
-  "UPNEXT_EXAMPLE_RATE",
-]);
+const EXTERNAL_VARIABLES = new Set<string>(["UPNEXT_EXAMPLE_RATE"]);
 
 function defaultWarn(warning: ConfigWarning): void {
   process.emitWarning(warning.message, { code: "UPNEXT_CONFIG" });

@@ -43,6 +43,25 @@ const DEFAULTS: Config = {
   cronInterval: 1_000,
   cronMissedGrace: 5_000,
   priorityStep: 60_000,
+  databaseUrl: "sqlite:./upnext.db",
+  serverHost: "127.0.0.1",
+  serverPort: 8080,
+  serverUrl: "http://127.0.0.1:8080",
+  apiToken: "",
+  corsOrigins: [],
+  logFormat: "json",
+  historyRetention: 2_592_000_000,
+  retentionInterval: 600_000,
+  artifactsDir: "./upnext-artifacts",
+  artifactMaxSize: 2_000_000_000,
+  apiRateLimit: { limit: 1200, windowMs: 60_000 },
+  sseMaxConnections: 1000,
+  sseMaxPerClient: 20,
+  ingestStart: "$",
+  ingestBatch: 1000,
+  ingestMaxAttempts: 5,
+  invalidEventAlertThreshold: 10,
+  alertWebhookUrl: "",
 };
 
 describe("loadConfig", () => {
@@ -190,15 +209,23 @@ describe("describeConfig", () => {
     for (const row of rows) {
       expect(row.env).toMatch(/^UPNEXT_[A-Z0-9_]+$/);
       expect(row.description.length).toBeGreaterThan(10);
-      expect(row.default).not.toBe("");
+      // Only settings that are off by default may have an empty default.
+      if (row.default === "") expect(row.description).toMatch(/when set|empty/i);
     }
     expect(rows.find((row) => row.env === "UPNEXT_LEASE_DURATION")?.default).toBe("30s");
   });
 
-  it("marks exactly the connection URL and the namespace as fatal", () => {
+  it("marks exactly where to connect, where to listen, the namespace and the API token as fatal", () => {
     const fatal = describeConfig()
       .filter((row) => row.fatal)
       .map((row) => row.env);
-    expect(fatal).toEqual(["UPNEXT_REDIS_URL", "UPNEXT_NAMESPACE"]);
+    expect(fatal).toEqual([
+      "UPNEXT_REDIS_URL",
+      "UPNEXT_NAMESPACE",
+      "UPNEXT_DATABASE_URL",
+      "UPNEXT_SERVER_HOST",
+      "UPNEXT_SERVER_PORT",
+      "UPNEXT_API_TOKEN",
+    ]);
   });
 });

@@ -1,0 +1,168 @@
+/**
+ * The history server's settings (`upnext server start`): where it listens, where the history
+ * lives, and the limits that protect it. Part of the one configuration schema in config.ts.
+ */
+import { z } from "zod";
+import { durationMs, integer, setting } from "./config-values.js";
+import { parseRate } from "./rate.js";
+import { parseSize } from "./size.js";
+
+const rate = z.string().transform((value, ctx) => {
+  try {
+    return parseRate(value, "rate");
+  } catch {
+    ctx.addIssue({ code: "custom", message: 'expected a rate such as "600/m" or "20/s"' });
+    return z.NEVER;
+  }
+});
+
+const bytes = z.string().transform((value, ctx) => {
+  try {
+    return parseSize(value);
+  } catch {
+    ctx.addIssue({ code: "custom", message: 'expected a size such as "512KB", "100MB" or "2GB"' });
+    return z.NEVER;
+  }
+});
+
+const httpUrl = z.string().regex(/^https?:\/\/\S+$/, "expected an http:// or https:// URL");
+
+export const LOG_FORMATS = ["json", "ecs"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+export const serverSettings = {
+  databaseUrl: setting({
+    env: "UPNEXT_DATABASE_URL",
+    description:
+      "Where the server keeps the job history: `sqlite:<file>` (or a bare file path) for an embedded SQLite file, or a `postgres://` / `postgresql://` URL.",
+    default: "sqlite:./upnext.db",
+    schema: z
+      .string()
+      .regex(/^(postgres(ql)?:\/\/\S+|sqlite:\S+|[^:\s]\S*)$/, "expected sqlite:<file> or a postgres:// URL"),
+    fatal: true,
+  }),
+  serverHost: setting({
+    env: "UPNEXT_SERVER_HOST",
+    description:
+      "Address the server listens on. A non-loopback address is refused unless UPNEXT_API_TOKEN is set.",
+    default: "127.0.0.1",
+    schema: z.string().min(1),
+    fatal: true,
+  }),
+  serverPort: setting({
+    env: "UPNEXT_SERVER_PORT",
+    description: "Port the server listens on (0 picks a free one).",
+    default: "8080",
+    schema: integer(0, 65_535),
+    fatal: true,
+  }),
+  serverUrl: setting({
+    env: "UPNEXT_SERVER_URL",
+    description: "Where workers reach the server (artifact uploads from `ctx.artifacts`).",
+    default: "http://127.0.0.1:8080",
+    schema: httpUrl,
+  }),
+  apiToken: setting({
+    env: "UPNEXT_API_TOKEN",
+    description:
+      "Bearer token required on every /api/v1 route and stream when set. Required to listen on a non-loopback address. Workers send it with artifact uploads.",
+    default: "",
+    schema: z.string(),
+    fatal: true,
+  }),
+  corsOrigins: setting({
+    env: "UPNEXT_CORS_ORIGINS",
+    description: "Comma-separated origins allowed to call the API from a browser (empty: same origin only).",
+    default: "",
+    schema: z.string().transform((value) =>
+      value
+        .split(",")
+        .map((origin) => origin.trim())
+        .filter((origin) => origin !== ""),
+    ),
+  }),
+  logFormat: setting({
+    env: "UPNEXT_LOG_FORMAT",
+    description: "Field names of the server's JSON logs: `json` (pino's) or `ecs` (Elastic Common Schema).",
+    default: "json",
+    schema: z.enum(LOG_FORMATS),
+  }),
+  historyRetention: setting({
+    env: "UPNEXT_HISTORY_RETENTION",
+    description:
+      "Jobs created longer ago than this are deleted from the history (in batches), with their events and artifacts; pending artifacts orphaned past it are removed.",
+    default: "30d",
+    schema: durationMs.pipe(z.number().min(60_000)),
+  }),
+  retentionInterval: setting({
+    env: "UPNEXT_RETENTION_INTERVAL",
+    description: "How often the server runs the retention sweep.",
+    default: "10m",
+    schema: durationMs.pipe(z.number().min(1_000)),
+  }),
+  artifactsDir: setting({
+    env: "UPNEXT_ARTIFACTS_DIR",
+    description: "Directory where the server stores artifact contents.",
+    default: "./upnext-artifacts",
+    schema: z.string().min(1),
+  }),
+  artifactMaxSize: setting({
+    env: "UPNEXT_ARTIFACT_MAX_SIZE",
+    description: "Largest artifact the server accepts; a bigger upload is refused with 413.",
+    default: "2GB",
+    schema: bytes,
+  }),
+  apiRateLimit: setting({
+    env: "UPNEXT_API_RATE_LIMIT",
+    description:
+      "Requests one client (token or address) may make to /api/v1, shared by every server replica through Redis. Over it: 429 with Retry-After.",
+    default: "1200/m",
+    schema: rate,
+  }),
+  sseMaxConnections: setting({
+    env: "UPNEXT_SSE_MAX_CONNECTIONS",
+    description: "Most live (SSE) connections one server process holds.",
+    default: "1000",
+    schema: integer(1, 1_000_000),
+  }),
+  sseMaxPerClient: setting({
+    env: "UPNEXT_SSE_MAX_PER_CLIENT",
+    description: "Most live (SSE) connections one client (token or address) holds at once.",
+    default: "20",
+    schema: integer(1, 100_000),
+  }),
+  ingestStart: setting({
+    env: "UPNEXT_INGEST_START",
+    description:
+      "Where a server's first start reads the status stream from: `$` (only what arrives from now on) or a stream id such as `0` or `1732800000000-0`. Later starts resume where the consumer group left off.",
+    default: "$",
+    schema: z.string().regex(/^(\$|\d+(-\d+)?)$/, "expected $ or a stream id such as 1732800000000-0"),
+  }),
+  ingestBatch: setting({
+    env: "UPNEXT_INGEST_BATCH",
+    description: "Most status events the server applies in one transaction.",
+    default: "1000",
+    schema: integer(1, 100_000),
+  }),
+  ingestMaxAttempts: setting({
+    env: "UPNEXT_INGEST_MAX_ATTEMPTS",
+    description:
+      "An event whose processing fails this many times is moved to the ingest dead-letter stream instead of being retried again.",
+    default: "5",
+    schema: integer(1, 1_000),
+  }),
+  invalidEventAlertThreshold: setting({
+    env: "UPNEXT_INVALID_EVENT_ALERT_THRESHOLD",
+    description:
+      "Invalid (dead-lettered) status events per minute above which the server fires the `invalid_events` alert.",
+    default: "10",
+    schema: integer(1),
+  }),
+  alertWebhookUrl: setting({
+    env: "UPNEXT_ALERT_WEBHOOK_URL",
+    description:
+      "URL the server POSTs alerts to (JSON; Slack-compatible `text` included). Empty: alerts are only logged.",
+    default: "",
+    schema: z.union([z.literal(""), httpUrl]),
+  }),
+} as const;

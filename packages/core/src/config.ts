@@ -194,6 +194,17 @@ export const configSchema = {
     default: "5s",
     schema: durationMs.pipe(z.number().min(0).max(3_600_000)),
   }),
+  workerHttpPort: setting({
+    env: "UPNEXT_WORKER_HTTP_PORT",
+    description:
+      "When set, a started worker serves `/health`, `/ready` and `/metrics` (Prometheus) on this port; see docs/observability.md. Empty: off. 0 picks a free port.",
+    default: "",
+    schema: z
+      .string()
+      .regex(/^\s*\d*\s*$/, "expected a port number (0-65535) or nothing")
+      .transform((value) => (value.trim() === "" ? null : Number(value)))
+      .pipe(z.number().int().min(0).max(65_535).nullable()),
+  }),
   ...serverSettings,
 } as const;
 

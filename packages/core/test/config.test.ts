@@ -42,6 +42,7 @@ const DEFAULTS: Config = {
   housekeepingInterval: 300_000,
   cronInterval: 1_000,
   cronMissedGrace: 5_000,
+  workerHttpPort: null,
   priorityStep: 60_000,
   databaseUrl: "sqlite:./upnext.db",
   serverHost: "127.0.0.1",
@@ -99,6 +100,7 @@ describe("loadConfig", () => {
       UPNEXT_STATUS_OVERFLOW: "spill",
       UPNEXT_PROGRESS_MIN_DELTA: "0.05",
       UPNEXT_STATUS_STREAM_MAXLEN: " 250000 ",
+      UPNEXT_WORKER_HTTP_PORT: "9464",
     });
     expect(warnings).toEqual([]);
     expect(config).toEqual({
@@ -115,6 +117,7 @@ describe("loadConfig", () => {
       statusOverflow: "spill",
       progressMinDelta: 0.05,
       statusStreamMaxLen: 250_000,
+      workerHttpPort: 9464,
     });
   });
 
@@ -134,6 +137,8 @@ describe("loadConfig", () => {
     ["UPNEXT_PROGRESS_MIN_DELTA", "half", "progressMinDelta", "0.01"],
     ["UPNEXT_PROMOTE_INTERVAL", "1ms", "promoteInterval", "250ms"],
     ["UPNEXT_STATUS_STREAM_MAXLEN", "99", "statusStreamMaxLen", "100000"],
+    ["UPNEXT_WORKER_HTTP_PORT", "http", "workerHttpPort", ""],
+    ["UPNEXT_WORKER_HTTP_PORT", "70000", "workerHttpPort", ""],
   ] as const)("warns about %s=%j and uses the default", (variable, value, key, defaultText) => {
     const { config, warnings } = load({ [variable]: value });
     expect(config[key]).toEqual(DEFAULTS[key]);

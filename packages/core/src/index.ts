@@ -1,3 +1,4 @@
+export * from "./api-errors.js";
 export * from "./backoff.js";
 export * from "./config.js";
 export * from "./duration.js";

@@ -1,0 +1,73 @@
+/**
+ * The app factory: a Fastify instance wired to the connections it is given. No globals, so tests
+ * build as many apps as they like and the server process owns its lifecycle (server.ts).
+ */
+import fastifyCors from "@fastify/cors";
+import fastifySwagger from "@fastify/swagger";
+import fastifySwaggerUi from "@fastify/swagger-ui";
+import Fastify, { type FastifyInstance } from "fastify";
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import type { Logger } from "pino";
+import type { ServerDependencies } from "./dependencies/server-dependencies.js";
+import { ApiError, sendError } from "./http/api-error.js";
+import { API_PREFIX, authenticate } from "./http/auth.js";
+import { REQUEST_ID_HEADER, requestIdOf } from "./http/request-id.js";
+import { serverLoggerOptions } from "./http/server-logger.js";
+import { healthRoutes } from "./routes/health-routes.js";
+
+export const SERVER_VERSION = "0.1.0";
+
+export interface AppOptions {
+  readonly deps: ServerDependencies;
+  /** A logger to use instead of one built from the config (tests pass a silent one). */
+  readonly logger?: Logger;
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { deps } = options;
+  const { config } = deps;
+  const app = Fastify({
+    ...(options.logger
+      ? { loggerInstance: options.logger }
+      : { logger: serverLoggerOptions(config.logLevel, config.logFormat) }),
+    genReqId: requestIdOf,
+    // Query strings like ?status=a&status=b arrive as arrays; the zod schemas decide what is allowed.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
+  }) as unknown as FastifyInstance;
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
+  app.setNotFoundHandler((request, reply) =>
+    sendError(
+      new ApiError(
+        404,
+        "not_found",
+        `No route ${request.method} ${request.url.split("?")[0] ?? ""}; see ${API_PREFIX}/docs.`,
+      ),
+      request,
+      reply,
+    ),
+  );
+  app.addHook("onRequest", (request, reply, done) => {
+    void reply.header(REQUEST_ID_HEADER, request.id);
+    authenticate(request, config.apiToken);
+    done();
+  });
+  if (config.corsOrigins.length > 0) {
+    await app.register(fastifyCors, {
+      origin: config.corsOrigins,
+      exposedHeaders: [REQUEST_ID_HEADER, "retry-after"],
+    });
+  }
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: "UpNext history server", version: SERVER_VERSION },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+      security: config.apiToken === "" ? [] : [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: `${API_PREFIX}/docs` });
+  app.register(healthRoutes(deps));
+  return app;
+}

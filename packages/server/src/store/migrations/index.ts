@@ -1,0 +1,14 @@
+/**
+ * Every migration, in order. Append only: a shipped migration is never edited, renamed or
+ * removed, because databases in the field have already run it (docs/decisions/0012).
+ */
+import type { Migration } from "kysely";
+import * as jobs from "./0001-jobs.js";
+import * as artifacts from "./0002-artifacts.js";
+import * as rollups from "./0003-rollups.js";
+
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  "0001-jobs": jobs,
+  "0002-artifacts": artifacts,
+  "0003-rollups": rollups,
+};

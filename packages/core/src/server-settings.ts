@@ -38,7 +38,10 @@ export const serverSettings = {
     default: "sqlite:./upnext.db",
     schema: z
       .string()
-      .regex(/^(postgres(ql)?:\/\/\S+|sqlite:\S+|[^:\s]\S*)$/, "expected sqlite:<file> or a postgres:// URL"),
+      .regex(
+        /^(postgres(ql)?:\/\/\S+|sqlite:\S+|(?![a-z][a-z0-9+.-]*:\/\/)[^\s]+)$/i,
+        "expected sqlite:<file>, a file path, or a postgres:// URL",
+      ),
     fatal: true,
   }),
   serverHost: setting({

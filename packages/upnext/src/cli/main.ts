@@ -11,6 +11,7 @@ import { registerCronCommand } from "./cron-command.js";
 import { registerDlqCommand } from "./dlq-command.js";
 import { registerFunctionCommand } from "./function-command.js";
 import { registerRunCommand } from "./run-command.js";
+import { registerServerCommand } from "./server-command.js";
 
 function packageVersion(): string {
   const text = readFileSync(new URL("../../package.json", import.meta.url), "utf8");
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerCronCommand(program);
   registerDlqCommand(program);
   registerFunctionCommand(program);
+  registerServerCommand(program);
   return program;
 }
 

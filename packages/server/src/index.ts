@@ -1,0 +1,6 @@
+export { buildApp, type AppOptions } from "./app.js";
+export { startServer, type RunningServer, type StartServerOptions } from "./server.js";
+export { openDatabase, type HistoryDatabase } from "./store/database.js";
+export { migrate, migrationStatus } from "./store/migrator.js";
+export { createDependencies, type ServerDependencies } from "./dependencies/server-dependencies.js";
+export { openServerRedis } from "./dependencies/server-redis.js";

@@ -1,0 +1,77 @@
+/**
+ * The server process: opens its own connections, migrates the database, builds the app, starts
+ * the background services and listens. `close()` stops them in reverse order. Nothing here is
+ * global: two servers can run in one process (tests do).
+ */
+import { type Config, getConfig } from "@upnext/core";
+import type { FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import { buildApp } from "./app.js";
+import { createDependencies, type ServerDependencies } from "./dependencies/server-dependencies.js";
+import { openServerRedis } from "./dependencies/server-redis.js";
+import { assertSafeListenAddress } from "./http/auth.js";
+import { openDatabase } from "./store/database.js";
+import { migrate } from "./store/migrator.js";
+
+export interface StartServerOptions {
+  readonly config?: Config;
+  /** Overrides UPNEXT_SERVER_HOST / UPNEXT_SERVER_PORT. */
+  readonly host?: string;
+  readonly port?: number;
+  /** Apply pending migrations before serving (default true). */
+  readonly migrate?: boolean;
+  readonly logger?: Logger;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly app: FastifyInstance;
+  readonly deps: ServerDependencies;
+  /** Migrations applied at start. */
+  readonly migrated: readonly string[];
+  close(): Promise<void>;
+}
+
+/** A background part of the server with a lifecycle (ingest, retention, live streams...). */
+export interface ServerService {
+  readonly name: string;
+  stop(): Promise<void>;
+}
+
+export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
+  const config = options.config ?? getConfig();
+  const host = options.host ?? config.serverHost;
+  const port = options.port ?? config.serverPort;
+  assertSafeListenAddress(host, config.apiToken);
+
+  const database = await openDatabase(config.databaseUrl);
+  const redis = openServerRedis(config.redisUrl);
+  const services: ServerService[] = [];
+  let deps: ServerDependencies | undefined;
+  let app: FastifyInstance | undefined;
+  const close = async (): Promise<void> => {
+    for (const service of services.reverse()) {
+      await service.stop().catch((error: unknown) => {
+        app?.log.warn({ err: error, service: service.name }, "service did not stop cleanly");
+      });
+    }
+    await app?.close();
+    deps?.stop();
+    await redis.quit().catch(() => {
+      redis.disconnect();
+    });
+    await database.close();
+  };
+  try {
+    const migrated = options.migrate === false ? [] : await migrate(database);
+    deps = createDependencies({ config, redis, database });
+    app = await buildApp({ deps, ...(options.logger ? { logger: options.logger } : {}) });
+    if (migrated.length > 0) app.log.info({ migrations: migrated }, "database migrated");
+    const address = await app.listen({ host, port });
+    app.log.info({ address, database: database.location }, "upnext server listening");
+    return { url: address, app, deps, migrated, close };
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw error;
+  }
+}

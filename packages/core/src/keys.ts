@@ -86,6 +86,8 @@ export interface NamespaceKeys {
   readonly subscriptionsVersion: string;
   /** An idempotent event send: key -> the event id of the first send with that key. */
   eventSend(event: string, idempotencyKey: string): string;
+  /** Pub/sub channel: JSON `{type: "artifact.created" | "artifact.deleted", jobId, artifact}` from the server. */
+  readonly artifactsChannel: string;
 }
 
 export function namespaceKeys(namespace: string): NamespaceKeys {
@@ -108,6 +110,7 @@ export function namespaceKeys(namespace: string): NamespaceKeys {
     subscriptionsSeen: `${namespace}:subscriptions:seen`,
     subscriptionsVersion: `${namespace}:subscriptions:version`,
     eventSend: (event, idempotencyKey) => `${namespace}:event-send:${event}:${idempotencyKey}`,
+    artifactsChannel: `${namespace}:artifacts`,
   };
 }
 

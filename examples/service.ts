@@ -1,14 +1,19 @@
 /**
- * `npm start`: a worker running the example tasks, a client submitting traffic to it, and a live
- * view of every job's lifecycle read from the status stream, all in one process.
+ * `npm start`: a worker running the example tasks, a client submitting traffic to it, the history
+ * server (REST + live API, dashboard) and a live view of every job's lifecycle read from the
+ * status stream, all in one process.
  *
  * Redis: UPNEXT_REDIS_URL (default redis://127.0.0.1:6379) when something answers there; otherwise a
  * private `redis-server` on a free port, stopped on exit. Ctrl-C stops everything gracefully.
+ *
+ * The server keeps its history in ./upnext.db (UPNEXT_DATABASE_URL to change) and listens on
+ * http://127.0.0.1:8080 (UPNEXT_SERVER_PORT), or on a free port when 8080 is taken.
  *
  *   npm start                        # ~5 jobs/s (UPNEXT_EXAMPLE_RATE to change)
  *   npm start -- --all-events        # also print checkpoint/metric events and every progress update
  */
 import { getConfig, type Config } from "@upnext/core";
+import { startServer, type RunningServer } from "@upnext/server";
 import { rateFromEnv, startTraffic, type Traffic } from "./client.js";
 import { compactLogger } from "./compact-logger.js";
 import { LifecyclePrinter } from "./lifecycle-printer.js";
@@ -63,6 +68,17 @@ const { worker, tasks } = createExampleWorker({
   logger: compactLogger(config.logLevel),
 });
 let traffic: Traffic | undefined;
+let server: RunningServer | undefined;
+
+async function startHistoryServer(): Promise<RunningServer> {
+  try {
+    return await startServer({ config });
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== "EADDRINUSE") throw error;
+    say("server", `port ${config.serverPort} is taken; listening on a free port instead`);
+    return startServer({ config, port: 0 });
+  }
+}
 
 async function shutdown(signal: string): Promise<void> {
   say(
@@ -71,6 +87,7 @@ async function shutdown(signal: string): Promise<void> {
   );
   await traffic?.stop();
   await worker.stop(signal);
+  await server?.close();
   await printer.stop();
   if (privateRedis) {
     await privateRedis.stop();
@@ -108,10 +125,12 @@ process.on("SIGTERM", onSignal);
 
 try {
   await printer.start();
+  server = await startHistoryServer();
   await worker.start();
 } catch (error) {
   complain(`could not start: ${error instanceof Error ? error.message : String(error)}`);
   await worker.stop().catch(() => undefined);
+  await server?.close().catch(() => undefined);
   await printer.stop();
   await privateRedis?.stop();
   process.exit(1);
@@ -123,4 +142,10 @@ say(
   `worker ${bold(worker.workerId ?? worker.name)} runs ${[...worker.tasks.keys()].join(", ")}; ` +
     `the client submits ~${rate} jobs/s. Ctrl-C to stop.`,
 );
+if (server) {
+  say(
+    "server",
+    `history and API at ${bold(server.url)} (health ${server.url}/ready, API docs ${server.url}/api/v1/docs)`,
+  );
+}
 if (stopRequestedAt === undefined) traffic = startTraffic(tasks, { rate });

@@ -1,4 +1,4 @@
-export { Worker, type WorkerOptions } from "./sdk/worker.js";
+export { Worker, type HealthServerOptions, type WorkerOptions } from "./sdk/worker.js";
 export { TaskHandle, type SubmitOptions } from "./sdk/task-handle.js";
 export { JobRef, type ResultOptions } from "./sdk/job-ref.js";
 export { Functions, type FunctionState } from "./sdk/functions-admin.js";
@@ -65,7 +65,11 @@ export {
 export type { TaskOptions, ThreadTaskOptions } from "./sdk/task-options.js";
 export type { Context, LogLevel, ParentResult } from "./runtime/job-context.js";
 export type { InputSchema, TaskHandler, TaskHooks, TaskOutcome } from "./runtime/task-definition.js";
-export type { WorkerMetrics } from "./runtime/worker-runtime.js";
+export type { RedisOperation, WorkerMetrics } from "./runtime/worker-runtime.js";
+export type { FunctionMetrics, HistogramSnapshot } from "./runtime/job-stats.js";
+export type { QueueDepth, QueueDepthSample } from "./runtime/queue-depth.js";
+export type { Readiness, ReadinessCheck, ReadinessCheckName } from "./runtime/readiness.js";
+export type { HealthEndpoint } from "./runtime/health-server.js";
 export type { ThreadContext, ThreadHandler } from "./runtime/thread-pool.js";
 export {
   ConfigError,

@@ -31,6 +31,8 @@ export interface NewJob {
   /** DAG parents that must be terminal before the job may run. */
   readonly dependsOn?: readonly ParentRef[] | undefined;
   readonly onParentFailure?: ParentFailurePolicy | undefined;
+  /** W3C trace context of the job's submit span (`traceparent[ tracestate]`), when traced. */
+  readonly trace?: string | null | undefined;
 }
 
 export type ParentFailurePolicy = "fail" | "skip" | "continue";
@@ -67,6 +69,9 @@ export interface ClaimedJob {
   readonly origin: JobOrigin | null;
   readonly parents: readonly ParentRef[];
   readonly claimedAt: number;
+  /** Read only by traced claims: the submit span's context, and the first attempt's (retries). */
+  readonly trace?: string | null | undefined;
+  readonly traceFirst?: string | null | undefined;
 }
 
 /** A stream entry that could not be turned into a job; it is acknowledged and reported. */
@@ -111,6 +116,8 @@ export interface FinishRequest {
   readonly id: string;
   readonly token: string;
   readonly outcome: FinishOutcome;
+  /** A retried first attempt's span context, kept on the job so later attempts link to it. */
+  readonly traceFirst?: string | undefined;
 }
 
 /** "ok", or why the finish was discarded: the job's current status, or "gone". */
@@ -172,6 +179,8 @@ export interface ClaimOptions {
   readonly now: number;
   /** Free running slots: functions with a concurrency cap are claimed no further than this. */
   readonly runnable: number;
+  /** Also read the jobs' trace context (only when spans are recorded). */
+  readonly traced?: boolean | undefined;
 }
 
 export type ParentOutcome = "complete" | "failed" | "cancelled" | "missing";

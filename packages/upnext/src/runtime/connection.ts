@@ -27,6 +27,8 @@ export interface StandaloneOptions {
 export interface ConnectionOptions extends StandaloneOptions {
   /** Overrides of the status buffer (default from UPNEXT_STATUS_*). */
   readonly statusBuffer?: Partial<Pick<Config, "statusBufferSize" | "statusOverflow">> | undefined;
+  /** Record spans when an OpenTelemetry SDK is registered (default true); false turns tracing off. */
+  readonly tracing?: boolean | undefined;
 }
 
 /**
@@ -59,6 +61,8 @@ export class Connection {
   readonly logger: Logger;
   readonly redisUrl: string;
   readonly redisOptions: RedisOptions;
+  /** Whether submits and runs through this connection may record spans (see runtime/tracing.ts). */
+  readonly tracing: boolean;
   private closed = false;
   private resolver: DependencyResolver | undefined;
 
@@ -69,6 +73,7 @@ export class Connection {
     this.logger = options.logger ?? rootLogger(this.config.logLevel);
     this.redisUrl = options.redis ?? this.config.redisUrl;
     this.redisOptions = { maxRetriesPerRequest: 20, ...options.redisOptions };
+    this.tracing = options.tracing ?? true;
     this.redis = new Redis(this.redisUrl, this.redisOptions);
     this.redis.on("error", (error: Error) => {
       this.logger.warn({ err: error.message }, "redis connection error");

@@ -32,6 +32,8 @@ export interface FetcherOptions {
   /** Longest idle wait before claiming again anyway. */
   readonly idleBlockMs: number;
   readonly logger: Logger;
+  /** Whether claims also read the jobs' trace context (an OpenTelemetry SDK records spans). */
+  readonly traced: () => boolean;
 }
 
 const MAX_ERROR_DELAY_MS = 5_000;
@@ -47,6 +49,8 @@ export class Fetcher {
   private blocking: Redis | undefined;
   private turn = 0;
   private errors = 0;
+  /** Claim rounds (or idle waits) that failed on a Redis error. */
+  failures = 0;
   /** Functions that said "not before": paused, at their concurrency cap, or rate limited. */
   private readonly blockedUntil = new Map<string, number>();
 
@@ -79,6 +83,7 @@ export class Fetcher {
       } catch (error) {
         if (this.isStopped()) break;
         this.errors++;
+        this.failures++;
         const delay = Math.min(MAX_ERROR_DELAY_MS, 50 * 2 ** Math.min(this.errors, 10));
         this.options.logger.warn({ err: String(error), retryInMs: delay }, "claiming jobs failed; retrying");
         await new Promise((resolve) => setTimeout(resolve, delay));
@@ -104,6 +109,7 @@ export class Fetcher {
           leaseMs: this.options.leaseMs,
           now: Date.now(),
           runnable: budget.runnable(),
+          traced: this.options.traced(),
         });
       } catch (error) {
         budget.accept(fn, { jobs: [], bad: [], lastId: null }, reserved);

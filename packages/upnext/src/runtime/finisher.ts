@@ -33,6 +33,8 @@ export interface FinisherOptions {
   readonly onDependents: (dependents: DependentRef[]) => void;
   /** Claimed jobs (and the reservation to release) after a flush. */
   readonly onClaimed: (fn: string, result: ClaimResult, reserved: number) => void;
+  /** Whether claims also read the jobs' trace context (an OpenTelemetry SDK records spans). */
+  readonly traced: () => boolean;
 }
 
 const MAX_RETRY_DELAY_MS = 5_000;
@@ -43,6 +45,8 @@ export class Finisher {
   private readonly scheduled = new Set<string>();
   private readonly idleWaiters: (() => void)[] = [];
   private failures = 0;
+  /** Finish calls that failed on a Redis error (each is retried). */
+  failedCalls = 0;
 
   constructor(private readonly options: FinisherOptions) {}
 
@@ -96,6 +100,7 @@ export class Finisher {
           leaseMs: this.options.leaseMs,
           now: Date.now(),
           runnable: this.options.runnable(),
+          traced: this.options.traced(),
         },
       );
       this.failures = 0;
@@ -109,6 +114,7 @@ export class Finisher {
       list.unshift(...batch);
       this.options.onClaimed(fn, { jobs: [], bad: [], lastId: null }, reserved);
       this.failures++;
+      this.failedCalls++;
       retryDelay = Math.min(MAX_RETRY_DELAY_MS, 50 * 2 ** Math.min(this.failures, 10));
       this.options.logger.warn(
         { function: fn, jobs: batch.length, err: String(error), retryInMs: retryDelay },

@@ -38,6 +38,8 @@ export type ExecutionEnd =
       readonly outcome: FinishOutcome;
       readonly events: JobEvent[];
       readonly terminal: TaskOutcome<unknown> | null;
+      /** Why the attempt failed (retry and failed outcomes). */
+      readonly failure?: { readonly error: ErrorInfo; readonly reason: FailureReason } | undefined;
     }
   /** Cancelled while running: the cancel already stored the terminal state. */
   | { readonly kind: "cancelled" }
@@ -181,6 +183,7 @@ export class JobExecution {
         outcome: { kind: "retry", error: JSON.stringify(error), reason, retryAt },
         events: [this.event("retrying", { error, reason, retryAt, delayMs, nextAttempt: job.attempt + 1 })],
         terminal: null,
+        failure: { error, reason },
       };
     }
     await this.hook("onFailure", hooks.onFailure && (() => hooks.onFailure?.(ctx, attempt.error)));
@@ -201,6 +204,7 @@ export class JobExecution {
         this.event("dead-lettered", { reason, error, attempts: this.job.attempt }),
       ],
       terminal: { status: "failed", error, reason },
+      failure: { error, reason },
     };
   }
 

@@ -11,10 +11,12 @@ import type { ClaimBudget } from "./fetcher.js";
 import { Finisher } from "./finisher.js";
 import { JobExecution, type ExecutionDeps, type ExecutionEnd } from "./job-execution.js";
 import { emitJobEvent, jobEvent } from "./job-events.js";
+import { JobStats } from "./job-stats.js";
 import type { Logger } from "./logger.js";
 import { ReadyQueue } from "./ready-queue.js";
 import type { StatusPublisher } from "./status-publisher.js";
 import type { TaskDefinition } from "./task-definition.js";
+import { activeTracer, startRunSpan, withRunSpan, type RunSpan } from "./tracing.js";
 
 export interface ProcessorCounters {
   completed: number;
@@ -41,21 +43,19 @@ export interface JobProcessorOptions {
   readonly executionDeps: ExecutionDeps;
   /** DAG children of jobs that just ended; resolved by the runtime. */
   readonly onDependents: (dependents: DependentRef[]) => void;
+  /** Per-function counters, shared with the lease recovery (Maintenance). */
+  readonly stats: JobStats;
+  /** Record a span per attempt when an OpenTelemetry SDK is registered (false: never). */
+  readonly tracing: boolean;
 }
 
 export class JobProcessor implements ClaimBudget {
   readonly claims: ClaimsCache<JobExecution>;
   readonly finisher: Finisher;
-  readonly counters: ProcessorCounters = {
-    completed: 0,
-    failed: 0,
-    retried: 0,
-    cancelled: 0,
-    timedOut: 0,
-    handedBack: 0,
-    discardedFinishes: 0,
-    badEntries: 0,
-  };
+  /** Counters with no function breakdown; the others are summed from `stats`. */
+  private readonly workerCounters = { handedBack: 0, discardedFinishes: 0, badEntries: 0 };
+  /** Hand-backs (release calls) that failed on a Redis error. */
+  releaseFailures = 0;
   private readonly ready = new ReadyQueue();
   private readonly capacity: number;
   private reserved = 0;
@@ -88,7 +88,26 @@ export class JobProcessor implements ClaimBudget {
       onClaimed: (fn, result, reserved) => {
         this.accept(fn, result, reserved);
       },
+      traced: () => this.traced(),
     });
+  }
+
+  /** Outcome counters of every job this worker ran, summed over functions. */
+  get counters(): Readonly<ProcessorCounters> {
+    const totals = this.options.stats.totals();
+    return {
+      completed: totals.completed,
+      failed: totals.failed,
+      retried: totals.retried,
+      cancelled: totals.cancelled,
+      timedOut: totals.timedOut,
+      ...this.workerCounters,
+    };
+  }
+
+  /** Whether claims should read trace context: spans are being recorded. */
+  traced(): boolean {
+    return this.options.tracing && activeTracer() !== undefined;
   }
 
   get activeCount(): number {
@@ -120,7 +139,7 @@ export class JobProcessor implements ClaimBudget {
   accept(fn: string, result: ClaimResult, reserved: number): void {
     this.reserved -= reserved;
     for (const bad of result.bad) {
-      this.counters.badEntries++;
+      this.workerCounters.badEntries++;
       this.options.logger.warn(
         { function: fn, entryId: bad.entryId, kind: bad.kind, detail: bad.detail.slice(0, 200) },
         bad.kind === "missing"
@@ -163,8 +182,11 @@ export class JobProcessor implements ClaimBudget {
   private async execute(entry: HeldEntry<JobExecution>): Promise<void> {
     const job = entry.job;
     const definition = this.options.definitions.get(job.function);
+    const stats = this.options.stats.of(job.function);
     let end: ExecutionEnd;
     let execution: JobExecution | undefined;
+    let runSpan: RunSpan | undefined;
+    let seconds = 0;
     if (!definition) {
       // Only registered functions are claimed, so this means a bug; hand the job back.
       end = { kind: "hand-back" };
@@ -172,32 +194,39 @@ export class JobProcessor implements ClaimBudget {
       execution = new JobExecution(job, definition, this.options.executionDeps);
       entry.execution = execution;
       entry.state = "running";
+      const startedAt = execution.startedAt;
+      const queueWaitMs = Math.max(0, startedAt - (job.scheduledAt ?? job.createdAt));
+      stats.started++;
+      stats.active++;
+      stats.queueWait.observe(queueWaitMs / 1000);
+      const tracer = this.options.tracing ? activeTracer() : undefined;
+      if (tracer) runSpan = startRunSpan(tracer, job, this.options.workerId, queueWaitMs, startedAt);
       const started = emitJobEvent(
         this.options.publisher,
         "started",
         execution.context.identity(),
         this.options.workerId,
-        {
-          startedAt: execution.startedAt,
-          queueWaitMs: Math.max(0, execution.startedAt - (job.scheduledAt ?? job.createdAt)),
-          deliveries: job.deliveries,
-        },
+        { startedAt, queueWaitMs, deliveries: job.deliveries },
       );
       if (started) await started;
+      const running = execution;
       try {
-        end = await execution.run();
+        // The handler (and its hooks) run with the attempt's span active: what it submits joins the trace.
+        end = await withRunSpan(runSpan, () => running.run());
       } catch (error) {
         // run() handles handler errors itself; reaching here is a bug in the runtime. Failing the
         // job (not handing it back) keeps a deterministic crash from re-running it forever.
         this.options.logger.error({ jobId: job.id, err: toErrorInfo(error) }, "job execution crashed");
         end = execution.crashed(error);
       }
+      stats.active--;
+      seconds = (Date.now() - startedAt) / 1000;
     }
     entry.state = "settling";
     this.running--;
     this.notifyRunning();
     this.pump();
-    const finalizing = this.finalize(entry, execution, end).catch((error: unknown) => {
+    const finalizing = this.finalize(entry, execution, end, seconds, runSpan).catch((error: unknown) => {
       this.options.logger.error({ jobId: job.id, err: toErrorInfo(error) }, "finalizing a job failed");
     });
     this.finalizing.add(finalizing);
@@ -208,31 +237,41 @@ export class JobProcessor implements ClaimBudget {
     entry: HeldEntry<JobExecution>,
     execution: JobExecution | undefined,
     end: ExecutionEnd,
+    seconds: number,
+    runSpan: RunSpan | undefined,
   ): Promise<void> {
     const job = entry.job;
     const hooks = execution?.definition.hooks;
     const ctx = execution?.context;
+    const stats = this.options.stats.of(job.function);
     if (end.kind === "hand-back") {
+      runSpan?.end("handed-back");
       await this.handBack([job]);
       return;
     }
     if (end.kind === "cancelled") {
+      runSpan?.end("cancelled");
       this.claims.remove(job.id);
-      this.counters.cancelled++;
+      stats.cancelled++;
       this.wakeRoomWaiters();
       if (hooks?.onComplete && ctx)
         await this.runHook(job, "onComplete", () => hooks.onComplete?.(ctx, { status: "cancelled" }));
       return;
     }
+    const outcome = end.outcome;
+    // The first attempt that is retried leaves its span context on the job, for later attempts to link to.
+    const traceFirst = outcome.kind === "retry" && runSpan && !job.traceFirst ? runSpan.encoded() : undefined;
     const result = await this.finisher.settle(job.function, {
       id: job.id,
       token: job.token,
-      outcome: end.outcome,
+      outcome,
+      ...(traceFirst !== undefined ? { traceFirst } : {}),
     });
     this.claims.remove(job.id);
     this.wakeRoomWaiters();
     if (result === "ok") {
-      this.count(end.outcome.kind, execution?.abortedBy() === "timeout");
+      stats.settled(outcome.kind, seconds, end.failure?.reason, execution?.abortedBy() === "timeout");
+      runSpan?.end(outcome.kind, end.failure);
       await this.publishAll(end.events);
       if (end.terminal && hooks?.onComplete && ctx) {
         const terminal = end.terminal;
@@ -241,23 +280,18 @@ export class JobProcessor implements ClaimBudget {
       return;
     }
     if (result === "cancelled") {
-      this.counters.cancelled++;
+      runSpan?.end("cancelled");
+      stats.cancelled++;
       if (hooks?.onComplete && ctx)
         await this.runHook(job, "onComplete", () => hooks.onComplete?.(ctx, { status: "cancelled" }));
       return;
     }
-    this.counters.discardedFinishes++;
+    runSpan?.end("discarded");
+    this.workerCounters.discardedFinishes++;
     this.options.logger.warn(
       { jobId: job.id, function: job.function, currentStatus: result, outcome: end.outcome.kind },
       "discarded a late finish: the job's lease was lost and it was re-delivered or settled elsewhere",
     );
-  }
-
-  private count(kind: "complete" | "failed" | "retry", timedOut: boolean): void {
-    if (kind === "complete") this.counters.completed++;
-    else if (kind === "failed") this.counters.failed++;
-    else this.counters.retried++;
-    if (timedOut) this.counters.timedOut++;
   }
 
   private async publishAll(events: readonly JobEvent[]): Promise<void> {
@@ -287,7 +321,7 @@ export class JobProcessor implements ClaimBudget {
     } else if (entry.state === "prefetched") {
       this.ready.remove(jobId);
       this.claims.remove(jobId);
-      this.counters.cancelled++;
+      this.options.stats.of(entry.job.function).cancelled++;
       this.wakeRoomWaiters();
     }
   }
@@ -305,6 +339,7 @@ export class JobProcessor implements ClaimBudget {
         results = await this.options.backend.release(fn, list);
       } catch (error) {
         // Not released: the leases lapse and the queue re-delivers these jobs.
+        this.releaseFailures++;
         this.options.logger.warn(
           { function: fn, jobs: list.length, err: String(error) },
           "handing jobs back failed",
@@ -314,7 +349,7 @@ export class JobProcessor implements ClaimBudget {
       list.forEach((job, index) => {
         this.claims.remove(job.id);
         if (results[index] !== "ok") return;
-        this.counters.handedBack++;
+        this.workerCounters.handedBack++;
         const pending = this.options.publisher.publish(
           jobEvent(
             "queued",

@@ -7,6 +7,7 @@
  */
 import type { DependencyResolver } from "./dependency-resolver.js";
 import { jobEvent } from "./job-events.js";
+import type { JobStats } from "./job-stats.js";
 import type { Logger } from "./logger.js";
 import type { QueueBackend } from "../backend/queue-backend.js";
 import type { StatusPublisher } from "./status-publisher.js";
@@ -25,6 +26,8 @@ export interface MaintenanceOptions {
   readonly defaultMaxDeliveries: number;
   readonly resolver: DependencyResolver;
   readonly logger: Logger;
+  /** Where recovered leases are counted, per function (shared with the job processor). */
+  readonly stats: JobStats;
 }
 
 export class Maintenance {
@@ -35,8 +38,8 @@ export class Maintenance {
   private pass: Promise<void> | undefined;
   private waitingReconciledAt = 0;
   promoted = 0;
-  recovered = 0;
-  lost = 0;
+  /** Passes that failed on a Redis error. */
+  failures = 0;
 
   constructor(private readonly options: MaintenanceOptions) {
     this.functions = [...options.ownFunctions];
@@ -88,6 +91,7 @@ export class Maintenance {
         for (const fn of this.functions) await this.options.resolver.reconcile(fn, now);
       }
     } catch (error) {
+      this.failures++;
       logger.warn({ err: String(error) }, "promoting scheduled jobs or recovering leases failed; will retry");
     }
     return Math.max(5, Math.min(intervalMs, nextDue - Date.now()));
@@ -117,14 +121,14 @@ export class Maintenance {
         rootId: job.rootId,
       };
       if (job.outcome === "requeued") {
-        this.recovered++;
+        this.options.stats.of(fn).leaseRequeued++;
         logger.warn(
           { jobId: job.id, function: fn, deliveries: job.deliveries, lostWorker: job.workerId },
           "re-delivering a job whose lease expired (its worker crashed or stalled)",
         );
         void publisher.publish(jobEvent("queued", identity, workerId, { from: "recovered" }));
       } else {
-        this.lost++;
+        this.options.stats.of(fn).leaseLost++;
         const error = {
           name: "LeaseLostError",
           message: `The job was delivered ${job.deliveries} time(s) and its worker stopped renewing the lease each time.`,

@@ -38,6 +38,10 @@ export interface RegistrationOptions {
 export class Registration {
   readonly info: WorkerInfo;
   private timer: NodeJS.Timeout | undefined;
+  /** When the registry record was last written (0: never): readiness wants it fresh. */
+  lastBeatAt = 0;
+  /** Heartbeats that failed on a Redis error. */
+  failures = 0;
 
   constructor(private readonly options: RegistrationOptions) {
     this.info = {
@@ -51,7 +55,8 @@ export class Registration {
     };
   }
 
-  private get ttlMs(): number {
+  /** How long the registry record lives without a heartbeat. */
+  get ttlMs(): number {
     return this.options.heartbeatMs * 3;
   }
 
@@ -91,6 +96,7 @@ export class Registration {
     });
     this.timer = setInterval(() => {
       this.beat().catch((error: unknown) => {
+        this.failures++;
         this.options.logger.warn({ err: String(error) }, "worker heartbeat failed");
       });
     }, this.options.heartbeatMs);
@@ -129,7 +135,7 @@ export class Registration {
     const stats = this.options.stats();
     const now = Date.now();
     const key = keys.worker(workerId);
-    await redis
+    const replies = await redis
       .pipeline()
       .hset(key, {
         id: workerId,
@@ -150,6 +156,9 @@ export class Registration {
       // Workers whose record expired (crashed) leave the index too.
       .zremrangebyscore(keys.workers, "-inf", now - this.ttlMs)
       .exec();
+    const failed = replies?.find(([error]) => error !== null)?.[0];
+    if (failed) throw failed;
+    this.lastBeatAt = now;
     void this.options.publisher.publish({ type: "worker.heartbeat", workerId, at: now, data: stats });
   }
 

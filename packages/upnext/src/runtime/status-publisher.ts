@@ -51,6 +51,8 @@ export interface StatusPublisherOptions {
 export interface StatusPublisherMetrics {
   readonly buffered: number;
   readonly capacity: number;
+  /** What gives when the buffer is full (UPNEXT_STATUS_OVERFLOW). */
+  readonly overflow: OverflowStrategy;
   /** buffered / capacity, 0..1. */
   readonly fullness: number;
   readonly written: number;
@@ -243,6 +245,7 @@ export class StatusPublisher {
     return {
       buffered,
       capacity: this.capacity,
+      overflow: this.overflow,
       fullness: buffered / this.capacity,
       written: this.written,
       dropped: this.dropped,

@@ -8,9 +8,12 @@ import { DependencyResolver } from "./dependency-resolver.js";
 import { Fetcher } from "./fetcher.js";
 import { Housekeeping } from "./housekeeping.js";
 import { JobProcessor, type ProcessorCounters } from "./job-processor.js";
+import { JobStats, type FunctionMetrics } from "./job-stats.js";
 import { LeaseRenewer } from "./lease-renewer.js";
 import type { Logger } from "./logger.js";
 import { Maintenance } from "./maintenance.js";
+import { QueueDepthSampler, type QueueDepthSample } from "./queue-depth.js";
+import { checkReadiness, type Readiness } from "./readiness.js";
 import { Registration } from "./registration.js";
 import type { StatusPublisherMetrics } from "./status-publisher.js";
 import type { TaskDefinition } from "./task-definition.js";
@@ -40,19 +43,45 @@ export interface RuntimeSettings {
   readonly shutdownTimeoutMs: number;
   readonly maxDeliveries: number;
   readonly threads: number;
+  /** How often the depth of the worker's queues is sampled for metrics. */
+  readonly queueDepthIntervalMs: number;
 }
+
+/** Where a worker's Redis round trips can fail, as counted in `redisErrors`. */
+export type RedisOperation =
+  | "claim"
+  | "finish"
+  | "renew_leases"
+  | "release"
+  | "maintenance"
+  | "heartbeat"
+  | "status_events"
+  | "queue_depth";
 
 export interface WorkerMetrics {
   readonly workerId: string;
+  /** Jobs running now. */
   readonly active: number;
+  /** Jobs claimed ahead of a free slot, waiting to start. */
   readonly prefetched: number;
+  /** Concurrency slots: the most jobs this worker runs at once. */
+  readonly concurrency: number;
   readonly claimsCacheSize: number;
   readonly claimsCacheEvicted: number;
+  /** Expired leases this worker re-queued (any function of the namespace). */
   readonly leaseRecoveries: number;
+  /** Expired leases this worker failed as `lost` (delivered too often). */
   readonly lostJobs: number;
   readonly promoted: number;
   readonly statusBuffer: StatusPublisherMetrics;
+  /** Totals over every function. */
   readonly jobs: Readonly<ProcessorCounters>;
+  /** The same counters by function, with duration and queue-wait histograms. */
+  readonly functions: Readonly<Record<string, FunctionMetrics>>;
+  /** Failed Redis round trips by operation (each is retried or recovered from). */
+  readonly redisErrors: Readonly<Record<RedisOperation, number>>;
+  /** The last sample of the worker's queues (null until the first one). */
+  readonly queueDepth: QueueDepthSample | null;
 }
 
 export class WorkerRuntime {
@@ -65,8 +94,11 @@ export class WorkerRuntime {
   private readonly housekeeping: Housekeeping;
   private threadPool: ThreadPool | undefined;
   private readonly resolver: DependencyResolver;
+  private readonly stats: JobStats;
+  private readonly depth: QueueDepthSampler;
   private unsubscribeCancel: (() => void) | undefined;
   private readonly logger: Logger;
+  private stopping = false;
 
   constructor(
     private readonly connection: Connection,
@@ -79,7 +111,10 @@ export class WorkerRuntime {
     this.logger = connection.logger.child({ worker: settings.name, workerId: this.workerId });
     const functions = [...definitions.keys()];
     this.resolver = new DependencyResolver(backend, publisher, this.workerId, this.logger);
+    this.stats = new JobStats(functions);
     this.processor = new JobProcessor({
+      stats: this.stats,
+      tracing: connection.tracing,
       backend,
       publisher,
       definitions,
@@ -112,6 +147,7 @@ export class WorkerRuntime {
       blockingClient: () => connection.duplicate(),
       idleBlockMs: 2_000,
       logger: this.logger,
+      traced: () => this.processor.traced(),
     });
     this.renewer = new LeaseRenewer(
       backend,
@@ -127,6 +163,14 @@ export class WorkerRuntime {
       intervalMs: config.promoteInterval,
       defaultMaxDeliveries: settings.maxDeliveries,
       resolver: this.resolver,
+      logger: this.logger,
+      stats: this.stats,
+    });
+    this.depth = new QueueDepthSampler({
+      redis: connection.redis,
+      functions,
+      keysOf: (fn) => backend.keysOf(fn),
+      intervalMs: settings.queueDepthIntervalMs,
       logger: this.logger,
     });
     this.registration = new Registration({
@@ -170,6 +214,7 @@ export class WorkerRuntime {
     this.renewer.start();
     this.maintenance.start();
     this.housekeeping.start();
+    this.depth.start();
     this.fetcher.start();
     for (const service of this.services) {
       await service.start({ workerId: this.workerId, connection: this.connection, logger: this.logger });
@@ -182,6 +227,7 @@ export class WorkerRuntime {
 
   /** Graceful stop: nothing claimed is lost; see JobProcessor.drain. */
   async stop(reason = "stopped"): Promise<void> {
+    this.stopping = true;
     this.logger.info({ reason }, "worker stopping");
     for (const service of this.services) {
       try {
@@ -195,6 +241,7 @@ export class WorkerRuntime {
     await drained;
     this.renewer.stop();
     this.housekeeping.stop();
+    await this.depth.stop();
     await this.maintenance.stop();
     this.unsubscribeCancel?.();
     await this.threadPool?.close();
@@ -205,17 +252,43 @@ export class WorkerRuntime {
 
   metrics(): WorkerMetrics {
     const processor = this.processor;
+    const statusBuffer = this.connection.publisher.metrics();
+    const totals = this.stats.totals();
     return {
       workerId: this.workerId,
       active: processor.activeCount,
       prefetched: processor.prefetchedCount,
+      concurrency: this.settings.concurrency,
       claimsCacheSize: processor.claims.size,
       claimsCacheEvicted: processor.claims.evicted,
-      leaseRecoveries: this.maintenance.recovered,
-      lostJobs: this.maintenance.lost,
+      leaseRecoveries: totals.requeued,
+      lostJobs: totals.lost,
       promoted: this.maintenance.promoted,
-      statusBuffer: this.connection.publisher.metrics(),
-      jobs: { ...processor.counters },
+      statusBuffer,
+      jobs: processor.counters,
+      functions: this.stats.snapshot(),
+      redisErrors: {
+        claim: this.fetcher.failures,
+        finish: processor.finisher.failedCalls,
+        renew_leases: this.renewer.failures,
+        release: processor.releaseFailures,
+        maintenance: this.maintenance.failures,
+        heartbeat: this.registration.failures,
+        status_events: statusBuffer.writeErrors,
+        queue_depth: this.depth.failures,
+      },
+      queueDepth: this.depth.latest,
     };
+  }
+
+  /** What `/ready` answers: see readiness.ts. */
+  readiness(): Promise<Readiness> {
+    return checkReadiness({
+      redis: this.connection.redis,
+      started: true,
+      stopping: this.stopping,
+      lastBeatAt: this.registration.lastBeatAt,
+      recordTtlMs: this.registration.ttlMs,
+    });
   }
 }

@@ -27,6 +27,7 @@ import { currentJob, lineageFor } from "../runtime/lineage.js";
 import type { InputSchema, TaskHandler } from "../runtime/task-definition.js";
 import { derivedHandlerName, matchesPattern, validateEventName, validatePattern } from "./event-patterns.js";
 import { JobRef } from "./job-ref.js";
+import { enqueueJobs } from "./job-submitter.js";
 import type { TaskHandle } from "./task-handle.js";
 import { rejectUnknown, type TaskOptions } from "./task-options.js";
 import type { Worker } from "./worker.js";
@@ -243,7 +244,7 @@ export class EventHandle<P = unknown> {
         origin,
       };
     });
-    const results = jobs.length > 0 ? await connection.backend.enqueue(jobs) : [];
+    const results = jobs.length > 0 ? await enqueueJobs(connection, jobs) : [];
 
     const pending: Promise<void>[] = [];
     const publish = (event: Parameters<Connection["publisher"]["publish"]>[0]) => {

@@ -7,6 +7,7 @@ import type { EnqueueResult, NewJob, ParentRef } from "../backend/queue-backend.
 import type { Connection } from "../runtime/connection.js";
 import { creationEvent } from "../runtime/job-events.js";
 import type { TaskDefinition } from "../runtime/task-definition.js";
+import { SubmitSpans } from "../runtime/tracing.js";
 
 /** A parent given to `dependsOn`: a JobRef (anything with `id` and `functionName`) or a job id. */
 export type ParentInput = string | { readonly id: string; readonly functionName: string };
@@ -72,6 +73,26 @@ async function applyEnqueueRateLimit(
   return out;
 }
 
+/**
+ * The backend's enqueue, inside one `submit <task>` span per job when an OpenTelemetry SDK is
+ * registered: each job then carries its span's context, so its runs continue the trace that was
+ * active here (a parent job's run, an HTTP request, ...). Every enqueue of new jobs goes through this.
+ */
+export async function enqueueJobs(connection: Connection, jobs: readonly NewJob[]): Promise<EnqueueResult[]> {
+  const spans = connection.tracing ? SubmitSpans.start(jobs) : undefined;
+  if (!spans) return connection.backend.enqueue(jobs);
+  const traced = jobs.map((job, index) => ({ ...job, trace: spans.fields[index] ?? null }));
+  let results: EnqueueResult[];
+  try {
+    results = await connection.backend.enqueue(traced);
+  } catch (error) {
+    spans.fail(error);
+    throw error;
+  }
+  spans.end(results);
+  return results;
+}
+
 /** Enqueues prepared jobs of one task; returns the enqueue results in order. */
 export async function submitPrepared(
   connection: Connection,
@@ -79,7 +100,7 @@ export async function submitPrepared(
   prepared: readonly NewJob[],
 ): Promise<EnqueueResult[]> {
   const jobs = await applyEnqueueRateLimit(connection, definition, [...prepared]);
-  const results = await connection.backend.enqueue(jobs);
+  const results = await enqueueJobs(connection, jobs);
   const pending: Promise<void>[] = [];
   results.forEach((result, index) => {
     const job = jobs[index];

@@ -14,9 +14,13 @@ import {
 } from "@upnext/core";
 import type { RedisOptions } from "ioredis";
 import { availableParallelism } from "node:os";
+import type { Registry } from "prom-client";
 import { LazyConnection, type Connection } from "../runtime/connection.js";
 import { CronScheduler } from "../runtime/cron-scheduler.js";
+import { startHealthServer, type HealthEndpoint } from "../runtime/health-server.js";
 import type { Logger } from "../runtime/logger.js";
+import { workerRegistry } from "../runtime/prometheus-metrics.js";
+import { checkReadiness, type Readiness } from "../runtime/readiness.js";
 import { stopOnSignals } from "../runtime/shutdown-signals.js";
 import type { TaskDefinition, TaskHandler } from "../runtime/task-definition.js";
 import { WorkerRuntime, type RuntimeService, type WorkerMetrics } from "../runtime/worker-runtime.js";
@@ -51,6 +55,21 @@ export interface WorkerOptions {
   readonly logger?: Logger;
   /** Configuration to use instead of the environment's (mostly for tests). */
   readonly config?: Config;
+  /**
+   * Record OpenTelemetry spans for this worker's submits and runs when an SDK is registered
+   * (default true; see docs/observability.md). false: never, even with an SDK.
+   */
+  readonly tracing?: boolean;
+  /** How often the depth of this worker's queues is sampled for metrics (default "5s"). */
+  readonly queueDepthInterval?: Duration;
+}
+
+/** Where `worker.serveHealth()` listens. */
+export interface HealthServerOptions {
+  /** TCP port (0 picks a free one; the endpoint's `port` says which). */
+  readonly port: number;
+  /** Address (default: every interface, which Kubernetes probes need). */
+  readonly host?: string;
 }
 
 const WORKER_OPTION_NAMES = new Set([
@@ -69,6 +88,8 @@ const WORKER_OPTION_NAMES = new Set([
   "handleSignals",
   "logger",
   "config",
+  "tracing",
+  "queueDepthInterval",
 ]);
 
 function positiveInteger(option: string, value: number, min: number): number {
@@ -100,6 +121,9 @@ export class Worker {
   private readonly threads: number;
   private readonly progressMinDelta: number;
   private readonly progressMinIntervalMs: number;
+  private readonly queueDepthIntervalMs: number;
+  private registryInstance: Registry | undefined;
+  private health: Promise<HealthEndpoint> | undefined;
 
   constructor(private readonly options: WorkerOptions = {}) {
     rejectUnknown("worker options", options, WORKER_OPTION_NAMES);
@@ -125,6 +149,11 @@ export class Worker {
       options.progress?.minInterval === undefined
         ? this.config.progressMinInterval
         : parseDuration(options.progress.minInterval, "progress.minInterval");
+    this.queueDepthIntervalMs = parseDuration(options.queueDepthInterval ?? "5s", "queueDepthInterval");
+    if (this.queueDepthIntervalMs < 10)
+      throw new InvalidOptionError("queueDepthInterval", options.queueDepthInterval, "use at least 10ms");
+    if (options.tracing !== undefined && typeof options.tracing !== "boolean")
+      throw new InvalidOptionError("tracing", options.tracing, "use true or false");
     if (options.namespace !== undefined) validateName("namespace", options.namespace);
     this.connectionInstance = new LazyConnection({
       redis: this.options.redis,
@@ -132,6 +161,7 @@ export class Worker {
       namespace: this.options.namespace,
       config: this.config,
       logger: this.options.logger,
+      tracing: this.options.tracing,
       statusBuffer: {
         ...(this.options.statusBuffer?.capacity !== undefined
           ? { statusBufferSize: this.options.statusBuffer.capacity }
@@ -286,11 +316,14 @@ export class Worker {
           shutdownTimeoutMs: this.shutdownTimeoutMs,
           maxDeliveries: this.maxDeliveries,
           threads: this.threads,
+          queueDepthIntervalMs: this.queueDepthIntervalMs,
         },
         this.services,
       );
       this.runtime = runtime;
       await runtime.start();
+      if (this.config.workerHttpPort !== null && !this.health)
+        await this.serveHealth({ port: this.config.workerHttpPort });
       if (this.options.handleSignals !== false)
         this.unregisterSignals = stopOnSignals(() => this.stop("signal"));
     })();
@@ -304,13 +337,85 @@ export class Worker {
       if (this.starting) await this.starting.catch(() => undefined);
       await this.runtime?.stop(reason);
       await this.connectionInstance.close();
+      // Last: probes see "not ready: shutting down" for as long as the stop takes.
+      const health = this.health;
+      this.health = undefined;
+      if (health) await health.then((endpoint) => endpoint.close()).catch(() => undefined);
     })();
     return this.stopping;
   }
 
-  /** Runtime counters: status buffer, claims cache, lease recoveries, jobs by outcome. */
+  /**
+   * Runtime figures: jobs by outcome (in total and by function, with duration and queue-wait
+   * histograms), the status buffer, the claims cache, lease recoveries, Redis errors and the
+   * last queue-depth sample. `/metrics` serves the same figures; see docs/observability.md.
+   */
   metrics(): WorkerMetrics {
     if (!this.runtime) throw new WorkerStateError(`Worker '${this.name}' is not started.`);
     return this.runtime.metrics();
+  }
+
+  /**
+   * This worker's Prometheus registry (prom-client; not the global one): every `upnext_*` metric,
+   * read from `metrics()` at scrape time, plus the default process metrics. Register your own
+   * metrics in it to serve them from `/metrics` too.
+   */
+  get prometheusRegistry(): Registry {
+    this.registryInstance ??= workerRegistry(() => this.runtime?.metrics(), { workerName: this.name });
+    return this.registryInstance;
+  }
+
+  /**
+   * Whether the worker can take jobs: started, not shutting down, Redis answering, its registry
+   * record fresh. What `GET /ready` answers.
+   */
+  readiness(): Promise<Readiness> {
+    if (this.runtime && this.stopping === undefined) return this.runtime.readiness();
+    return checkReadiness({
+      redis: undefined,
+      started: this.runtime !== undefined,
+      stopping: this.stopping !== undefined,
+      lastBeatAt: 0,
+      recordTtlMs: 0,
+    });
+  }
+
+  /**
+   * Serves `GET /health` (liveness), `GET /ready` (readiness, 503 with the failed checks) and
+   * `GET /metrics` (Prometheus text) until the worker stops. Started by `start()` itself when
+   * UPNEXT_WORKER_HTTP_PORT is set. See docs/observability.md.
+   */
+  serveHealth(options: HealthServerOptions): Promise<HealthEndpoint> {
+    if (this.health) {
+      return Promise.reject(
+        new WorkerStateError(
+          `Worker '${this.name}' already serves its health endpoint; stop the worker first.`,
+        ),
+      );
+    }
+    if (
+      typeof options !== "object" ||
+      !Number.isInteger(options.port) ||
+      options.port < 0 ||
+      options.port > 65_535
+    )
+      return Promise.reject(
+        new InvalidOptionError("port", options.port, "use a port number from 0 to 65535"),
+      );
+    const serving = startHealthServer({
+      port: options.port,
+      host: options.host,
+      workerId: () => this.runtime?.workerId,
+      readiness: () => this.readiness(),
+      metrics: async () => {
+        const registry = this.prometheusRegistry;
+        return { contentType: registry.contentType, body: await registry.metrics() };
+      },
+    });
+    this.health = serving;
+    serving.catch(() => {
+      if (this.health === serving) this.health = undefined;
+    });
+    return serving;
   }
 }

@@ -34,6 +34,7 @@ export function newJobFields(job: NewJob): string[] {
   if (job.origin) fields.push("origin", JSON.stringify(job.origin));
   if (job.prioScore !== undefined && job.prioScore !== null) fields.push("prioScore", String(job.prioScore));
   if (job.rateKey !== undefined && job.rateKey !== null) fields.push("rateKey", job.rateKey);
+  if (job.trace) fields.push("trace", job.trace);
   if (job.dependsOn && job.dependsOn.length > 0) {
     fields.push(
       "parents",
@@ -64,7 +65,10 @@ function numberOrNull(text: string | undefined | null): number | null {
 
 type Cell = string | null | undefined;
 
-/** Decodes one row of the claim scripts' reply: {id, token, attempt, deliveries, ...CLAIM_FIELDS}. */
+/**
+ * Decodes one row of the claim scripts' reply: {id, token, attempt, deliveries, ...CLAIM_FIELDS},
+ * then, for traced claims, trace and traceFirst.
+ */
 export function decodeClaimedJob(fn: string, row: readonly unknown[], claimedAt: number): ClaimedJob {
   const cell = (index: number): Cell => {
     const value = row[index];
@@ -94,6 +98,7 @@ export function decodeClaimedJob(fn: string, row: readonly unknown[], claimedAt:
     origin: origin ? parseJson<JobOrigin | null>(origin, null) : null,
     parents: parents ? parseJson<ParentRef[]>(parents, []) : [],
     claimedAt,
+    ...(row.length > 19 ? { trace: cell(19) ?? null, traceFirst: cell(20) ?? null } : {}),
   };
 }
 

@@ -222,6 +222,7 @@ export class RedisBackend implements QueueBackend {
         options.leaseMs,
         options.runnable,
         this.keys.prefix,
+        options.traced === true ? 1 : 0,
       ],
     );
     return this.decodeClaim(fn, parseReply(reply), options.now);
@@ -240,19 +241,28 @@ export class RedisBackend implements QueueBackend {
       claim.leaseMs,
       claim.runnable,
       this.keys.prefix,
+      claim.traced === true ? 1 : 0,
       requests.length,
     ];
     for (const request of requests) {
       const outcome = request.outcome;
       switch (outcome.kind) {
         case "complete":
-          args.push(request.id, request.token, "complete", outcome.result, "", 0);
+          args.push(request.id, request.token, "complete", outcome.result, "", 0, "");
           break;
         case "failed":
-          args.push(request.id, request.token, "failed", outcome.error, outcome.reason, 0);
+          args.push(request.id, request.token, "failed", outcome.error, outcome.reason, 0, "");
           break;
         case "retry":
-          args.push(request.id, request.token, "retry", outcome.error, outcome.reason, outcome.retryAt);
+          args.push(
+            request.id,
+            request.token,
+            "retry",
+            outcome.error,
+            outcome.reason,
+            outcome.retryAt,
+            request.traceFirst ?? "",
+          );
           break;
       }
     }

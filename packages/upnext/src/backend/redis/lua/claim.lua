@@ -14,10 +14,11 @@
 -- ARGV[5] lease        lease duration, ms
 -- ARGV[6] runnable     free running slots on the worker (caps capped functions' claims)
 -- ARGV[7] namespace    "<ns>:" (routing-group keys span functions; see docs/decisions/0008)
+-- ARGV[8] traced       "1": also return each job's trace fields (see docs/decisions/0014)
 -- Returns JSON {jobs, bad, last, blocked, reason, deferred}
 --@include claim-jobs
 return cjson.encode(claim_jobs(
   {stream = KEYS[1], leases = KEYS[2], prefix = KEYS[3], prio = KEYS[4], scheduled = KEYS[5], config = KEYS[6],
     rate_prefix = KEYS[7], ns = ARGV[7]},
   {group = ARGV[1], consumer = ARGV[2], count = tonumber(ARGV[3]), now = tonumber(ARGV[4]),
-    lease_ms = tonumber(ARGV[5]), runnable = tonumber(ARGV[6])}))
+    lease_ms = tonumber(ARGV[5]), runnable = tonumber(ARGV[6]), traced = ARGV[8] == '1'}))

@@ -20,8 +20,10 @@
 -- ARGV[8] lease (ms)
 -- ARGV[9] runnable (free running slots on the worker)
 -- ARGV[10] namespace prefix "<ns>:"
--- ARGV[11] number of outcomes, then 6 values per outcome:
---   id, token, kind (complete|failed|retry), payload (result or error JSON), reason, retry-at (ms)
+-- ARGV[11] traced: "1" to return the trace fields of the jobs claimed (see docs/decisions/0014)
+-- ARGV[12] number of outcomes, then 7 values per outcome:
+--   id, token, kind (complete|failed|retry), payload (result or error JSON), reason, retry-at (ms),
+--   first-attempt span context ("" for none; kept once, on a retry, as `traceFirst`)
 -- Returns JSON {results, dependents, jobs, bad, last, blocked, reason, deferred}; results[i] = 'ok'
 -- or the job's current status ('gone' when the hash no longer exists) when the finish was
 -- discarded; dependents lists {parentId, outcome, "<fn>|<id>"} of DAG children to resolve.
@@ -30,14 +32,15 @@
 --@include claim-jobs
 local now, retention, dead_retention = tonumber(ARGV[1]), ARGV[2], ARGV[3]
 local channel = ARGV[4]
-local n = tonumber(ARGV[11])
+local n = tonumber(ARGV[12])
 local results = {}
 local dependents = {}
 local settled = {}
 for i = 0, n - 1 do
-  local base = 12 + i * 6
+  local base = 13 + i * 7
   local id, token, kind = ARGV[base], ARGV[base + 1], ARGV[base + 2]
   local payload, reason, retry_at = ARGV[base + 3], ARGV[base + 4], tonumber(ARGV[base + 5])
+  local first_span = ARGV[base + 6]
   local key = KEYS[5] .. id
   local state = redis.call('HMGET', key, 'status', 'token', 'waited', 'reason', 'hasDependents')
   if not state[1] then
@@ -59,6 +62,7 @@ for i = 0, n - 1 do
       if state[3] == '1' then redis.call('PUBLISH', channel, id .. ' failed') end
     else
       -- retry: the failed attempt's error stays on the job until the next one ends.
+      if first_span ~= '' then redis.call('HSETNX', key, 'traceFirst', first_span) end
       if retry_at > now then
         redis.call('HSET', key, 'status', 'retrying', 'error', payload, 'reason', reason, 'scheduledAt', retry_at)
         redis.call('ZADD', KEYS[3], retry_at, id)
@@ -79,7 +83,7 @@ local out = claim_jobs(
   {stream = KEYS[4], leases = KEYS[1], prefix = KEYS[5], prio = KEYS[6], scheduled = KEYS[3], config = KEYS[7],
     rate_prefix = KEYS[8], ns = ARGV[10]},
   {group = ARGV[5], consumer = ARGV[6], count = tonumber(ARGV[7]), now = now, lease_ms = tonumber(ARGV[8]),
-    runnable = tonumber(ARGV[9])})
+    runnable = tonumber(ARGV[9]), traced = ARGV[11] == '1'})
 out.results = results
 out.dependents = dependents
 return cjson.encode(out)

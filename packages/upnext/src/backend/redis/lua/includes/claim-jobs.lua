@@ -16,9 +16,14 @@
 local CLAIM_STATE = {'status', 'redeliver', 'attempt', 'token', 'deliveries', 'rateKey', 'rateReserved'}
 local CLAIM_FIELDS = {'input', 'maxAttempts', 'parentId', 'rootId', 'tags', 'metadata', 'timeout',
   'createdAt', 'scheduledAt', 'checkpoint', 'checkpointVersion', 'priority', 'idem', 'origin', 'parents'}
-local CLAIM_READ = {}
+-- Read only when the worker traces (an OpenTelemetry SDK is registered): the submit span's context
+-- and, for retries, the first attempt's span context.
+local TRACE_FIELDS = {'trace', 'traceFirst'}
+local CLAIM_READ, CLAIM_READ_TRACED = {}, {}
 for i = 1, #CLAIM_STATE do CLAIM_READ[#CLAIM_READ + 1] = CLAIM_STATE[i] end
 for i = 1, #CLAIM_FIELDS do CLAIM_READ[#CLAIM_READ + 1] = CLAIM_FIELDS[i] end
+for i = 1, #CLAIM_READ do CLAIM_READ_TRACED[i] = CLAIM_READ[i] end
+for i = 1, #TRACE_FIELDS do CLAIM_READ_TRACED[#CLAIM_READ_TRACED + 1] = TRACE_FIELDS[i] end
 local CONFIG_FIELDS = {'paused', 'concurrency', 'group', 'groupMax', 'rateLimit', 'rateWindow', 'rateOnEnqueue'}
 
 local function read_group(stream, group, consumer, count)
@@ -60,7 +65,8 @@ local function entry_time(entry_id)
 end
 
 -- k: stream, leases, prefix, prio, scheduled, config, rate_prefix, ns (namespace prefix "ns:")
--- a: group, consumer, count, now, lease_ms, runnable (free local slots, for capped functions)
+-- a: group, consumer, count, now, lease_ms, runnable (free local slots, for capped functions),
+--    traced (also return the trace fields)
 local function claim_jobs(k, a)
   local out = {jobs = {}, bad = {}, last = false, deferred = 0}
   local count, now = a.count, a.now
@@ -151,10 +157,12 @@ local function claim_jobs(k, a)
 
   local lease_args = {}
   local expiry = now + a.lease_ms
+  local read = a.traced and CLAIM_READ_TRACED or CLAIM_READ
+  local returned = a.traced and (#CLAIM_FIELDS + #TRACE_FIELDS) or #CLAIM_FIELDS
   for _, candidate in ipairs(candidates) do
     local id = candidate[1]
     local key = k.prefix .. id
-    local values = redis.call('HMGET', key, unpack(CLAIM_READ))
+    local values = redis.call('HMGET', key, unpack(read))
     local status = values[1]
     if not status then
       out.bad[#out.bad + 1] = {candidate[2], 'missing', id}
@@ -193,7 +201,7 @@ local function claim_jobs(k, a)
         lease_args[#lease_args + 1] = id
         local job = {id, token, attempt, deliveries}
         -- cjson.null keeps positions in the JSON array for absent fields.
-        for i = 1, #CLAIM_FIELDS do job[4 + i] = values[#CLAIM_STATE + i] or cjson.null end
+        for i = 1, returned do job[4 + i] = values[#CLAIM_STATE + i] or cjson.null end
         out.jobs[#out.jobs + 1] = job
       end
     end

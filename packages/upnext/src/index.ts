@@ -2,6 +2,14 @@ export { Worker, type HealthServerOptions, type WorkerOptions } from "./sdk/work
 export { TaskHandle, type SubmitOptions } from "./sdk/task-handle.js";
 export { JobRef, type ResultOptions } from "./sdk/job-ref.js";
 export { Functions, type FunctionState } from "./sdk/functions-admin.js";
+export {
+  Jobs,
+  NotRetryableError,
+  type CancelOutcome,
+  type RetryOptions,
+  type RetryOutcome,
+} from "./sdk/jobs-admin.js";
+export { Connection, type StandaloneOptions } from "./runtime/connection.js";
 export type { FlowControlOptions, RateLimitOptions } from "./sdk/flow-control-options.js";
 export {
   ScheduleNotFoundError,

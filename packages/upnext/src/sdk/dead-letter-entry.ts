@@ -3,8 +3,10 @@
  * that select entries, and how a replay is rebuilt from a dead job (no task definition needed).
  */
 import {
+  FAILURE_REASONS,
   InvalidOptionError,
   UpNextError,
+  isFailureReason,
   type Config,
   type ErrorInfo,
   type FailureReason,
@@ -14,6 +16,7 @@ import type { NewJob } from "../backend/queue-backend.js";
 import type {
   DeadLetterPosition,
   PageCursor,
+  PageOrder,
   ReplaySource,
   ScoreRange,
 } from "../backend/redis/dead-letter-store.js";
@@ -79,6 +82,11 @@ export interface DeadLetterFilter {
   readonly since?: TimeBound;
   /** Only jobs that died before this time. */
   readonly before?: TimeBound;
+  /**
+   * Only jobs that died for this reason ("exception", "timeout", "lost", ...). The reason is
+   * read from each job, so a filter on a rare reason reads through the whole time range.
+   */
+  readonly reason?: FailureReason;
 }
 
 function timeOf(option: string, value: TimeBound | undefined): number | null {
@@ -104,18 +112,42 @@ export function rangeOf(filter: DeadLetterFilter): ScoreRange {
   return { since, before };
 }
 
-export function encodeCursor(position: PageCursor): string {
-  return `${position.score}:${position.id}`;
+/** The reason a filter selects, or null for every reason (a typed error for an unknown one). */
+export function reasonOf(filter: DeadLetterFilter): FailureReason | null {
+  const reason: unknown = filter.reason;
+  if (reason === undefined) return null;
+  if (!isFailureReason(reason)) {
+    throw new InvalidOptionError("reason", reason, `use one of ${FAILURE_REASONS.join(", ")}`);
+  }
+  return reason;
 }
 
-export function parseCursor(text: unknown): PageCursor {
+/** A list cursor: where the page starts, and which way it goes from there. */
+export interface ListCursor extends PageCursor {
+  readonly order: PageOrder;
+}
+
+/** Marks a cursor that pages towards newer entries (a `prevCursor`). */
+const NEWER = "^";
+
+export function encodeCursor(position: PageCursor, order: PageOrder = "older"): string {
+  return `${order === "newer" ? NEWER : ""}${position.score}:${position.id}`;
+}
+
+export function parseCursor(text: unknown): ListCursor {
   if (typeof text === "string") {
-    const colon = text.indexOf(":");
-    const score = text.slice(0, colon);
-    const id = text.slice(colon + 1);
-    if (colon > 0 && id.length > 0 && /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(score)) return { score, id };
+    const order: PageOrder = text.startsWith(NEWER) ? "newer" : "older";
+    const body = order === "newer" ? text.slice(NEWER.length) : text;
+    const colon = body.indexOf(":");
+    const score = body.slice(0, colon);
+    const id = body.slice(colon + 1);
+    if (colon > 0 && id.length > 0 && /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(score)) return { score, id, order };
   }
-  throw new InvalidOptionError("cursor", text, "pass the nextCursor of a previous page unchanged");
+  throw new InvalidOptionError(
+    "cursor",
+    text,
+    "pass the nextCursor or prevCursor of a previous page unchanged",
+  );
 }
 
 function intOr(text: string | null, fallback: number): number {

@@ -4,17 +4,14 @@
  * script or the CLI needs no task definitions: a replay is rebuilt from the dead job's hash and
  * goes through the same enqueue path (and creation events) as a submit.
  */
-import { InvalidOptionError, JobNotFoundError, newJobId, validateName } from "@upnext/core";
-import type { NewJob } from "../backend/queue-backend.js";
+import { InvalidOptionError, JobNotFoundError, validateName, type FailureReason } from "@upnext/core";
 import {
   RedisDeadLetterStore,
+  type DeadLetterPosition,
   type PageCursor,
-  type Reservation,
-  type ReserveOutcome,
   type ScoreRange,
 } from "../backend/redis/dead-letter-store.js";
 import { LazyConnection, type Connection, type StandaloneOptions } from "../runtime/connection.js";
-import { creationEvent } from "../runtime/job-events.js";
 import {
   AlreadyReplayedError,
   NotDeadLetteredError,
@@ -22,11 +19,12 @@ import {
   entryOf,
   parseCursor,
   rangeOf,
-  replayJob,
+  reasonOf,
   type DeadLetterEntry,
   type DeadLetterFilter,
 } from "./dead-letter-entry.js";
 import { JobRef } from "./job-ref.js";
+import { replayJobs } from "./replays.js";
 import { rejectUnknown } from "./task-options.js";
 
 export {
@@ -40,7 +38,7 @@ export {
 export interface DeadLetterListOptions extends DeadLetterFilter {
   /** Entries per page (default 50, at most 1000). */
   readonly limit?: number;
-  /** `nextCursor` of the previous page. */
+  /** `nextCursor` (the older entries) or `prevCursor` (the newer ones) of a page. */
   readonly cursor?: string;
   /** true: only replayed entries; false: only entries not replayed yet; default: both. */
   readonly replayed?: boolean;
@@ -49,8 +47,10 @@ export interface DeadLetterListOptions extends DeadLetterFilter {
 export interface DeadLetterPage {
   /** Newest first. */
   readonly entries: DeadLetterEntry[];
-  /** Pass as `cursor` for the next page; null when this was the last one. */
+  /** Pass as `cursor` for the next (older) page; null when this was the last one. */
   readonly nextCursor: string | null;
+  /** Pass as `cursor` for the previous (newer) page; null on the first page. */
+  readonly prevCursor: string | null;
 }
 
 export interface DeadLetterReplayOptions {
@@ -103,10 +103,10 @@ export interface DeadLettersBinding {
 }
 
 const OPTION_NAMES = new Set(["redis", "redisOptions", "namespace", "logger", "config"]);
-const LIST_OPTIONS = new Set(["function", "since", "before", "limit", "cursor", "replayed"]);
-const REPLAY_ALL_OPTIONS = new Set(["function", "since", "before", "batchSize", "force"]);
-const PURGE_OPTIONS = new Set(["function", "since", "before", "batchSize"]);
-const FILTER_OPTIONS = new Set(["function", "since", "before"]);
+const LIST_OPTIONS = new Set(["function", "since", "before", "reason", "limit", "cursor", "replayed"]);
+const REPLAY_ALL_OPTIONS = new Set(["function", "since", "before", "reason", "batchSize", "force"]);
+const PURGE_OPTIONS = new Set(["function", "since", "before", "reason", "batchSize"]);
+const FILTER_OPTIONS = new Set(["function", "since", "before", "reason"]);
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 1_000;
 const DEFAULT_BATCH = 500;
@@ -117,12 +117,6 @@ function wholeNumber(option: string, value: unknown, min: number, max: number): 
     throw new InvalidOptionError(option, value, `use a whole number from ${min} to ${max}`);
   }
   return value;
-}
-
-interface BatchOutcome {
-  readonly id: string;
-  readonly replayId: string;
-  readonly outcome: ReserveOutcome;
 }
 
 export class DeadLetters {
@@ -170,11 +164,48 @@ export class DeadLetters {
   async count(filter: DeadLetterFilter = {}): Promise<number> {
     rejectUnknown("count options", filter, FILTER_OPTIONS);
     const range = rangeOf(filter);
+    const reason = reasonOf(filter);
     const connection = this.connectionOf();
-    const counts = await this.store(connection).count(await this.functionsFor(filter.function), range);
+    const store = this.store(connection);
+    const functions = await this.functionsFor(filter.function);
     let total = 0;
-    for (const count of counts.values()) total += count;
+    if (reason === null) {
+      for (const count of (await store.count(functions, range)).values()) total += count;
+      return total;
+    }
+    for (const fn of functions) {
+      await this.eachBatch(store, fn, range, reason, DEFAULT_BATCH, (ids) => {
+        total += ids.length;
+        return Promise.resolve();
+      });
+    }
     return total;
+  }
+
+  /**
+   * Calls `visit` with the ids of one function's entries in range that died for `reason`,
+   * `batchSize` entries read per round trip, newest first. Used where the reason is not in the
+   * set's score and must be read from each job.
+   */
+  private async eachBatch(
+    store: RedisDeadLetterStore,
+    fn: string,
+    range: ScoreRange,
+    reason: FailureReason,
+    batchSize: number,
+    visit: (ids: string[]) => Promise<void>,
+  ): Promise<void> {
+    let cursor: PageCursor | null = null;
+    for (;;) {
+      const positions: DeadLetterPosition[] = await store.page([fn], range, cursor, batchSize);
+      const last = positions.at(-1);
+      if (!last) return;
+      cursor = { score: last.score, id: last.id };
+      const reasons = await store.reasons(positions);
+      const ids = positions.filter((_, index) => reasons[index] === reason).map((position) => position.id);
+      if (ids.length > 0) await visit(ids);
+      if (positions.length < batchSize) return;
+    }
   }
 
   /**
@@ -186,32 +217,62 @@ export class DeadLetters {
     rejectUnknown("list options", options, LIST_OPTIONS);
     const limit = wholeNumber("limit", options.limit ?? DEFAULT_LIMIT, 1, MAX_LIMIT);
     const range = rangeOf(options);
+    const reason = reasonOf(options);
     if (options.replayed !== undefined && typeof options.replayed !== "boolean") {
       throw new InvalidOptionError("replayed", options.replayed, "give true, false or leave it out");
     }
-    let cursor = options.cursor === undefined ? null : parseCursor(options.cursor);
+    const start = options.cursor === undefined ? null : parseCursor(options.cursor);
+    const order = start?.order ?? "older";
+    let cursor: PageCursor | null = start;
     const connection = this.connectionOf();
     const store = this.store(connection);
     const functions = await this.functionsFor(options.function);
+    // In the order read: newest first for "older", oldest first for "newer".
     const entries: DeadLetterEntry[] = [];
-    // Entries whose hash expired, or that the `replayed` filter drops, leave a page short: keep
-    // reading until it is full or the sets are exhausted.
+    let more = false;
+    // Entries whose hash expired, or that a filter drops, leave a page short: keep reading
+    // until it is full or the sets are exhausted.
     for (;;) {
       const need = limit - entries.length;
-      const positions = await store.page(functions, range, cursor, need + 1);
+      const positions = await store.page(functions, range, cursor, need + 1, order);
       const taken = positions.slice(0, need);
       const hashes = await store.read(taken);
       taken.forEach((position, index) => {
         const entry = entryOf(position, hashes[index] ?? {});
         if (!entry) return;
         if (options.replayed !== undefined && (entry.replayedAs !== null) !== options.replayed) return;
+        if (reason !== null && entry.reason !== reason) return;
         entries.push(entry);
       });
       const last = taken.at(-1);
       if (last) cursor = { score: last.score, id: last.id };
-      if (positions.length <= need) return { entries, nextCursor: null };
-      if (entries.length >= limit) return { entries, nextCursor: cursor ? encodeCursor(cursor) : null };
+      if (positions.length <= need) break;
+      if (entries.length >= limit) {
+        more = true;
+        break;
+      }
     }
+    const positionOf = (entry: DeadLetterEntry): PageCursor => ({
+      score: String(entry.failedAt),
+      id: entry.jobId,
+    });
+    if (order === "newer") {
+      entries.reverse();
+      const newest = entries[0];
+      const oldest = entries.at(-1);
+      return {
+        entries,
+        nextCursor: oldest ? encodeCursor(positionOf(oldest), "older") : null,
+        prevCursor: more && newest ? encodeCursor(positionOf(newest), "newer") : null,
+      };
+    }
+    const newest = entries[0];
+    return {
+      entries,
+      // The position of the last entry read (kept or filtered out), so the next page skips them all.
+      nextCursor: more && cursor ? encodeCursor(cursor, "older") : null,
+      prevCursor: start !== null && newest ? encodeCursor(positionOf(newest), "newer") : null,
+    };
   }
 
   /** One dead-lettered job. Throws JobNotFoundError or NotDeadLetteredError. */
@@ -240,7 +301,10 @@ export class DeadLetters {
     const store = this.store(connection);
     const fn = await store.locate(jobId, () => this.functions());
     if (fn === undefined) throw new JobNotFoundError(jobId);
-    const [result] = await this.replayBatch(connection, fn, [jobId], options.force === true);
+    const [result] = await replayJobs(connection, store, fn, [jobId], {
+      force: options.force === true,
+      scope: "dead",
+    });
     const outcome = result?.outcome ?? { kind: "missing" };
     switch (outcome.kind) {
       case "ok":
@@ -267,29 +331,34 @@ export class DeadLetters {
     const force = options.force === true;
     const connection = this.connectionOf();
     const store = this.store(connection);
-    const { range, counts, total } = await this.plan(store, options);
+    const { range, counts, total, reason } = await this.plan(store, options);
     let done = 0;
     let replayed = 0;
     let skipped = 0;
+    const replayIds = async (fn: string, ids: string[]): Promise<void> => {
+      const results = await replayJobs(connection, store, fn, ids, { force, scope: "dead" });
+      const ok = results.filter((result) => result.outcome.kind === "ok").length;
+      replayed += ok;
+      skipped += results.length - ok;
+      done += ids.length;
+      onProgress?.({ done, total: Math.max(total, done), function: fn, replayed, skipped });
+    };
     for (const [fn, count] of counts) {
       if (count === 0) continue;
+      if (reason !== null) {
+        await this.eachBatch(store, fn, range, reason, batchSize, (ids) => replayIds(fn, ids));
+        continue;
+      }
       let cursor: PageCursor | null = null;
       for (;;) {
         const positions = await store.page([fn], range, cursor, batchSize);
         const last = positions.at(-1);
         if (!last) break;
         cursor = { score: last.score, id: last.id };
-        const results = await this.replayBatch(
-          connection,
+        await replayIds(
           fn,
           positions.map((position) => position.id),
-          force,
         );
-        const ok = results.filter((result) => result.outcome.kind === "ok").length;
-        replayed += ok;
-        skipped += results.length - ok;
-        done += positions.length;
-        onProgress?.({ done, total: Math.max(total, done), function: fn, replayed, skipped });
         if (positions.length < batchSize) break;
       }
     }
@@ -308,10 +377,17 @@ export class DeadLetters {
     const batchSize = wholeNumber("batchSize", options.batchSize ?? DEFAULT_BATCH, 1, MAX_BATCH);
     const connection = this.connectionOf();
     const store = this.store(connection);
-    const { range, counts, total } = await this.plan(store, options);
+    const { range, counts, total, reason } = await this.plan(store, options);
     let purged = 0;
     for (const [fn, count] of counts) {
       if (count === 0) continue;
+      if (reason !== null) {
+        await this.eachBatch(store, fn, range, reason, batchSize, async (ids) => {
+          purged += (await store.purgeIds(fn, ids)).length;
+          onProgress?.({ done: purged, total: Math.max(total, purged), function: fn });
+        });
+        continue;
+      }
       for (;;) {
         const ids = await store.purgeBatch(fn, range, batchSize);
         if (ids.length === 0) break;
@@ -335,8 +411,14 @@ export class DeadLetters {
   private async plan(
     store: RedisDeadLetterStore,
     filter: DeadLetterFilter,
-  ): Promise<{ range: ScoreRange; counts: Map<string, number>; total: number }> {
+  ): Promise<{
+    range: ScoreRange;
+    counts: Map<string, number>;
+    total: number;
+    reason: FailureReason | null;
+  }> {
     const requested = rangeOf(filter);
+    const reason = reasonOf(filter);
     const startedAt = Date.now() + 1;
     const range = {
       since: requested.since,
@@ -345,56 +427,7 @@ export class DeadLetters {
     const counts = await store.count(await this.functionsFor(filter.function), range);
     let total = 0;
     for (const count of counts.values()) total += count;
-    return { range, counts, total };
-  }
-
-  /**
-   * Reserves the entries, enqueues their replays through the backend's enqueue (one pipelined
-   * call), then publishes their creation events. A failed enqueue takes the marks back.
-   */
-  private async replayBatch(
-    connection: Connection,
-    fn: string,
-    ids: readonly string[],
-    force: boolean,
-  ): Promise<BatchOutcome[]> {
-    const store = this.store(connection);
-    const now = Date.now();
-    const pairs = ids.map((id) => ({ id, replayId: newJobId(now) }));
-    const outcomes = await store.reserve(fn, pairs, now, force);
-    const jobs: NewJob[] = [];
-    const reservations: Reservation[] = [];
-    const results = pairs.map((pair, index): BatchOutcome => {
-      const outcome: ReserveOutcome = outcomes[index] ?? { kind: "missing" };
-      if (outcome.kind === "ok") {
-        jobs.push(replayJob(fn, pair.id, pair.replayId, outcome.source, now, connection.config));
-        reservations.push({
-          id: pair.id,
-          replayId: pair.replayId,
-          previousReplayedAs: outcome.source.previousReplayedAs,
-          previousReplayedAt: outcome.source.previousReplayedAt,
-        });
-      }
-      return { ...pair, outcome };
-    });
-    if (jobs.length === 0) return results;
-    try {
-      await connection.backend.enqueue(jobs);
-    } catch (error) {
-      await store.release(fn, reservations).catch(() => 0);
-      throw error;
-    }
-    await this.publishCreated(connection, jobs);
-    return results;
-  }
-
-  /** The same creation events a submit publishes, so the history sees replays like any job. */
-  private async publishCreated(connection: Connection, jobs: readonly NewJob[]): Promise<void> {
-    const pending: Promise<void>[] = [];
-    for (const job of jobs) {
-      const wait = connection.publisher.publish(creationEvent(job, "queued", null));
-      if (wait) pending.push(wait);
-    }
-    await Promise.all(pending);
+    // With a reason, `total` counts the whole range: an upper bound for the progress reports.
+    return { range, counts, total, reason };
   }
 }

@@ -28,6 +28,12 @@ export interface PageCursor {
   readonly id: string;
 }
 
+/** "older": the entries after a cursor, newest first; "newer": those before it, oldest first. */
+export type PageOrder = "older" | "newer";
+
+/** Which jobs a replay reservation accepts: dead-lettered ones only, or any failed or cancelled job. */
+export type ReplayScope = "dead" | "finished";
+
 /** The fields a replay needs from the dead job, read when the entry is reserved. */
 export interface ReplaySource {
   readonly input: string;
@@ -64,6 +70,10 @@ export function compareNewestFirst(a: DeadLetterPosition, b: DeadLetterPosition)
   return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }
 
+function compareOldestFirst(a: DeadLetterPosition, b: DeadLetterPosition): number {
+  return compareNewestFirst(b, a);
+}
+
 export class RedisDeadLetterStore {
   constructor(private readonly backend: RedisBackend) {}
 
@@ -79,7 +89,7 @@ export class RedisDeadLetterStore {
   }
 
   /**
-   * Up to `limit` entries of each function after `cursor`, merged newest first and cut to
+   * Up to `limit` entries of each function after `cursor` (in `order`), merged and cut to
    * `limit`. One pipelined round trip whatever the number of functions.
    */
   async page(
@@ -87,18 +97,28 @@ export class RedisDeadLetterStore {
     range: ScoreRange,
     cursor: PageCursor | null,
     limit: number,
+    order: PageOrder = "older",
   ): Promise<DeadLetterPosition[]> {
     if (functions.length === 0 || limit <= 0) return [];
     const { min, max } = this.bounds(range);
-    // A cursor at or past the upper bound (the range changed between pages) is just the bound.
-    const useCursor = cursor !== null && (range.before === null || Number(cursor.score) < range.before);
-    // A cursor below the lower bound: everything after it is out of range.
-    if (useCursor && range.since !== null && Number(cursor.score) < range.since) return [];
+    const at = cursor === null ? Number.NaN : Number(cursor.score);
+    let args: (string | number)[];
+    if (order === "older") {
+      // A cursor at or past the upper bound (the range changed between pages) is just the bound.
+      const useCursor = cursor !== null && (range.before === null || at < range.before);
+      // A cursor below the lower bound: everything after it is out of range.
+      if (useCursor && range.since !== null && at < range.since) return [];
+      args = useCursor ? [min, cursor.score, cursor.id, limit] : [min, max, "", limit];
+    } else {
+      // A cursor below the lower bound is just the bound; one at or past the upper bound has
+      // nothing newer in range.
+      const useCursor = cursor !== null && (range.since === null || at >= range.since);
+      if (useCursor && range.before !== null && at >= range.before) return [];
+      args = useCursor ? [cursor.score, max, cursor.id, limit, "asc"] : [min, max, "", limit, "asc"];
+    }
     const pipeline = this.redis.pipeline();
     for (const fn of functions) {
-      const keys = this.backend.keysOf(fn);
-      const args = useCursor ? [min, cursor.score, cursor.id, limit] : [min, max, "", limit];
-      pipeScript(pipeline, "dead-letter-page", [keys.deadLetter], args);
+      pipeScript(pipeline, "dead-letter-page", [this.backend.keysOf(fn).deadLetter], args);
     }
     const replies = (await pipeline.exec()) ?? [];
     const merged: DeadLetterPosition[] = [];
@@ -113,7 +133,7 @@ export class RedisDeadLetterStore {
         if (id !== null && score !== null) merged.push({ function: fn, id, score });
       }
     });
-    return merged.sort(compareNewestFirst).slice(0, limit);
+    return merged.sort(order === "older" ? compareNewestFirst : compareOldestFirst).slice(0, limit);
   }
 
   /** Entries per function in the range (ZCOUNT, pipelined). */
@@ -169,16 +189,33 @@ export class RedisDeadLetterStore {
     return this.redis.hgetall(this.backend.keysOf(fn).job(jobId));
   }
 
-  /** Marks entries of one function as replayed by the given new ids (compare-and-set each). */
+  /** Failure reasons of dead jobs (null when the hash has expired), one round trip. */
+  async reasons(positions: readonly DeadLetterPosition[]): Promise<(string | null)[]> {
+    if (positions.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const position of positions)
+      pipeline.hget(this.backend.keysOf(position.function).job(position.id), "reason");
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.map(([error, reply]) => {
+      if (error) throw error;
+      return typeof reply === "string" ? reply : null;
+    });
+  }
+
+  /**
+   * Marks jobs of one function as replayed by the given new ids (compare-and-set each): entries
+   * of the dead-letter set, or with scope "finished" any failed or cancelled job.
+   */
   async reserve(
     fn: string,
     pairs: readonly { readonly id: string; readonly replayId: string }[],
     now: number,
     force: boolean,
+    scope: ReplayScope = "dead",
   ): Promise<ReserveOutcome[]> {
     if (pairs.length === 0) return [];
     const keys = this.backend.keysOf(fn);
-    const args: (string | number)[] = ["reserve", now, force ? 1 : 0];
+    const args: (string | number)[] = [scope === "dead" ? "reserve" : "reserve-finished", now, force ? 1 : 0];
     for (const pair of pairs) args.push(pair.id, pair.replayId);
     const reply = asArray(
       await runScript(this.redis, "dead-letter-replay", [keys.deadLetter, keys.jobPrefix], args),
@@ -228,10 +265,20 @@ export class RedisDeadLetterStore {
 
   /** Deletes up to `limit` of one function's dead jobs in the range, oldest first; returns their ids. */
   async purgeBatch(fn: string, range: ScoreRange, limit: number): Promise<string[]> {
-    const keys = this.backend.keysOf(fn);
     const { min, max } = this.bounds(range);
+    return this.purge(fn, [min, max, limit]);
+  }
+
+  /** Deletes the named entries of one function that are still in its set; returns their ids. */
+  async purgeIds(fn: string, ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    return this.purge(fn, ["ids", ...ids]);
+  }
+
+  private async purge(fn: string, args: readonly (string | number)[]): Promise<string[]> {
+    const keys = this.backend.keysOf(fn);
     const ids = asArray(
-      await runScript(this.redis, "dead-letter-purge", [keys.deadLetter, keys.jobPrefix], [min, max, limit]),
+      await runScript(this.redis, "dead-letter-purge", [keys.deadLetter, keys.jobPrefix], args),
     )
       .map(asString)
       .filter((id): id is string => id !== null);

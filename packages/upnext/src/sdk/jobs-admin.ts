@@ -1,0 +1,120 @@
+/**
+ * Operations on one job known only by its id, from any process (an admin script, the history
+ * server): read it, cancel it, retry it. The id index (`<ns>:jobfn:<id>`) says which function
+ * holds the job, so none of these scans the keyspace.
+ */
+import { JobNotFoundError, UpNextError, validateJobId, type JobSnapshot, type JobStatus } from "@upnext/core";
+import { RedisDeadLetterStore } from "../backend/redis/dead-letter-store.js";
+import { Connection, type StandaloneOptions } from "../runtime/connection.js";
+import { AlreadyReplayedError } from "./dead-letter-entry.js";
+import { JobRef, cancelJob } from "./job-ref.js";
+import { replayJobs } from "./replays.js";
+import { rejectUnknown } from "./task-options.js";
+
+/** The job is running, waiting or complete: only a failed or cancelled job can be retried. */
+export class NotRetryableError extends UpNextError {
+  constructor(
+    readonly jobId: string,
+    readonly status: JobStatus,
+  ) {
+    super(
+      "not_retryable",
+      `Job '${jobId}' cannot be retried: its status is '${status}'; only failed or cancelled jobs can be retried.`,
+    );
+  }
+}
+
+export interface CancelOutcome {
+  /** false when the job had already finished: `job.status` says how. */
+  readonly cancelled: boolean;
+  /** The job as stored after the cancel. */
+  readonly job: JobSnapshot;
+}
+
+export interface RetryOptions {
+  /** Retry a job that was already retried (or replayed) before (default false: refused). */
+  readonly force?: boolean;
+}
+
+export interface RetryOutcome {
+  /** The new job. */
+  readonly job: JobRef;
+  /** Whether the original was in its function's dead-letter set (a retry is then its replay). */
+  readonly deadLettered: boolean;
+}
+
+const RETRY_OPTIONS = new Set(["force"]);
+
+export class Jobs {
+  private readonly owned: boolean;
+  private readonly connection: Connection;
+  private readonly store: RedisDeadLetterStore;
+
+  /** Uses the given connection (e.g. `worker.connection`) or opens one from the options/environment. */
+  constructor(source: Connection | StandaloneOptions = {}) {
+    this.owned = !(source instanceof Connection);
+    this.connection = source instanceof Connection ? source : new Connection(source);
+    this.store = new RedisDeadLetterStore(this.connection.backend);
+  }
+
+  /** The job as stored now, or undefined when there is none (never existed, or expired). */
+  async get(jobId: string): Promise<JobSnapshot | undefined> {
+    return this.connection.backend.getJob(validateJobId(jobId));
+  }
+
+  /** A handle on the job (to wait for its result), or undefined when there is none. */
+  async ref(jobId: string): Promise<JobRef | undefined> {
+    const fn = await this.connection.backend.functionOf(validateJobId(jobId));
+    return fn === undefined ? undefined : new JobRef(jobId, fn, () => this.connection);
+  }
+
+  /**
+   * Cancels the job, as `JobRef.cancel` does: a waiting or queued job never runs; a running
+   * job's handler sees its signal abort, its slot is freed, and a result it returns late is
+   * discarded. Throws JobNotFoundError for an unknown (or expired) id.
+   */
+  async cancel(jobId: string, reason?: string): Promise<CancelOutcome> {
+    validateJobId(jobId);
+    const cancelled = await cancelJob(this.connection, jobId, reason);
+    const job = await this.connection.backend.getJob(jobId);
+    if (!job) throw new JobNotFoundError(jobId);
+    return { cancelled, job };
+  }
+
+  /**
+   * Runs a failed or cancelled job again as a new job: same function, input, tags, metadata,
+   * priority, timeout and attempt budget, a fresh attempt series, `origin: { kind: "replay",
+   * replayOf }`, and the original is marked with the new id (`replayedAs`). A dead-lettered job
+   * is replayed exactly as `DeadLetters.replay` does. Throws JobNotFoundError, NotRetryableError
+   * (status not failed or cancelled), or AlreadyReplayedError (retried before, without `force`).
+   */
+  async retry(jobId: string, options: RetryOptions = {}): Promise<RetryOutcome> {
+    rejectUnknown("retry options", options, RETRY_OPTIONS);
+    validateJobId(jobId);
+    const fn = await this.connection.backend.functionOf(jobId);
+    if (fn === undefined) throw new JobNotFoundError(jobId);
+    const deadLettered = (await this.store.scoreOf(fn, jobId)) !== null;
+    const [result] = await replayJobs(this.connection, this.store, fn, [jobId], {
+      force: options.force === true,
+      scope: "finished",
+    });
+    const outcome = result?.outcome ?? { kind: "missing" };
+    switch (outcome.kind) {
+      case "ok":
+        return {
+          job: new JobRef(result?.replayId ?? "", fn, () => this.connection),
+          deadLettered,
+        };
+      case "replayed":
+        throw new AlreadyReplayedError(jobId, outcome.replayedAs);
+      case "not-dead":
+        throw new NotRetryableError(jobId, outcome.status as JobStatus);
+      case "missing":
+        throw new JobNotFoundError(jobId);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.owned) await this.connection.close();
+  }
+}

@@ -56,6 +56,15 @@ export interface NamespaceKeys {
   readonly events: string;
   /** List that holds events spilled while the status stream was not writable. */
   readonly eventsSpill: string;
+  /**
+   * Stream (capped) of status-stream entries the history server could not ingest: invalid ones
+   * and ones whose processing kept failing, each with the reason, the original id and payload.
+   */
+  readonly eventsDeadLetter: string;
+  /** HASH of the history server's firing alerts: "<rule>:<function>" -> JSON; shared by replicas. */
+  readonly alerts: string;
+  /** Short-lived lock so one history-server replica at a time runs the retention sweep. */
+  readonly retentionLock: string;
   /** Pub/sub channel: "<jobId> <status>" when a job someone waits on reaches a terminal state. */
   readonly doneChannel: string;
   /** Pub/sub channel: "<jobId>" when an active job is cancelled. */
@@ -94,6 +103,9 @@ export function namespaceKeys(namespace: string): NamespaceKeys {
   return {
     events: `${namespace}:events`,
     eventsSpill: `${namespace}:events:spill`,
+    eventsDeadLetter: `${namespace}:events:dead`,
+    alerts: `${namespace}:alerts`,
+    retentionLock: `${namespace}:lock:retention`,
     doneChannel: `${namespace}:done`,
     cancelChannel: `${namespace}:cancel`,
     workers: `${namespace}:workers`,

@@ -41,6 +41,8 @@ export interface JobsTable {
   metadata: JsonText | null;
   progress: number;
   progress_message: string | null;
+  /** When the stored progress was reported (the progress event's `at`). */
+  progress_at: number | null;
   checkpoint: JsonText | null;
   checkpoint_at: number | null;
   worker_id: string | null;

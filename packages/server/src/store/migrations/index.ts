@@ -6,9 +6,11 @@ import type { Migration } from "kysely";
 import * as jobs from "./0001-jobs.js";
 import * as artifacts from "./0002-artifacts.js";
 import * as rollups from "./0003-rollups.js";
+import * as progressAt from "./0004-progress-at.js";
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0001-jobs": jobs,
   "0002-artifacts": artifacts,
   "0003-rollups": rollups,
+  "0004-progress-at": progressAt,
 };

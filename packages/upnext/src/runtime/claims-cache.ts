@@ -2,8 +2,9 @@
  * Every job this worker holds a lease on: prefetched, running, or finished and waiting for its
  * finish to be stored. Entries leave when the job is settled, handed back or cancelled. As a
  * safety net against leaks the cache is swept every `sweepEvery` removals or every hour,
- * whichever comes first, evicting entries older than `maxAgeMs` that are not running (their
- * leases are then no longer renewed, so the queue recovers them).
+ * whichever comes first, evicting prefetched entries older than `maxAgeMs` (their leases are then
+ * no longer renewed, so the queue recovers them). Running and settling entries are never evicted:
+ * their outcome is on its way, and their lease must hold until it is stored.
  */
 import type { ClaimedJob, HeldJob } from "../backend/queue-backend.js";
 
@@ -64,7 +65,7 @@ export class ClaimsCache<E> {
     this.lastSweep = now;
     const stale: HeldEntry<E>[] = [];
     for (const [id, entry] of this.entries) {
-      if (entry.state !== "running" && now - entry.since > this.maxAgeMs) {
+      if (entry.state === "prefetched" && now - entry.since > this.maxAgeMs) {
         this.entries.delete(id);
         stale.push(entry);
       }

@@ -106,7 +106,13 @@ export class Connection {
 
   /** A new connection to the same Redis, for blocking reads that must not stall other commands. */
   duplicate(): Redis {
-    return new Redis(this.redisUrl, { ...this.redisOptions, maxRetriesPerRequest: null });
+    const client = new Redis(this.redisUrl, { ...this.redisOptions, maxRetriesPerRequest: null });
+    // Without a listener ioredis prints "Unhandled error event" on every failed reconnect; the
+    // command connection already logs the outage as a warning.
+    client.on("error", (error: Error) => {
+      this.logger.debug({ err: error.message }, "redis connection error (blocking client)");
+    });
+    return client;
   }
 
   get isClosed(): boolean {

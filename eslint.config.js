@@ -1,5 +1,8 @@
 // @ts-check
 import eslint from "@eslint/js";
+import jsxA11y from "eslint-plugin-jsx-a11y";
+import reactHooks from "eslint-plugin-react-hooks";
+import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
@@ -23,6 +26,21 @@ export default tseslint.config(
       "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true }],
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },
+  },
+  {
+    // The dashboard: browser code with JSX, plus the React hooks rules and accessibility checks.
+    files: ["packages/dashboard/**/*.{ts,tsx}"],
+    ...reactHooks.configs.flat["recommended-latest"],
+    ...jsxA11y.flatConfigs.strict,
+    languageOptions: {
+      ...jsxA11y.flatConfigs.strict.languageOptions,
+      globals: { ...globals.browser },
+    },
+    plugins: {
+      ...reactHooks.configs.flat["recommended-latest"].plugins,
+      ...jsxA11y.flatConfigs.strict.plugins,
+    },
+    rules: { ...reactHooks.configs.flat["recommended-latest"].rules, ...jsxA11y.flatConfigs.strict.rules },
   },
   {
     files: ["**/*.js"],

@@ -6,6 +6,7 @@ import { InvalidOptionError } from "./errors.js";
  * spaces, no wildcards.
  */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+export const MAX_NAME_LENGTH = 128;
 
 export function validateName(what: string, value: unknown): string {
   if (typeof value !== "string" || !NAME.test(value)) {
@@ -23,6 +24,19 @@ export function isValidName(value: string): boolean {
 }
 
 const JOB_ID = /^[A-Za-z0-9_-]{1,64}$/;
+export const MAX_JOB_ID_LENGTH = 64;
+
+export function isValidJobId(value: string): boolean {
+  return JOB_ID.test(value);
+}
+
+// A worker id is its (valid) name, '-' and 8 hex digits (newWorkerId).
+const WORKER_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,136}$/;
+export const MAX_WORKER_ID_LENGTH = 137;
+
+export function isValidWorkerId(value: string): boolean {
+  return WORKER_ID.test(value);
+}
 
 export function validateJobId(value: unknown): string {
   if (typeof value !== "string" || !JOB_ID.test(value)) {

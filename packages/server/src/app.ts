@@ -14,6 +14,12 @@ import { API_PREFIX, authenticate } from "./http/auth.js";
 import { REQUEST_ID_HEADER, requestIdOf } from "./http/request-id.js";
 import { serverLoggerOptions } from "./http/server-logger.js";
 import { healthRoutes } from "./routes/health-routes.js";
+import { dashboardRoutes } from "./routes/dashboard-routes.js";
+import { functionRoutes } from "./routes/function-routes.js";
+import { jobRoutes } from "./routes/job-routes.js";
+import { jobStatsRoutes } from "./routes/job-stats-routes.js";
+import { queueRoutes } from "./routes/queue-routes.js";
+import { workerRoutes } from "./routes/worker-routes.js";
 
 export const SERVER_VERSION = "0.1.0";
 
@@ -69,5 +75,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(fastifySwaggerUi, { routePrefix: `${API_PREFIX}/docs` });
   app.register(healthRoutes(deps));
+  app.register(jobRoutes(deps));
+  app.register(jobStatsRoutes(deps));
+  app.register(functionRoutes(deps));
+  app.register(workerRoutes(deps));
+  app.register(queueRoutes(deps));
+  app.register(dashboardRoutes(deps));
   return app;
 }

@@ -5,6 +5,7 @@
  */
 import type { FastifyRequest } from "fastify";
 import { type Expression, type SqlBool, sql } from "kysely";
+import type { PageInfo } from "@upnext/core";
 import { z } from "zod";
 import { badRequest } from "./api-error.js";
 
@@ -36,16 +37,11 @@ export const pageQuerySchema = z.object({
     .describe("The `nextCursor` or `prevCursor` of a page."),
 });
 
-export const pageInfoSchema = z.object({
-  limit: z.number().int(),
-  nextCursor: z.string().nullable(),
-  prevCursor: z.string().nullable(),
-  /** The URL of the next page (same filters), or null on the last page. */
-  next: z.string().nullable(),
-  prev: z.string().nullable(),
-});
+// The page shape is part of the REST contract the dashboard imports from @upnext/core.
+export { pageInfoSchema, type PageInfo } from "@upnext/core";
 
-export type PageInfo = z.infer<typeof pageInfoSchema>;
+/** The order a list is shown in: newest first (most lists) or oldest first (timelines, events). */
+export type ListOrder = "desc" | "asc";
 
 export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify([cursor.direction === "after" ? "a" : "b", ...cursor.key])).toString(
@@ -78,20 +74,49 @@ export function decodeCursor(value: string, arity: number): Cursor {
 }
 
 /**
- * The WHERE clause that selects rows past the cursor, for a list ordered by `columns`
- * descending (newest first). Row-value comparison keeps it one index range scan.
+ * A cursor whose key parts have the given types (a number where the list orders by a time), so
+ * a forged cursor is a 400 rather than a type error in the database.
  */
-export function keysetCondition(columns: readonly string[], cursor: Cursor): Expression<SqlBool> {
+export function decodeTypedCursor(value: string, types: readonly ("string" | "number")[]): Cursor {
+  const cursor = decodeCursor(value, types.length);
+  const valid = cursor.key.every((part, index) =>
+    types[index] === "number" ? Number.isSafeInteger(part) : typeof part === "string",
+  );
+  if (!valid) {
+    throw badRequest(
+      "The cursor is not valid for this list: pass a `nextCursor` or `prevCursor` of this list.",
+      {
+        cursor: value,
+      },
+    );
+  }
+  return cursor;
+}
+
+/**
+ * The WHERE clause that selects rows past the cursor, for a list ordered by `columns`
+ * descending (newest first, the default) or ascending. Row-value comparison keeps it one index
+ * range scan.
+ */
+export function keysetCondition(
+  columns: readonly string[],
+  cursor: Cursor,
+  order: ListOrder = "desc",
+): Expression<SqlBool> {
   const left = sql.join(columns.map((column) => sql.ref(column)));
   const right = sql.join(cursor.key.map((part) => sql`${part}`));
-  return cursor.direction === "after"
+  return (cursor.direction === "after") === (order === "desc")
     ? sql<SqlBool>`(${left}) < (${right})`
     : sql<SqlBool>`(${left}) > (${right})`;
 }
 
-/** The order to query in: descending for the next page, ascending (then reversed) for the previous one. */
-export function queryOrder(cursor: Cursor | undefined): "desc" | "asc" {
-  return cursor?.direction === "before" ? "asc" : "desc";
+/**
+ * The order to query in: the list's own order for the next page, the opposite (then reversed
+ * by toPage) for the previous one.
+ */
+export function queryOrder(cursor: Cursor | undefined, order: ListOrder = "desc"): ListOrder {
+  const opposite: ListOrder = order === "desc" ? "asc" : "desc";
+  return cursor?.direction === "before" ? opposite : order;
 }
 
 /**

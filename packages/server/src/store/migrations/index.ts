@@ -7,10 +7,12 @@ import * as jobs from "./0001-jobs.js";
 import * as artifacts from "./0002-artifacts.js";
 import * as rollups from "./0003-rollups.js";
 import * as progressAt from "./0004-progress-at.js";
+import * as readIndexes from "./0005-read-indexes.js";
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0001-jobs": jobs,
   "0002-artifacts": artifacts,
   "0003-rollups": rollups,
   "0004-progress-at": progressAt,
+  "0005-read-indexes": readIndexes,
 };

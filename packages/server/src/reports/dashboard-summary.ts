@@ -1,0 +1,137 @@
+/**
+ * The dashboard summary (GET /api/v1/dashboard/summary and the dashboard stream): the last hour and day from the rollups, workers online,
+ * queue depth, and the runbook panels (failing functions, stuck jobs, oldest queued, growing
+ * dead letters), each row with the list filter that shows what is behind it.
+ */
+import { type DashboardSummary, type ListLink, type PeriodSummary, outcomeFigures } from "@upnext/core";
+import type { Kysely } from "kysely";
+import type { ServerDependencies } from "../dependencies/server-dependencies.js";
+import { isoTime } from "../http/iso-time.js";
+import { functionNames, readFunctionRecords } from "../registry/function-registry.js";
+import { readQueueDepths, sumQueueCounts } from "../registry/queue-depths.js";
+import { HEARTBEAT_MISSES_OFFLINE, countWorkers } from "../registry/worker-registry.js";
+import { activeStartedBefore, oldestQueued } from "../store/job-queries.js";
+import type { HistorySchema } from "../store/schema.js";
+import { HOUR_MS, hourStart, rollupTotals, rollupTotalsByFunction } from "../store/stats-queries.js";
+
+/** Rows per runbook panel. */
+export const PANEL_ROWS = 5;
+/** Active jobs past the shortest timeout that are checked against their own function's timeout. */
+export const STUCK_SCAN_LIMIT = 1_000;
+const MINUTE_MS = 60_000;
+const LAST_DAY_HOURS = 24;
+
+/** A link to the jobs list (or another list) with these filters. */
+export function listLink(path: string, filter: Record<string, string | string[]>): ListLink {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(filter)) {
+    for (const item of Array.isArray(value) ? value : [value]) params.append(key, item);
+  }
+  return { filter, href: `${path}?${params.toString()}` };
+}
+
+async function period(db: Kysely<HistorySchema>, hours: number, now: number): Promise<PeriodSummary> {
+  // Whole UTC hours: the last N hours are the N hours before the current one, plus the current one so far.
+  const from = hourStart(now) - hours * HOUR_MS;
+  const totals = await rollupTotals(db, { from, to: now });
+  const minutes = Math.max(1, (now - from) / MINUTE_MS);
+  const { counts } = totals;
+  return {
+    window: { from: isoTime(from), to: isoTime(now) },
+    ...outcomeFigures(counts, totals.durationMsTotal, totals.queueWaitMsTotal),
+    submittedPerMinute: counts.submitted / minutes,
+    finishedPerMinute: (counts.complete + counts.failed + counts.cancelled) / minutes,
+  };
+}
+
+/** Computes the summary now; Redis and the database are reached through deps (503 when down). */
+export async function dashboardSummary(deps: ServerDependencies): Promise<DashboardSummary> {
+  const now = Date.now();
+  const onlineSince = now - HEARTBEAT_MISSES_OFFLINE * deps.config.heartbeatInterval;
+  const redisPart = await deps.withRedis(async (redis) => {
+    const names = await functionNames(redis, deps.keys);
+    const [records, depths, workers] = await Promise.all([
+      readFunctionRecords(redis, deps.namespace, deps.keys, names),
+      readQueueDepths(redis, deps.namespace, names, now),
+      countWorkers(redis, deps.keys, onlineSince),
+    ]);
+    return { records, depths, workers };
+  });
+  const timeoutOf = new Map(
+    redisPart.records.map((record) => [record.name, record.timeoutMs ?? deps.config.defaultTimeout]),
+  );
+  const shortestTimeout = Math.min(deps.config.defaultTimeout, ...timeoutOf.values());
+  const lastHourFrom = hourStart(now) - HOUR_MS;
+  const history = await deps.withDatabase((db) =>
+    Promise.all([
+      period(db, 1, now),
+      period(db, LAST_DAY_HOURS, now),
+      rollupTotalsByFunction(db, { from: lastHourFrom, to: now }),
+      activeStartedBefore(db, now - shortestTimeout, STUCK_SCAN_LIMIT),
+      oldestQueued(db, PANEL_ROWS),
+    ]),
+  );
+  const [lastHour, last24h, byFunction, active, queued] = history;
+
+  const failingFunctions = [...byFunction]
+    .filter(([, total]) => total.counts.failed > 0)
+    .map(([fn, total]) => {
+      const figures = outcomeFigures(total.counts, total.durationMsTotal, total.queueWaitMsTotal);
+      return {
+        function: fn,
+        failed: total.counts.failed,
+        complete: total.counts.complete,
+        successRate: figures.successRate,
+        link: listLink("/api/v1/jobs", { function: fn, status: "failed", from: isoTime(lastHourFrom) }),
+      };
+    })
+    .sort((a, b) => (a.successRate ?? 0) - (b.successRate ?? 0) || b.failed - a.failed)
+    .slice(0, PANEL_ROWS);
+
+  const stuckJobs = active
+    .flatMap((row) => {
+      const timeoutMs = timeoutOf.get(row.function) ?? deps.config.defaultTimeout;
+      const startedAt = row.started_at;
+      if (startedAt === null || now - startedAt <= timeoutMs) return [];
+      return [
+        {
+          id: row.id,
+          function: row.function,
+          workerId: row.worker_id,
+          startedAt: isoTime(startedAt),
+          activeForMs: now - startedAt,
+          timeoutMs,
+          link: listLink("/api/v1/jobs", { function: row.function, status: "active" }),
+        },
+      ];
+    })
+    .slice(0, PANEL_ROWS);
+
+  const oldestQueuedRows = queued.map((row) => ({
+    id: row.id,
+    function: row.function,
+    createdAt: isoTime(row.created_at),
+    ageMs: Math.max(0, now - row.created_at),
+    link: listLink("/api/v1/jobs", { function: row.function, status: "queued" }),
+  }));
+
+  const growingDeadLetters = [...redisPart.depths]
+    .filter(([, counts]) => counts.deadLetteredLastHour > 0)
+    .sort(([, a], [, b]) => b.deadLetteredLastHour - a.deadLetteredLastHour)
+    .slice(0, PANEL_ROWS)
+    .map(([fn, counts]) => ({
+      function: fn,
+      deadLettered: counts.deadLettered,
+      addedLastHour: counts.deadLetteredLastHour,
+      link: listLink("/api/v1/dead-letters", { function: fn }),
+    }));
+
+  return {
+    generatedAt: isoTime(now),
+    lastHour,
+    last24h,
+    workers: redisPart.workers,
+    queue: sumQueueCounts(redisPart.depths.values()),
+    runbook: { failingFunctions, stuckJobs, oldestQueued: oldestQueuedRows, growingDeadLetters },
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * Stats and trends from the hourly rollups (job_rollups), never from a scan of jobs: a window of
+ * H hours over F functions reads at most H x F x 6 small rows through the (bucket, ...) primary
+ * key or the (function, bucket) index. The figures derived from the totals are defined once, in
+ * @upnext/core's api-contract/stats.ts.
+ */
+import { OUTCOMES, type Outcome, type OutcomeCounts, emptyOutcomeCounts } from "@upnext/core";
+import { type Kysely, sql } from "kysely";
+import type { HistorySchema } from "./schema.js";
+
+export const HOUR_MS = 3_600_000;
+
+export function hourStart(ms: number): number {
+  return Math.floor(ms / HOUR_MS) * HOUR_MS;
+}
+
+export interface RollupWindow {
+  /** Buckets whose hour starts at or after `from` (callers floor it to the hour)... */
+  readonly from: number;
+  /** ...and before `to`. */
+  readonly to: number;
+  /** Only these functions; every function when undefined. */
+  readonly functions?: readonly string[] | undefined;
+}
+
+export interface RollupTotals {
+  readonly counts: OutcomeCounts;
+  /** Summed run time of the completed jobs. */
+  readonly durationMsTotal: number;
+  /** Summed queue wait of the started attempts. */
+  readonly queueWaitMsTotal: number;
+}
+
+interface OutcomeRow {
+  outcome: string;
+  count: number;
+  duration_ms_total: number | null;
+  queue_wait_ms_total: number | null;
+}
+
+function isOutcome(value: string): value is Outcome {
+  return (OUTCOMES as readonly string[]).includes(value);
+}
+
+class TotalsBuilder {
+  readonly counts = emptyOutcomeCounts();
+  durationMsTotal = 0;
+  queueWaitMsTotal = 0;
+
+  add(row: OutcomeRow): void {
+    if (!isOutcome(row.outcome)) return;
+    this.counts[row.outcome] += row.count;
+    if (row.outcome === "complete") this.durationMsTotal += row.duration_ms_total ?? 0;
+    if (row.outcome === "started") this.queueWaitMsTotal += row.queue_wait_ms_total ?? 0;
+  }
+
+  build(): RollupTotals {
+    return {
+      counts: this.counts,
+      durationMsTotal: this.durationMsTotal,
+      queueWaitMsTotal: this.queueWaitMsTotal,
+    };
+  }
+}
+
+function windowed(db: Kysely<HistorySchema>, window: RollupWindow) {
+  let query = db.selectFrom("job_rollups").where("bucket", ">=", window.from).where("bucket", "<", window.to);
+  const { functions } = window;
+  if (functions?.length === 1) query = query.where("function", "=", functions[0] ?? "");
+  else if (functions && functions.length > 1) query = query.where("function", "in", functions);
+  return query;
+}
+
+const sums = [
+  sql<number>`sum(count)`.as("count"),
+  sql<number>`sum(duration_ms_total)`.as("duration_ms_total"),
+  sql<number>`sum(queue_wait_ms_total)`.as("queue_wait_ms_total"),
+] as const;
+
+/** Totals over the window, every selected function together. */
+export async function rollupTotals(db: Kysely<HistorySchema>, window: RollupWindow): Promise<RollupTotals> {
+  const rows = await windowed(db, window)
+    .select(["outcome", ...sums])
+    .groupBy("outcome")
+    .execute();
+  const totals = new TotalsBuilder();
+  for (const row of rows) totals.add(row);
+  return totals.build();
+}
+
+/** Totals over the window per function (functions without rollups in it are absent). */
+export async function rollupTotalsByFunction(
+  db: Kysely<HistorySchema>,
+  window: RollupWindow,
+): Promise<Map<string, RollupTotals>> {
+  const rows = await windowed(db, window)
+    .select(["function", "outcome", ...sums])
+    .groupBy(["function", "outcome"])
+    .execute();
+  const builders = new Map<string, TotalsBuilder>();
+  for (const row of rows) {
+    let builder = builders.get(row.function);
+    if (!builder) {
+      builder = new TotalsBuilder();
+      builders.set(row.function, builder);
+    }
+    builder.add(row);
+  }
+  return new Map([...builders].map(([fn, builder]) => [fn, builder.build()]));
+}
+
+/** Outcome counts per hour bucket (hours without rollups are absent; callers zero-fill). */
+export async function rollupHourly(
+  db: Kysely<HistorySchema>,
+  window: RollupWindow,
+): Promise<Map<number, OutcomeCounts>> {
+  const rows = await windowed(db, window)
+    .select(["bucket", "outcome", sql<number>`sum(count)`.as("count")])
+    .groupBy(["bucket", "outcome"])
+    .execute();
+  const hours = new Map<number, OutcomeCounts>();
+  for (const row of rows) {
+    if (!isOutcome(row.outcome)) continue;
+    const bucket = row.bucket;
+    let counts = hours.get(bucket);
+    if (!counts) {
+      counts = emptyOutcomeCounts();
+      hours.set(bucket, counts);
+    }
+    counts[row.outcome] += row.count;
+  }
+  return hours;
+}

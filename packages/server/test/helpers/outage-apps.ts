@@ -1,0 +1,54 @@
+/**
+ * Apps whose Redis or database is down, to check that every endpoint needing it answers 503
+ * `dependency_unavailable`: Redis is a private redis-server stopped after the app started; the
+ * database is a closed SQLite handle, or a PostgreSQL URL to a port nothing listens on.
+ */
+import type { FastifyInstance } from "fastify";
+import { pino } from "pino";
+import { buildApp } from "../../src/app.js";
+import { createDependencies } from "../../src/dependencies/server-dependencies.js";
+import { openServerRedis } from "../../src/dependencies/server-redis.js";
+import { type DialectName, openDatabase } from "../../src/store/database.js";
+import { REDIS_URL, createTestApp, testConfig, testNamespace } from "./app.js";
+import { createTestDatabase } from "./database.js";
+import { PrivateRedis, freePort } from "./private-redis.js";
+
+export interface OutageApp {
+  readonly app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+export async function appWithDatabaseDown(dialect: DialectName, label: string): Promise<OutageApp> {
+  const test = dialect === "sqlite" ? await createTestDatabase("sqlite", label) : undefined;
+  const database =
+    test?.database ??
+    (await openDatabase(`postgres://postgres@127.0.0.1:${await freePort()}/test`, { poolSize: 1 }));
+  const config = testConfig({ UPNEXT_NAMESPACE: testNamespace(label), UPNEXT_REDIS_URL: REDIS_URL });
+  const redis = openServerRedis(REDIS_URL);
+  const deps = createDependencies({ config, redis, database, probeIntervalMs: 100 });
+  const app = await buildApp({ deps, logger: pino({ level: "silent" }) });
+  await app.ready();
+  await test?.database.close();
+  return {
+    app,
+    close: async () => {
+      await app.close();
+      deps.stop();
+      redis.disconnect();
+      if (test) await test.destroy();
+      else await database.close();
+    },
+  };
+}
+
+export async function appWithRedisDown(dialect: DialectName, label: string): Promise<OutageApp> {
+  const redis = await PrivateRedis.start();
+  const test = await createTestApp({ dialect, label, redisUrl: redis.url });
+  await redis.stop();
+  return {
+    app: test.app,
+    close: async () => {
+      await test.close();
+    },
+  };
+}

@@ -45,6 +45,10 @@ process.on("disconnect", () => {
 const specArg = process.argv[2];
 if (specArg === undefined) throw new Error("usage: child.ts <ChildSpec JSON> (started by run.ts)");
 const spec = JSON.parse(specArg) as ChildSpec;
+if (spec.tracing === "sdk") {
+  const { registerBenchTracing } = await import("./tracing-sdk.js");
+  registerBenchTracing();
+}
 // Load only this child's system, so its RSS holds one library.
 const { system }: { system: BenchSystem } =
   spec.system === "upnext" ? await import("./system-upnext.js") : await import("./system-bullmq.js");
@@ -54,7 +58,7 @@ const live = new Set<BenchWorker>();
 
 function createWorker(queue: string): BenchWorker {
   const worker = system.createWorker(
-    { redisUrl: spec.redisUrl, queue, concurrency: spec.concurrency },
+    { redisUrl: spec.redisUrl, queue, concurrency: spec.concurrency, tracing: spec.tracing !== "off" },
     hooks,
   );
   live.add(worker);

@@ -2,8 +2,8 @@
  * What a run prints at the end: one table with both systems and the UpNext/BullMQ ratios, and
  * the targets as PASS/MISS lines with a profiling hint for each miss.
  */
-import { SYSTEM_LABEL, type SystemName } from "./shared.js";
-import { PLANS, type WorkloadName, type WorkloadResult } from "./workloads.js";
+import { SYSTEM_LABEL, type SystemName, type TracingMode } from "./shared.js";
+import { PLANS, TRACING_MODES, type WorkloadName, type WorkloadResult } from "./workloads.js";
 
 interface Column {
   readonly title: string;
@@ -45,7 +45,8 @@ function renderTable(results: readonly WorkloadResult[]): string {
   ];
   for (const plan of PLANS) {
     const byWorkload = results.filter((row) => row.name === plan.name);
-    if (byWorkload.length === 0) continue;
+    // The tracing workload is UpNext alone: it has its own section.
+    if (byWorkload.length === 0 || plan.name === "tracing") continue;
     for (const row of byWorkload) {
       rows.push([
         row.name,
@@ -133,19 +134,107 @@ function targets(results: readonly WorkloadResult[]): string[] {
         "           (open in Chrome DevTools > Memory); check prefetch and the status buffer size.",
       );
   } else skip("burst RSS target");
+
+  const tracing = tracingMedians(results);
+  if (tracing) {
+    const ratio = tracing.ratio("api");
+    const pass = ratio !== null && ratio >= 0.97;
+    lines.push(
+      `${pass ? "PASS" : "MISS"} tracing: API without an SDK = ${ratio?.toFixed(3) ?? "-"}x tracing off (burst done/s, medians; target >= 0.97)`,
+    );
+    if (!pass)
+      lines.push(
+        "     hint: `npm run bench -- --only=tracing --cpu-prof` and look for runtime/tracing.ts in",
+        "           bench/results/tracing-upnext-api-*.cpuprofile; a noisy machine moves this ratio by a few %.",
+      );
+  } else skip("tracing overhead target");
+  return lines;
+}
+
+function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? null)
+    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+interface TracingMedians {
+  readonly runs: ReadonlyMap<TracingMode, readonly number[]>;
+  /** Worker CPU time per job (µs) of each run: less sensitive to other load than done/s. */
+  readonly cpu: ReadonlyMap<TracingMode, readonly number[]>;
+  readonly median: (mode: TracingMode) => number | null;
+  /** Median done/s of `mode` over that of `off`. */
+  readonly ratio: (mode: TracingMode) => number | null;
+}
+
+function tracingMedians(results: readonly WorkloadResult[]): TracingMedians | undefined {
+  const rows = results.filter((row) => row.name === "tracing");
+  if (rows.length === 0) return undefined;
+  const runs = new Map<TracingMode, number[]>();
+  const cpu = new Map<TracingMode, number[]>();
+  for (const row of rows) {
+    const mode = row.tracing as TracingMode;
+    if (row.throughput_per_s !== null) runs.set(mode, [...(runs.get(mode) ?? []), row.throughput_per_s]);
+    const cpuS = numberAt(row, "worker_cpu_s");
+    if (cpuS !== null && row.jobs > 0)
+      cpu.set(mode, [...(cpu.get(mode) ?? []), Math.round((cpuS * 1e7) / row.jobs) / 10]);
+  }
+  const medianOf = (mode: TracingMode) => median(runs.get(mode) ?? []);
+  return {
+    runs,
+    cpu,
+    median: medianOf,
+    ratio: (mode) => {
+      const value = medianOf(mode);
+      const off = medianOf("off");
+      return value === null || off === null || off === 0 ? null : value / off;
+    },
+  };
+}
+
+const TRACING_LABEL: Readonly<Record<TracingMode, string>> = {
+  off: "tracing off (Worker tracing: false)",
+  api: "@opentelemetry/api, no SDK (default)",
+  sdk: "SDK registered, every span recorded",
+};
+
+/** The tracing workload's arms: every run's done/s, the median, and the ratio to tracing off. */
+function renderTracing(results: readonly WorkloadResult[]): string[] {
+  const tracing = tracingMedians(results);
+  if (!tracing) return [];
+  const lines = [
+    "tracing overhead (UpNext burst; done/s of each run, its median and that median over tracing off's;",
+    "worker CPU per job, median of the runs):",
+  ];
+  const offCpu = median(tracing.cpu.get("off") ?? []);
+  for (const mode of TRACING_MODES) {
+    const runs = tracing.runs.get(mode) ?? [];
+    const ratio = tracing.ratio(mode);
+    const cpu = median(tracing.cpu.get(mode) ?? []);
+    const cpuRatio = cpu !== null && offCpu !== null && offCpu > 0 ? ` (${(cpu / offCpu).toFixed(3)}x)` : "";
+    lines.push(
+      `  ${mode.padEnd(4)} ${TRACING_LABEL[mode].padEnd(38)} ${runs.join(", ").padEnd(38)} median ${String(tracing.median(mode) ?? "-").padStart(6)}/s ${ratio === null ? "-" : `${ratio.toFixed(3)}x`}  cpu ${cpu ?? "-"} µs/job${cpuRatio}`,
+    );
+  }
   return lines;
 }
 
 /** The table, how to read it, and the targets. */
 export function printReport(results: readonly WorkloadResult[]): void {
-  console.log("");
-  console.log(renderTable(results));
-  console.log(
-    "\nratios are UpNext/BullMQ: for enqueue/s and done/s > 1 favours UpNext; for latencies, RSS and CPU < 1 does.",
-  );
-  console.log(
-    "start = enqueue->handler start, finish = enqueue->outcome stored (ms; sustained only). burst done/s = first start -> last stored.",
-  );
+  if (results.some((row) => row.name !== "tracing")) {
+    console.log("");
+    console.log(renderTable(results));
+    console.log(
+      "\nratios are UpNext/BullMQ: for enqueue/s and done/s > 1 favours UpNext; for latencies, RSS and CPU < 1 does.",
+    );
+    console.log(
+      "start = enqueue->handler start, finish = enqueue->outcome stored (ms; sustained only). burst done/s = first start -> last stored.",
+    );
+  }
+  const tracing = renderTracing(results);
+  if (tracing.length > 0) console.log(`\n${tracing.join("\n")}`);
   console.log("\ntargets:");
   for (const line of targets(results)) console.log(`  ${line}`);
 }

@@ -22,6 +22,7 @@ import {
   WORKLOAD_NAMES,
   isWorkloadName,
   loadAverage,
+  runTracing,
   runWorkload,
   type WorkloadContext,
   type WorkloadResult,
@@ -31,7 +32,7 @@ import {
 
 const HELP = `usage: npm run bench [-- options]
   --quick               fast sanity run (2,000-job burst, 3 s sustained); writes results/partial.json
-  --only=a[,b]          run only these workloads (burst, sustained-500, sustained-2000)
+  --only=a[,b]          run only these workloads (burst, sustained-500, sustained-2000, tracing)
   --verbose             print phase timings and the worker children's counters
   --cpu-prof            write a CPU profile of every worker child to bench/results/
   --heap-prof           write a sampling heap profile of every worker child to bench/results/
@@ -84,6 +85,8 @@ const WARM_JOBS = quick ? 200 : 500;
 const BURST_JOBS = quick ? 2_000 : 20_000;
 const SUSTAINED_S = quick ? 3 : 10;
 const DRAIN_TIMEOUT_MS = quick ? 15_000 : 30_000;
+/** The tracing workload runs each of its three arms this many times (medians are compared). */
+const TRACING_ROUNDS = quick ? 1 : 5;
 const PAUSE_BETWEEN_RUNS_MS = 1_000;
 
 const RESULTS_DIR = fileURLToPath(new URL("./results/", import.meta.url));
@@ -102,6 +105,7 @@ const context: WorkloadContext = {
   profiling: { cpu: cpuProf, heap: heapProf, dir: RESULTS_DIR },
   admin,
   interrupted: wasInterrupted,
+  tracingRounds: TRACING_ROUNDS,
 };
 
 // --- main ------------------------------------------------------------------------------------
@@ -114,7 +118,7 @@ async function main(): Promise<void> {
     `UpNext vs BullMQ | ${quick ? "quick" : "full"} run | concurrency ${CONCURRENCY} | redis ${String(machine.redisVersion)} at ${REDIS_URL}`,
   );
   console.log(
-    `burst ${BURST_JOBS} jobs, sustained ${SUSTAINED_S} s, warm-up ${WARM_JOBS} jobs; order per workload: ${ORDER.map((name) => SYSTEM_LABEL[name]).join(" then ")}\n`,
+    `burst ${BURST_JOBS} jobs, sustained ${SUSTAINED_S} s, warm-up ${WARM_JOBS} jobs; order per workload: ${ORDER.map((name) => SYSTEM_LABEL[name]).join(" then ")}; tracing: UpNext only, ${TRACING_ROUNDS} round(s) of off / api / sdk\n`,
   );
 
   const load = loadAverage();
@@ -125,17 +129,33 @@ async function main(): Promise<void> {
 
   const results: WorkloadResult[] = [];
   let order = 0;
+  const timed = async (label: string, run: () => Promise<WorkloadResult>): Promise<WorkloadResult> => {
+    const started = Date.now();
+    process.stdout.write(`[${order}] ${label} ... `);
+    const result = await run();
+    const timedOut = result.timed_out === true ? " (TIMED OUT: not every job finished)" : "";
+    console.log(`${((Date.now() - started) / 1000).toFixed(1)} s${timedOut}`);
+    await sleep(PAUSE_BETWEEN_RUNS_MS);
+    return result;
+  };
   for (const plan of plans) {
+    if (plan.name === "tracing") {
+      const tracing = await runTracing(order + 1, runId, context, (label, run) => {
+        order++;
+        return timed(label, run);
+      });
+      results.push(...tracing);
+      continue;
+    }
     for (const systemName of ORDER) {
       if (wasInterrupted()) throw new Error("interrupted");
       order++;
-      const started = Date.now();
-      process.stdout.write(`[${order}] ${plan.name} / ${SYSTEM_LABEL[systemName]} ... `);
-      const result = await runWorkload(plan, systemName, order, runId, context);
-      results.push(result);
-      const timedOut = result.timed_out === true ? " (TIMED OUT: not every job finished)" : "";
-      console.log(`${((Date.now() - started) / 1000).toFixed(1)} s${timedOut}`);
-      await sleep(PAUSE_BETWEEN_RUNS_MS);
+      const run = order;
+      results.push(
+        await timed(`${plan.name} / ${SYSTEM_LABEL[systemName]}`, () =>
+          runWorkload(plan, systemName, run, runId, context),
+        ),
+      );
     }
   }
 

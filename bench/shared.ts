@@ -24,6 +24,13 @@ export function now(): number {
 
 export type Mode = "burst" | "sustained";
 
+/**
+ * How UpNext traces in a run: `off` = `Worker({ tracing: false })` (no tracing code runs), `api` =
+ * the default with `@opentelemetry/api` present and no SDK registered, `sdk` = an OpenTelemetry SDK
+ * registered in the worker child (every span recorded, exported in batches to a no-op exporter).
+ */
+export type TracingMode = "off" | "api" | "sdk";
+
 /** What a child is told to do (passed as JSON in argv[2]). */
 export interface ChildSpec {
   readonly system: SystemName;
@@ -41,6 +48,8 @@ export interface ChildSpec {
   readonly drainTimeoutMs: number;
   /** Print the child's counters every few seconds (--verbose). */
   readonly verbose: boolean;
+  /** UpNext only: see TracingMode. */
+  readonly tracing: TracingMode;
 }
 
 export interface Percentiles {
@@ -122,6 +131,8 @@ export interface WorkerSettings {
   readonly redisUrl: string;
   readonly queue: string;
   readonly concurrency: number;
+  /** UpNext only: false builds the worker with `tracing: false`. */
+  readonly tracing: boolean;
 }
 
 /** Called by an adapter when the handler runs and when the job's outcome has been stored. */
@@ -151,7 +162,8 @@ export interface BenchProducer {
 /** What each system module (system-upnext.ts, system-bullmq.ts) exports as `system`. */
 export interface BenchSystem {
   readonly createWorker: WorkerFactory;
-  readonly createProducer: (redisUrl: string, queue: string) => BenchProducer;
+  /** `tracing`: UpNext only, false builds the producer with `tracing: false`. */
+  readonly createProducer: (redisUrl: string, queue: string, tracing?: boolean) => BenchProducer;
   /** SCAN pattern matching every key of one queue/namespace (the parent UNLINKs what is left). */
   readonly keyPattern: (queue: string) => string;
   /** System-specific removal, run before that SCAN + UNLINK. */

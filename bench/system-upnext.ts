@@ -21,6 +21,7 @@ function createWorker(settings: WorkerSettings, hooks: WorkerHooks): BenchWorker
     redis: settings.redisUrl,
     concurrency: settings.concurrency,
     handleSignals: false,
+    tracing: settings.tracing,
   });
   // onComplete gets the context, not the input: remember each running job's input by id.
   const inputs = new Map<string, JobInput>();
@@ -51,12 +52,13 @@ function createWorker(settings: WorkerSettings, hooks: WorkerHooks): BenchWorker
   };
 }
 
-function createProducer(redisUrl: string, queue: string): BenchProducer {
+function createProducer(redisUrl: string, queue: string, tracing = true): BenchProducer {
   const worker = new Worker({
     name: "bench-producer",
     namespace: queue,
     redis: redisUrl,
     handleSignals: false,
+    tracing,
   });
   const task = worker.task<JobInput, null>(TASK, {}, () => null);
   return {

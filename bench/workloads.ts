@@ -15,9 +15,10 @@ import {
   type JobInput,
   type Mode,
   type SystemName,
+  type TracingMode,
 } from "./shared.js";
 
-export const WORKLOAD_NAMES = ["burst", "sustained-500", "sustained-2000"] as const;
+export const WORKLOAD_NAMES = ["burst", "sustained-500", "sustained-2000", "tracing"] as const;
 export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
 
 export function isWorkloadName(value: string): value is WorkloadName {
@@ -35,7 +36,12 @@ export const PLANS: readonly WorkloadPlan[] = [
   { name: "burst", mode: "burst", rate: 0 },
   { name: "sustained-500", mode: "sustained", rate: 500 },
   { name: "sustained-2000", mode: "sustained", rate: 2_000 },
+  // UpNext alone: the burst with tracing off, with the API but no SDK, and with an SDK (runTracing).
+  { name: "tracing", mode: "burst", rate: 0 },
 ];
+
+/** The tracing workload's arms, in the order of the first round (later rounds rotate it). */
+export const TRACING_MODES: readonly TracingMode[] = ["off", "api", "sdk"];
 
 export const CONCURRENCY = 50;
 const BULK_CHUNK = 1_000;
@@ -54,6 +60,8 @@ export interface WorkloadContext {
   readonly admin: RedisAdmin;
   /** True once Ctrl-C was pressed: the open loop stops offering load, so cleanup can start. */
   readonly interrupted: () => boolean;
+  /** Rounds of the tracing workload (each runs every arm once). */
+  readonly tracingRounds: number;
 }
 
 export interface WorkloadResult {
@@ -78,6 +86,35 @@ export function runWorkload(
   return plan.mode === "burst"
     ? runBurst(systemName, order, runId, context)
     : runSustained(plan, systemName, order, runId, context);
+}
+
+/**
+ * The tracing workload: UpNext's burst with tracing off, with the API and no SDK, and with an SDK,
+ * `context.tracingRounds` times; each round rotates which arm goes first, so a drift of the
+ * machine over the run does not favour one arm. `onRun` is told when each run starts and ends.
+ */
+export async function runTracing(
+  firstOrder: number,
+  runId: string,
+  context: WorkloadContext,
+  onRun: (label: string, run: () => Promise<WorkloadResult>) => Promise<WorkloadResult>,
+): Promise<WorkloadResult[]> {
+  const results: WorkloadResult[] = [];
+  let order = firstOrder;
+  for (let round = 1; round <= context.tracingRounds; round++) {
+    const shift = (round - 1) % TRACING_MODES.length;
+    const modes = [...TRACING_MODES.slice(shift), ...TRACING_MODES.slice(0, shift)];
+    for (const tracing of modes) {
+      if (context.interrupted()) throw new Error("interrupted");
+      const run = order++;
+      results.push(
+        await onRun(`tracing ${tracing} (round ${round})`, () =>
+          runBurst("upnext", run, runId, context, { name: "tracing", tracing, round }),
+        ),
+      );
+    }
+  }
+  return results;
 }
 
 /** 1-minute load average; above the core count, something else competes for the CPU. */
@@ -137,6 +174,7 @@ function startChild(
   warmQueue: string | null,
   burstJobs: number,
   label: string,
+  tracing: TracingMode = "api",
 ): ChildHandle {
   return new ChildHandle(
     {
@@ -150,6 +188,7 @@ function startChild(
       burstJobs,
       drainTimeoutMs: context.drainTimeoutMs,
       verbose: context.verbose,
+      tracing,
     },
     label,
     context.profiling,
@@ -162,8 +201,9 @@ async function enqueueChunks(
   queue: string,
   total: number,
   warm: boolean,
+  tracing: boolean,
 ): Promise<{ callerMs: number; flushedMs: number }> {
-  const producer = sys.createProducer(redisUrl, queue);
+  const producer = sys.createProducer(redisUrl, queue, tracing);
   await producer.connect();
   const started = now();
   for (let done = 0; done < total; done += BULK_CHUNK) {
@@ -178,27 +218,53 @@ async function enqueueChunks(
   return { callerMs, flushedMs: now() - started };
 }
 
+/** A tracing arm of the burst (tracing workload only); default: the plain burst, tracing as configured. */
+interface BurstVariant {
+  readonly name: WorkloadName;
+  readonly tracing: TracingMode;
+  readonly round: number | null;
+}
+
 async function runBurst(
   systemName: SystemName,
   order: number,
   runId: string,
   context: WorkloadContext,
+  variant: BurstVariant = { name: "burst", tracing: "api", round: null },
 ): Promise<WorkloadResult> {
   const sys = SYSTEMS[systemName];
-  const queue = `bench-${runId}-burst-${systemName}`;
+  const suffix = variant.round === null ? "" : `-${variant.tracing}-${variant.round}`;
+  const queue = `bench-${runId}-${variant.name}-${systemName}${suffix}`;
   const warmQueue = `${queue}-warm`;
-  const label = `burst-${systemName}`;
+  const label = `${variant.name}-${systemName}${suffix}`;
   const loadAtStart = loadAverage();
-  const child = startChild(context, systemName, "burst", queue, warmQueue, context.burstJobs, label);
+  const child = startChild(
+    context,
+    systemName,
+    "burst",
+    queue,
+    warmQueue,
+    context.burstJobs,
+    label,
+    variant.tracing,
+  );
+  const producerTraces = variant.tracing !== "off";
   const mark = phases(label, context.verbose);
   try {
     await child.next("ready", 30_000);
     mark("child ready");
-    await enqueueChunks(context.redisUrl, sys, warmQueue, context.warmJobs, true);
+    await enqueueChunks(context.redisUrl, sys, warmQueue, context.warmJobs, true, producerTraces);
     await child.next("warm-done", 30_000);
     mark("warm-up done");
 
-    const enqueue = await enqueueChunks(context.redisUrl, sys, queue, context.burstJobs, false);
+    const enqueue = await enqueueChunks(
+      context.redisUrl,
+      sys,
+      queue,
+      context.burstJobs,
+      false,
+      producerTraces,
+    );
     mark("burst enqueued");
     const before = await context.admin.counters();
     child.send({ type: "go" });
@@ -210,8 +276,9 @@ async function runBurst(
     const processingMs =
       result.firstStart !== null && result.lastFinish !== null ? result.lastFinish - result.firstStart : 0;
     return {
-      name: "burst",
+      name: variant.name,
       system: systemName,
+      ...(variant.round === null ? {} : { tracing: variant.tracing, round: variant.round }),
       jobs: context.burstJobs,
       throughput_per_s: perSecond(result.completed, processingMs),
       p50_ms: null,

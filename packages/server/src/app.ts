@@ -7,12 +7,16 @@ import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance } from "fastify";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
-import type { Logger } from "pino";
+import { type Logger, pino } from "pino";
+import { openQueueAdmin } from "./dependencies/queue-admin.js";
 import type { ServerDependencies } from "./dependencies/server-dependencies.js";
 import { ApiError, sendError } from "./http/api-error.js";
 import { API_PREFIX, authenticate } from "./http/auth.js";
+import { registerRateLimit } from "./http/rate-limit.js";
 import { REQUEST_ID_HEADER, requestIdOf } from "./http/request-id.js";
 import { serverLoggerOptions } from "./http/server-logger.js";
+import { deadLetterRoutes } from "./routes/dead-letters-routes.js";
+import { functionActionRoutes } from "./routes/function-actions-routes.js";
 import { healthRoutes } from "./routes/health-routes.js";
 import { dashboardRoutes } from "./routes/dashboard-routes.js";
 import { functionRoutes } from "./routes/function-routes.js";
@@ -20,6 +24,8 @@ import { jobRoutes } from "./routes/job-routes.js";
 import { jobStatsRoutes } from "./routes/job-stats-routes.js";
 import { queueRoutes } from "./routes/queue-routes.js";
 import { workerRoutes } from "./routes/worker-routes.js";
+import { jobActionRoutes } from "./routes/job-actions-routes.js";
+import { scheduleRoutes } from "./routes/schedules-routes.js";
 
 export const SERVER_VERSION = "0.1.0";
 
@@ -65,6 +71,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       exposedHeaders: [REQUEST_ID_HEADER, "retry-after"],
     });
   }
+  await registerRateLimit(app, deps);
   await app.register(fastifySwagger, {
     openapi: {
       info: { title: "UpNext history server", version: SERVER_VERSION },
@@ -81,5 +88,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.register(workerRoutes(deps));
   app.register(queueRoutes(deps));
   app.register(dashboardRoutes(deps));
+  const queueAdmin = await openQueueAdmin(
+    deps,
+    options.logger ?? pino(serverLoggerOptions(config.logLevel, config.logFormat)),
+  );
+  app.addHook("onClose", () => queueAdmin.close());
+  app.register(jobActionRoutes(deps, queueAdmin));
+  app.register(functionActionRoutes(deps, queueAdmin));
+  app.register(scheduleRoutes(deps, queueAdmin));
+  app.register(deadLetterRoutes(deps, queueAdmin));
   return app;
 }

@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import { Redis, type RedisOptions } from "ioredis";
 
 /** Longest a server command may wait for Redis before it counts as an outage. */
@@ -19,4 +20,14 @@ export function openServerRedis(url: string, options: RedisOptions = {}): Redis 
   // Errors are reported through the circuit breaker; an unhandled 'error' event would crash.
   redis.on("error", () => undefined);
   return redis;
+}
+
+/**
+ * Resolves once the connection is ready, or after `maxWaitMs` when Redis does not answer (a
+ * server must start while Redis is down). Without an offline queue a command sent before the
+ * first connect fails, so callers about to serve requests wait for it.
+ */
+export async function waitForReady(redis: Redis, maxWaitMs: number): Promise<void> {
+  if (redis.status === "ready") return;
+  await once(redis, "ready", { signal: AbortSignal.timeout(maxWaitMs) }).catch(() => undefined);
 }

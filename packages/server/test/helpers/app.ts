@@ -33,6 +33,8 @@ export interface TestAppOptions {
   readonly dialect: DialectName;
   readonly label: string;
   readonly redisUrl?: string;
+  /** Share a namespace with another app (two replicas); default: a fresh one. */
+  readonly namespace?: string;
   readonly env?: Record<string, string>;
   readonly probeIntervalMs?: number;
 }
@@ -42,10 +44,14 @@ export function testConfig(env: Record<string, string> = {}): Config {
 }
 
 export async function createTestApp(options: TestAppOptions): Promise<TestApp> {
-  const namespace = testNamespace(options.label);
-  const config = testConfig({ UPNEXT_NAMESPACE: namespace, ...options.env });
+  const namespace = options.namespace ?? testNamespace(options.label);
+  const config = testConfig({
+    UPNEXT_NAMESPACE: namespace,
+    UPNEXT_REDIS_URL: options.redisUrl ?? REDIS_URL,
+    ...options.env,
+  });
   const database = await createTestDatabase(options.dialect, options.label);
-  const redis = openServerRedis(options.redisUrl ?? REDIS_URL);
+  const redis = openServerRedis(config.redisUrl);
   await new Promise<void>((resolve) => {
     if (redis.status === "ready") resolve();
     else

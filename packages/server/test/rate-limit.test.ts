@@ -1,0 +1,133 @@
+/**
+ * Rate limiting of /api/v1, counted in Redis: two app instances on one namespace (two replicas)
+ * share each client's budget; probes are exempt; over the limit is a 429 in the envelope with
+ * Retry-After and the limit headers; while Redis is down requests are served uncounted.
+ */
+import { randomBytes } from "node:crypto";
+import type { ApiErrorEnvelope } from "@upnext/core";
+import type { LightMyRequestResponse } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually } from "../../upnext/test/helpers/redis.js";
+import { type TestApp, createTestApp } from "./helpers/app.js";
+import { PrivateRedis } from "./helpers/private-redis.js";
+
+const LIMIT = 5;
+const RATE = `${LIMIT}/m`;
+/** An API route that needs nothing but the app (the OpenAPI document). */
+const API_URL = "/api/v1/docs/json";
+
+function get(test: TestApp, url = API_URL, headers: Record<string, string> = {}, remoteAddress?: string) {
+  return test.app.inject({ method: "GET", url, headers, ...(remoteAddress ? { remoteAddress } : {}) });
+}
+
+function errorOf(response: LightMyRequestResponse): ApiErrorEnvelope["error"] {
+  return response.json<ApiErrorEnvelope>().error;
+}
+
+describe("a rate limit shared by two replicas", () => {
+  let first: TestApp;
+  let second: TestApp;
+  beforeAll(async () => {
+    const namespace = `ts-rate-${randomBytes(3).toString("hex")}`;
+    const env = { UPNEXT_API_RATE_LIMIT: RATE };
+    first = await createTestApp({ dialect: "sqlite", label: "rate-a", namespace, env });
+    second = await createTestApp({ dialect: "sqlite", label: "rate-b", namespace, env });
+  });
+  afterAll(async () => {
+    await first.close();
+    await second.close();
+  });
+
+  it("counts one client's requests across both replicas, then answers 429 in the envelope on either", async () => {
+    const client = "10.1.0.1";
+    const remaining: string[] = [];
+    for (const replica of [first, second, first, second, first]) {
+      const response = await get(replica, API_URL, {}, client);
+      expect(response.statusCode).toBe(200);
+      expect(response.headers["x-ratelimit-limit"]).toBe(String(LIMIT));
+      remaining.push(String(response.headers["x-ratelimit-remaining"]));
+    }
+    expect(remaining).toEqual(["4", "3", "2", "1", "0"]);
+    for (const replica of [second, first]) {
+      const over = await get(replica, API_URL, {}, client);
+      expect(over.statusCode).toBe(429);
+      const error = errorOf(over);
+      expect(error).toMatchObject({ code: "rate_limited", details: { limit: LIMIT, windowMs: 60_000 } });
+      expect(error.requestId).toBe(over.headers["x-request-id"]);
+      expect(error.message).toContain(`${LIMIT} requests per`);
+      expect(Number(over.headers["retry-after"])).toBeGreaterThanOrEqual(1);
+      expect(Number(over.headers["retry-after"])).toBeLessThanOrEqual(60);
+      expect(over.headers["x-ratelimit-remaining"]).toBe("0");
+    }
+  });
+
+  it("gives another client a budget of its own", async () => {
+    const response = await get(second, API_URL, {}, "10.1.0.2");
+    expect(response.statusCode).toBe(200);
+    expect(response.headers["x-ratelimit-remaining"]).toBe(String(LIMIT - 1));
+  });
+
+  it("never limits /health or /ready", async () => {
+    const client = "10.1.0.3";
+    for (let i = 0; i <= LIMIT; i++) await get(first, API_URL, {}, client);
+    expect((await get(first, API_URL, {}, client)).statusCode).toBe(429);
+    for (const url of ["/health", "/ready"]) {
+      const response = await get(first, url, {}, client);
+      expect(response.statusCode, url).toBe(200);
+      expect(response.headers["x-ratelimit-limit"]).toBeUndefined();
+    }
+  });
+});
+
+describe("a rate limit keyed by the bearer token", () => {
+  let first: TestApp;
+  let second: TestApp;
+  const token = "rate-limit-test-token";
+  const auth = { authorization: `Bearer ${token}` };
+  beforeAll(async () => {
+    const namespace = `ts-rate-token-${randomBytes(3).toString("hex")}`;
+    const env = { UPNEXT_API_RATE_LIMIT: RATE, UPNEXT_API_TOKEN: token };
+    first = await createTestApp({ dialect: "sqlite", label: "rate-token-a", namespace, env });
+    second = await createTestApp({ dialect: "sqlite", label: "rate-token-b", namespace, env });
+  });
+  afterAll(async () => {
+    await first.close();
+    await second.close();
+  });
+
+  it("counts the token's requests from any address on any replica; a wrong token is refused, not counted", async () => {
+    for (let i = 0; i < LIMIT; i++) {
+      const replica = i % 2 === 0 ? first : second;
+      expect((await get(replica, API_URL, auth, `10.2.0.${i + 1}`)).statusCode).toBe(200);
+    }
+    expect((await get(first, API_URL, auth, "10.2.0.99")).statusCode).toBe(429);
+    const wrong = await get(second, API_URL, { authorization: "Bearer nope" }, "10.2.0.100");
+    expect(wrong.statusCode).toBe(401);
+  });
+});
+
+describe("a rate limit while Redis is down", () => {
+  let redis: PrivateRedis;
+  let test: TestApp;
+  beforeAll(async () => {
+    redis = await PrivateRedis.start();
+    test = await createTestApp({
+      dialect: "sqlite",
+      label: "rate-outage",
+      redisUrl: redis.url,
+      env: { UPNEXT_API_RATE_LIMIT: "2/m" },
+    });
+  });
+  afterAll(async () => {
+    await redis.restart();
+    await test.close();
+    await redis.stop();
+  });
+
+  it("serves requests uncounted (skipOnError), and limits again once Redis is back", async () => {
+    await redis.stop();
+    for (let i = 0; i < 5; i++) expect((await get(test)).statusCode).toBe(200);
+    await redis.restart();
+    await eventually(async () => (await get(test)).statusCode === 429, "the limit to apply again", 15_000);
+  });
+});

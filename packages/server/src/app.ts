@@ -18,6 +18,8 @@ import { serverLoggerOptions } from "./http/server-logger.js";
 import { deadLetterRoutes } from "./routes/dead-letters-routes.js";
 import { functionActionRoutes } from "./routes/function-actions-routes.js";
 import { healthRoutes } from "./routes/health-routes.js";
+import { metricsRoutes } from "./routes/metrics-routes.js";
+import { type ServerMetrics, createServerMetrics } from "./observability/server-metrics.js";
 import { dashboardRoutes } from "./routes/dashboard-routes.js";
 import { functionRoutes } from "./routes/function-routes.js";
 import { jobRoutes } from "./routes/job-routes.js";
@@ -33,6 +35,8 @@ export interface AppOptions {
   readonly deps: ServerDependencies;
   /** A logger to use instead of one built from the config (tests pass a silent one). */
   readonly logger?: Logger;
+  /** The registry GET /metrics serves; pass the one ingest and the other services report to. */
+  readonly metrics?: ServerMetrics;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -82,6 +86,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(fastifySwaggerUi, { routePrefix: `${API_PREFIX}/docs` });
   app.register(healthRoutes(deps));
+  app.register(metricsRoutes(options.metrics ?? createServerMetrics()));
   app.register(jobRoutes(deps));
   app.register(jobStatsRoutes(deps));
   app.register(functionRoutes(deps));

@@ -1,0 +1,506 @@
+/**
+ * The ingest loop: reads the status stream through the "history" consumer group and applies it
+ * to the history, one transaction per batch (store/history-writer.ts).
+ *
+ * Guarantees:
+ * - Nothing is lost: an entry is acknowledged only after the transaction that stored it
+ *   committed (or after it went to the dead-letter stream). Entries a crashed replica left
+ *   pending are claimed by another after CLAIM_MIN_IDLE_MS.
+ * - Nothing loops forever: an entry that is not a valid event goes to the dead-letter stream at
+ *   once; one whose processing fails is retried on its own (so it cannot hold back the rest of
+ *   its batch) and dead-lettered once it has been delivered `ingestMaxAttempts` times.
+ * - Outages are waited out: while Redis or the database is down the loop backs off (reporting
+ *   the outage to the dependency's circuit breaker) and keeps what it has read in memory;
+ *   an outage never counts against an entry's attempts.
+ */
+import { hostname } from "node:os";
+import { randomBytes } from "node:crypto";
+import type { Redis } from "ioredis";
+import { type Logger, pino } from "pino";
+import { isDatabaseOutage, isRedisOutage } from "../dependencies/outage-errors.js";
+import type { ServerDependencies } from "../dependencies/server-dependencies.js";
+import { type ServerMetrics, createServerMetrics } from "../observability/server-metrics.js";
+import type { HistoryDatabase } from "../store/database.js";
+import { writeBatch } from "../store/history-writer.js";
+import { decodeEntry, rawPayload } from "./entry-decoder.js";
+import type { IngestedEvent } from "./job-fold.js";
+import {
+  type DeadLetterRecord,
+  StatusStreamConsumer,
+  type StreamEntry,
+  compareIds,
+} from "./stream-consumer.js";
+
+/** Longest wait of one XREADGROUP for new entries; also bounds how late a stop is noticed. */
+export const INGEST_BLOCK_MS = 2_000;
+/** An entry pending this long with another consumer is taken over (that consumer is gone). */
+export const CLAIM_MIN_IDLE_MS = 60_000;
+/** How often stale entries are claimed, idle consumers removed and the backlog measured. */
+export const MAINTENANCE_INTERVAL_MS = 10_000;
+/** A consumer that owns nothing and has not read for this long is removed from the group. */
+export const CONSUMER_IDLE_DELETE_MS = 10 * 60_000;
+/** Pause before an entry whose processing failed is delivered again. */
+export const PROCESSING_RETRY_DELAY_MS = 1_000;
+/** Backoff after a Redis or database failure: doubled per failure up to the cap. */
+export const OUTAGE_RETRY_DELAY_MS = 100;
+export const MAX_OUTAGE_RETRY_DELAY_MS = 5_000;
+/** Longest a stop spends applying what is already in the stream (never blocking on it). */
+export const STOP_DRAIN_TIMEOUT_MS = 5_000;
+/** MAXLEN ~ of the ingest dead-letter stream. */
+export const DEAD_LETTER_MAXLEN = 10_000;
+/** Extra room for a blocking read on a socket that went silent without closing. */
+const SOCKET_TIMEOUT_MARGIN_MS = 10_000;
+const DRAIN_POLL_MS = 50;
+const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
+
+export interface IngesterOptions {
+  /**
+   * Called after each committed batch with the jobs whose rows it created (artifacts uploaded
+   * before their job arrived are promoted here). A failure is logged; the batch stays applied.
+   */
+  readonly onJobsInserted?: (jobIds: string[]) => Promise<void>;
+  /** The database handle to write through (default deps.database); SQLite ingest may want its own. */
+  readonly database?: HistoryDatabase;
+  readonly metrics?: ServerMetrics;
+  readonly logger?: Logger;
+  /** Default: "<host>-<pid>-<random>". */
+  readonly consumerName?: string;
+  /** Where a new group starts (default config.ingestStart). */
+  readonly start?: string;
+  /** Entries per batch (default config.ingestBatch). */
+  readonly batchSize?: number;
+  /** Deliveries after which a failing entry is dead-lettered (default config.ingestMaxAttempts). */
+  readonly maxAttempts?: number;
+  /** Test knobs. */
+  readonly blockMs?: number;
+  readonly claimMinIdleMs?: number;
+  readonly maintenanceIntervalMs?: number;
+  readonly processingRetryDelayMs?: number;
+  readonly consumerIdleDeleteMs?: number;
+}
+
+export interface IngesterCounters {
+  readonly stored: number;
+  readonly duplicates: number;
+  readonly ignored: number;
+  readonly deadLettered: number;
+  readonly batches: number;
+  /** now - at of the newest event applied, when it was applied (ms). */
+  readonly lagMs: number | null;
+}
+
+export interface Ingester {
+  readonly consumer: string;
+  /** Stops reading, applies what the stream already holds for up to drainTimeoutMs, and closes. */
+  stop(options?: { readonly drainTimeoutMs?: number }): Promise<void>;
+  /** Resolves once the group has ingested and acknowledged everything the stream holds now. */
+  drain(timeoutMs?: number): Promise<void>;
+  counters(): IngesterCounters;
+}
+
+/** Thrown inside the loop when a dependency is down: retried as is, never counted against entries. */
+class DependencyDown extends Error {
+  constructor(
+    readonly dependency: "redis" | "database",
+    cause: unknown,
+  ) {
+    super(`${dependency} is unavailable`, { cause });
+  }
+}
+
+export function startIngester(deps: ServerDependencies, options: IngesterOptions = {}): Ingester {
+  const ingester = new IngestLoop(deps, options);
+  ingester.start();
+  return ingester;
+}
+
+class IngestLoop implements Ingester {
+  readonly consumer: string;
+  private readonly connection: Redis;
+  private readonly reader: StatusStreamConsumer;
+  private readonly database: HistoryDatabase;
+  private readonly metrics: ServerMetrics;
+  private readonly logger: Logger;
+  private readonly batchSize: number;
+  private readonly maxAttempts: number;
+  private readonly blockMs: number;
+  private readonly claimMinIdleMs: number;
+  private readonly maintenanceIntervalMs: number;
+  private readonly processingRetryDelayMs: number;
+  private readonly consumerIdleDeleteMs: number;
+
+  private stopping = false;
+  private drainDeadline = 0;
+  private loop: Promise<void> | undefined;
+  private clientId: number | undefined;
+  /** Entries read but not yet settled; kept across outages so they are not re-delivered. */
+  private held: { entries: StreamEntry[]; redelivered: boolean } | undefined;
+  private ownPendingDueAt = Number.POSITIVE_INFINITY;
+  private maintenanceDueAt = 0;
+  private failures = 0;
+  private totals = { stored: 0, duplicates: 0, ignored: 0, deadLettered: 0, batches: 0 };
+  private lagMs: number | null = null;
+  private sleeper: { timer: NodeJS.Timeout; wake: () => void } | undefined;
+
+  constructor(
+    private readonly deps: ServerDependencies,
+    private readonly options: IngesterOptions,
+  ) {
+    const { config, keys } = deps;
+    this.consumer = options.consumerName ?? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+    this.blockMs = options.blockMs ?? INGEST_BLOCK_MS;
+    // Blocking reads need no command timeout; a socket that stays silent past the block is dead.
+    this.connection = deps.redis.duplicate({
+      commandTimeout: undefined,
+      socketTimeout: this.blockMs + SOCKET_TIMEOUT_MARGIN_MS,
+      connectionName: `upnext-ingest-${this.consumer}`,
+    });
+    this.connection.on("error", () => undefined);
+    this.connection.on("ready", () => {
+      this.connection.client("ID").then(
+        (id) => {
+          this.clientId = id;
+        },
+        () => undefined,
+      );
+    });
+    this.reader = new StatusStreamConsumer({
+      redis: this.connection,
+      stream: keys.events,
+      deadLetterStream: keys.eventsDeadLetter,
+      deadLetterMaxLen: DEAD_LETTER_MAXLEN,
+      consumer: this.consumer,
+    });
+    this.database = options.database ?? deps.database;
+    this.metrics = options.metrics ?? createServerMetrics();
+    this.logger = options.logger ?? pino({ level: "silent" });
+    this.batchSize = options.batchSize ?? config.ingestBatch;
+    this.maxAttempts = options.maxAttempts ?? config.ingestMaxAttempts;
+    this.claimMinIdleMs = options.claimMinIdleMs ?? CLAIM_MIN_IDLE_MS;
+    this.maintenanceIntervalMs = options.maintenanceIntervalMs ?? MAINTENANCE_INTERVAL_MS;
+    this.processingRetryDelayMs = options.processingRetryDelayMs ?? PROCESSING_RETRY_DELAY_MS;
+    this.consumerIdleDeleteMs = options.consumerIdleDeleteMs ?? CONSUMER_IDLE_DELETE_MS;
+  }
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  counters(): IngesterCounters {
+    return { ...this.totals, lagMs: this.lagMs };
+  }
+
+  async stop(options: { readonly drainTimeoutMs?: number } = {}): Promise<void> {
+    if (!this.stopping) {
+      this.stopping = true;
+      this.drainDeadline = Date.now() + (options.drainTimeoutMs ?? STOP_DRAIN_TIMEOUT_MS);
+      this.wake();
+      // Ends the blocking read at once (it returns as if it timed out); else it ends within blockMs.
+      if (this.clientId !== undefined) {
+        await this.deps.redis.call("CLIENT", "UNBLOCK", this.clientId).catch(() => undefined);
+      }
+    }
+    await this.loop;
+  }
+
+  async drain(timeoutMs: number = DEFAULT_DRAIN_TIMEOUT_MS): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const { redis, keys } = this.deps;
+    for (;;) {
+      const [newest, groups] = await Promise.all([
+        redis.xrevrange(keys.events, "+", "-", "COUNT", 1),
+        redis.call("XINFO", "GROUPS", keys.events),
+      ]);
+      const group = (Array.isArray(groups) ? (groups as unknown[][]) : []).find(
+        (fields) => fields[fields.indexOf("name") + 1] === "history",
+      );
+      if (group) {
+        const pending = Number(group[group.indexOf("pending") + 1]);
+        const delivered = String(group[group.indexOf("last-delivered-id") + 1]);
+        const last = newest[0]?.[0];
+        if (pending === 0 && (last === undefined || compareIds(delivered, last) >= 0)) return;
+      }
+      if (Date.now() > deadline) throw new Error(`ingest did not catch up within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+    }
+  }
+
+  // ---- the loop ----------------------------------------------------------------------------
+
+  private async run(): Promise<void> {
+    await this.waitForConnection();
+    let grouped = false;
+    let start = this.options.start ?? this.deps.config.ingestStart;
+    for (;;) {
+      if (this.stopping && (Date.now() > this.drainDeadline || this.failures > 0)) break;
+      try {
+        if (!grouped) {
+          if (await this.reader.ensureGroup(start))
+            this.logger.info({ start }, "ingest consumer group created");
+          grouped = true;
+        }
+        if (this.held === undefined) await this.maintain();
+        if (this.held === undefined) {
+          const next = await this.next();
+          if (next === undefined) {
+            if (this.stopping) break;
+            continue;
+          }
+          this.held = next;
+        }
+        await this.handle(this.held.entries, this.held.redelivered);
+        this.held = undefined;
+        this.recovered();
+      } catch (error) {
+        if (error instanceof Error && error.message.startsWith("NOGROUP")) {
+          // The group (or the whole stream) vanished: a Redis restarted without its data, or a
+          // deleted key. What the stream holds now arrived after that, so read all of it.
+          grouped = false;
+          start = "0";
+        }
+        await this.failed(error);
+      }
+    }
+    await this.close();
+  }
+
+  /** The next entries to handle: own retries when due, stale claims, else new entries. */
+  private async next(): Promise<{ entries: StreamEntry[]; redelivered: boolean } | undefined> {
+    if (!this.stopping && Date.now() >= this.ownPendingDueAt) {
+      const entries = await this.reader.readOwnPending(this.batchSize);
+      if (entries.length > 0) return { entries, redelivered: true };
+      this.ownPendingDueAt = Number.POSITIVE_INFINITY;
+    }
+    // Stopping: take what is there without waiting (never a blocking read at shutdown).
+    const entries = await this.reader.readNew(this.batchSize, this.stopping ? 0 : this.blockMs);
+    return entries.length > 0 ? { entries, redelivered: false } : undefined;
+  }
+
+  private async maintain(): Promise<void> {
+    if (this.stopping || Date.now() < this.maintenanceDueAt) return;
+    this.maintenanceDueAt = Date.now() + this.maintenanceIntervalMs;
+    const claimed = await this.reader.claimStale(this.claimMinIdleMs, this.batchSize);
+    if (claimed.length > 0) {
+      this.logger.warn({ entries: claimed.length }, "took over status events another ingester left pending");
+      this.held = { entries: claimed, redelivered: true };
+      // More may be waiting: look again on the next turn.
+      this.maintenanceDueAt = 0;
+    }
+    const removed = await this.reader.removeIdleConsumers(this.consumerIdleDeleteMs);
+    if (removed.length > 0) this.logger.info({ consumers: removed }, "removed idle ingest consumers");
+    const backlog = await this.reader.backlog();
+    if (backlog.undelivered !== null) this.metrics.ingest.backlog.set(backlog.undelivered);
+    this.metrics.ingest.pending.set(backlog.pending);
+  }
+
+  // ---- one batch ---------------------------------------------------------------------------
+
+  private async handle(entries: readonly StreamEntry[], redelivered: boolean): Promise<void> {
+    const timer = this.metrics.ingest.batchDuration.startTimer();
+    const deliveries = redelivered
+      ? await this.reader.deliveryCounts(entries.map((entry) => entry.id))
+      : undefined;
+    const attemptsOf = (id: string): number => deliveries?.get(id) ?? 1;
+
+    const ack: string[] = [];
+    const deadLetters: DeadLetterRecord[] = [];
+    const jobEvents: IngestedEvent[] = [];
+    const payloads = new Map<string, string>();
+    let ignored = 0;
+    let trimmed = 0;
+    for (const entry of entries) {
+      const decoded = decodeEntry(entry.id, entry.fields);
+      switch (decoded.kind) {
+        case "gone":
+          trimmed += 1;
+          ack.push(entry.id);
+          break;
+        case "invalid":
+          this.metrics.ingest.invalid.inc({ reason: decoded.reason });
+          deadLetters.push({
+            id: entry.id,
+            reason: decoded.reason,
+            error: decoded.error,
+            payload: decoded.raw,
+          });
+          break;
+        case "other":
+          ignored += 1;
+          ack.push(entry.id);
+          break;
+        case "job":
+          if (attemptsOf(entry.id) > this.maxAttempts) {
+            deadLetters.push({
+              id: entry.id,
+              reason: "max_attempts",
+              error: `delivered ${attemptsOf(entry.id)} times without being applied (limit ${this.maxAttempts})`,
+              payload: rawPayload(entry.fields ?? []),
+            });
+          } else {
+            jobEvents.push({ id: entry.id, event: decoded.event });
+            payloads.set(entry.id, rawPayload(entry.fields ?? []));
+          }
+          break;
+      }
+    }
+
+    const failed = await this.apply(jobEvents);
+    const failedIds = new Set(failed.map(({ entry }) => entry.id));
+    for (const { id } of jobEvents) if (!failedIds.has(id)) ack.push(id);
+    for (const { entry, error } of failed) {
+      if (attemptsOf(entry.id) >= this.maxAttempts) {
+        deadLetters.push({
+          id: entry.id,
+          reason: "processing_failed",
+          error: `${messageOf(error)} (delivery ${attemptsOf(entry.id)} of ${this.maxAttempts})`,
+          payload: payloads.get(entry.id) ?? JSON.stringify(entry.event),
+        });
+      } else {
+        // Left pending: delivered again (and counted) after a pause.
+        this.ownPendingDueAt = Math.min(this.ownPendingDueAt, Date.now() + this.processingRetryDelayMs);
+      }
+    }
+
+    await this.settle(ack, deadLetters);
+    this.totals.ignored += ignored;
+    if (ignored > 0) this.metrics.ingest.events.inc({ result: "ignored" }, ignored);
+    if (trimmed > 0) this.metrics.ingest.trimmed.inc(trimmed);
+    this.totals.batches += 1;
+    timer();
+  }
+
+  /**
+   * Applies the batch in one transaction; when that fails for a reason other than an outage,
+   * applies each entry alone so one bad event cannot hold back the others. Returns the entries
+   * that failed on their own.
+   */
+  private async apply(events: readonly IngestedEvent[]): Promise<{ entry: IngestedEvent; error: unknown }[]> {
+    if (events.length === 0) return [];
+    try {
+      await this.write(events);
+      return [];
+    } catch (error) {
+      if (error instanceof DependencyDown) throw error;
+      this.metrics.ingest.failures.inc({ dependency: "processing" });
+      const [only] = events;
+      if (events.length === 1 && only !== undefined) return [{ entry: only, error }];
+      this.logger.warn(
+        { err: error, events: events.length },
+        "a status-event batch failed; applying its events one by one",
+      );
+    }
+    const failed: { entry: IngestedEvent; error: unknown }[] = [];
+    for (const entry of events) {
+      try {
+        await this.write([entry]);
+      } catch (error) {
+        if (error instanceof DependencyDown) throw error;
+        this.logger.warn(
+          { err: error, entryId: entry.id, jobId: entry.event.jobId },
+          "a status event failed to apply",
+        );
+        failed.push({ entry, error });
+      }
+    }
+    return failed;
+  }
+
+  private async write(events: readonly IngestedEvent[]): Promise<void> {
+    let outcome;
+    try {
+      outcome = await writeBatch(this.database, events);
+    } catch (error) {
+      if (isDatabaseOutage(error)) {
+        this.deps.databaseBreaker.recordOutage(error);
+        throw new DependencyDown("database", error);
+      }
+      throw error;
+    }
+    this.totals.stored += outcome.stored;
+    this.totals.duplicates += outcome.duplicates;
+    this.metrics.ingest.events.inc({ result: "stored" }, outcome.stored);
+    if (outcome.duplicates > 0) this.metrics.ingest.events.inc({ result: "duplicate" }, outcome.duplicates);
+    const newest = events.reduce((max, { event }) => Math.max(max, event.at), 0);
+    this.lagMs = Math.max(0, Date.now() - newest);
+    this.metrics.ingest.lag.set(this.lagMs / 1000);
+    if (outcome.insertedJobIds.length > 0 && this.options.onJobsInserted) {
+      await this.options.onJobsInserted([...outcome.insertedJobIds]).catch((error: unknown) => {
+        this.logger.warn({ err: error, jobs: outcome.insertedJobIds.length }, "onJobsInserted failed");
+      });
+    }
+  }
+
+  private async settle(ack: readonly string[], deadLetters: readonly DeadLetterRecord[]): Promise<void> {
+    if (deadLetters.length > 0) {
+      await this.reader.deadLetter(deadLetters);
+      this.totals.deadLettered += deadLetters.length;
+      for (const record of deadLetters) this.metrics.ingest.deadLettered.inc({ reason: record.reason });
+      this.logger.warn(
+        { entries: deadLetters.map(({ id, reason }) => ({ id, reason })) },
+        "moved status events to the ingest dead-letter stream",
+      );
+    }
+    await this.reader.ack(ack);
+  }
+
+  // ---- failures and shutdown -----------------------------------------------------------------
+
+  private recovered(): void {
+    if (this.failures > 0) this.logger.info({ failures: this.failures }, "ingest recovered");
+    this.failures = 0;
+  }
+
+  private async failed(error: unknown): Promise<void> {
+    this.failures += 1;
+    const cause = error instanceof DependencyDown ? error.cause : error;
+    const dependency =
+      error instanceof DependencyDown ? error.dependency : isRedisOutage(error) ? "redis" : "processing";
+    this.metrics.ingest.failures.inc({ dependency });
+    if (dependency === "redis") this.deps.redisBreaker.recordOutage(cause);
+    if (this.failures === 1 || this.failures % 50 === 0) {
+      this.logger.warn(
+        { err: cause, dependency, failures: this.failures },
+        "ingest failed; retrying with backoff",
+      );
+    }
+    const delay = Math.min(OUTAGE_RETRY_DELAY_MS * 2 ** (this.failures - 1), MAX_OUTAGE_RETRY_DELAY_MS);
+    await this.sleep(delay);
+  }
+
+  private async close(): Promise<void> {
+    if (this.held === undefined) {
+      await this.reader.removeSelfIfIdle().catch(() => undefined);
+    } else {
+      this.logger.warn(
+        { entries: this.held.entries.length },
+        "stopping with status events not applied; another ingester (or the next start) takes them over",
+      );
+    }
+    this.connection.disconnect();
+  }
+
+  private async waitForConnection(): Promise<void> {
+    while (this.connection.status !== "ready" && !this.stopping) await this.sleep(DRAIN_POLL_MS);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.stopping && Date.now() > this.drainDeadline) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.sleeper = undefined;
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleeper = { timer, wake };
+    });
+  }
+
+  private wake(): void {
+    this.sleeper?.wake();
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

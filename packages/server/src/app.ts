@@ -15,6 +15,7 @@ import { API_PREFIX, authenticate } from "./http/auth.js";
 import { registerRateLimit } from "./http/rate-limit.js";
 import { REQUEST_ID_HEADER, requestIdOf } from "./http/request-id.js";
 import { serverLoggerOptions } from "./http/server-logger.js";
+import { dashboardStaticRoutes } from "./routes/dashboard-static-routes.js";
 import { deadLetterRoutes } from "./routes/dead-letters-routes.js";
 import { functionActionRoutes } from "./routes/function-actions-routes.js";
 import { healthRoutes } from "./routes/health-routes.js";
@@ -37,6 +38,8 @@ export interface AppOptions {
   readonly logger?: Logger;
   /** The registry GET /metrics serves; pass the one ingest and the other services report to. */
   readonly metrics?: ServerMetrics;
+  /** The built dashboard served at `/` (default: packages/dashboard/dist). */
+  readonly dashboardRoot?: string;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -102,5 +105,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.register(functionActionRoutes(deps, queueAdmin));
   app.register(scheduleRoutes(deps, queueAdmin));
   app.register(deadLetterRoutes(deps, queueAdmin));
+  app.register(dashboardStaticRoutes({ root: options.dashboardRoot }));
   return app;
 }

@@ -9,6 +9,7 @@ export * from "./api-contract/schedules.js";
 export * from "./api-contract/stats.js";
 export * from "./api-contract/workers.js";
 export * from "./api-errors.js";
+export * from "./artifacts.js";
 export * from "./backoff.js";
 export * from "./config.js";
 export * from "./duration.js";

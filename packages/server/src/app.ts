@@ -8,6 +8,8 @@ import fastifySwaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance } from "fastify";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import { type Logger, pino } from "pino";
+import type { ArtifactStorage } from "./artifacts/artifact-storage.js";
+import { LocalDirectoryStorage } from "./artifacts/local-directory-storage.js";
 import { openQueueAdmin } from "./dependencies/queue-admin.js";
 import type { ServerDependencies } from "./dependencies/server-dependencies.js";
 import { ApiError, sendError } from "./http/api-error.js";
@@ -15,6 +17,7 @@ import { API_PREFIX, authenticate } from "./http/auth.js";
 import { registerRateLimit } from "./http/rate-limit.js";
 import { REQUEST_ID_HEADER, requestIdOf } from "./http/request-id.js";
 import { serverLoggerOptions } from "./http/server-logger.js";
+import { artifactRoutes } from "./routes/artifact-routes.js";
 import { dashboardStaticRoutes } from "./routes/dashboard-static-routes.js";
 import { deadLetterRoutes } from "./routes/dead-letters-routes.js";
 import { functionActionRoutes } from "./routes/function-actions-routes.js";
@@ -40,6 +43,8 @@ export interface AppOptions {
   readonly metrics?: ServerMetrics;
   /** The built dashboard served at `/` (default: packages/dashboard/dist). */
   readonly dashboardRoot?: string;
+  /** Where artifact contents go (default: a local directory, UPNEXT_ARTIFACTS_DIR). */
+  readonly artifactStorage?: ArtifactStorage;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -105,6 +110,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.register(functionActionRoutes(deps, queueAdmin));
   app.register(scheduleRoutes(deps, queueAdmin));
   app.register(deadLetterRoutes(deps, queueAdmin));
+  app.register(
+    artifactRoutes(deps, {
+      storage: options.artifactStorage ?? new LocalDirectoryStorage(config.artifactsDir),
+    }),
+  );
   app.register(dashboardStaticRoutes({ root: options.dashboardRoot }));
   return app;
 }

@@ -1,0 +1,153 @@
+/**
+ * What happens to artifacts besides uploads and deletes: pending ones are promoted when their job
+ * arrives (the ingest hook, with a periodic sweep behind it), pending ones whose job never arrived
+ * are collected after the history retention, and the files of jobs that retention deletes are
+ * removed with them. Every function is safe to run on several server replicas at once.
+ */
+import type { Kysely } from "kysely";
+import type { FastifyBaseLogger } from "fastify";
+import type { ServerDependencies } from "../dependencies/server-dependencies.js";
+import type { HistorySchema } from "../store/schema.js";
+import {
+  ARTIFACT_ID_BATCH,
+  deleteArtifactRowsOfJobs,
+  deletePendingRowsBefore,
+  promoteArrivedPendingArtifacts,
+} from "./artifact-records.js";
+import type { ArtifactStorage } from "./artifact-storage.js";
+import { LocalDirectoryStorage } from "./local-directory-storage.js";
+
+export { promotePendingArtifacts } from "./artifact-records.js";
+
+/** Jobs whose pending artifacts one sweep round promotes. */
+export const PROMOTION_SWEEP_BATCH = 500;
+/** Rounds per sweep: a backlog larger than batch × rounds is finished by the next sweeps. */
+export const PROMOTION_SWEEP_MAX_ROUNDS = 20;
+/** The sweep is a fallback for the ingest hook, so it can be slow. */
+export const PROMOTION_SWEEP_INTERVAL_MS = 60_000;
+/** Most orphaned pending rows one collection removes (the next run takes the rest). */
+export const ORPHAN_COLLECTION_MAX = 10_000;
+
+export type StorageErrorHandler = (error: unknown, storageKey: string) => void;
+
+async function deleteObjects(
+  storage: ArtifactStorage,
+  keys: readonly string[],
+  onError?: StorageErrorHandler,
+): Promise<number> {
+  let deleted = 0;
+  for (const key of keys) {
+    try {
+      await storage.delete(key);
+      deleted += 1;
+    } catch (error) {
+      onError?.(error, key);
+    }
+  }
+  return deleted;
+}
+
+/**
+ * Deletes pending artifacts (rows, then files) created more than `olderThanMs` ago whose job
+ * never reached the history. Those whose job did arrive are promoted first, not deleted.
+ * Returns how many were deleted.
+ */
+export async function collectOrphanedPendingArtifacts(
+  db: Kysely<HistorySchema>,
+  storage: ArtifactStorage,
+  olderThanMs: number,
+  options: { readonly now?: number; readonly onStorageError?: StorageErrorHandler } = {},
+): Promise<number> {
+  await promoteArrivedPendingArtifacts(db, PROMOTION_SWEEP_BATCH, PROMOTION_SWEEP_MAX_ROUNDS);
+  const cutoff = (options.now ?? Date.now()) - olderThanMs;
+  let collected = 0;
+  while (collected < ORPHAN_COLLECTION_MAX) {
+    const rows = await deletePendingRowsBefore(db, cutoff, ARTIFACT_ID_BATCH);
+    if (rows.length === 0) break;
+    await deleteObjects(
+      storage,
+      rows.map((row) => row.storage_key),
+      options.onStorageError,
+    );
+    collected += rows.length;
+  }
+  return collected;
+}
+
+/**
+ * For retention, before it deletes these jobs: deletes their artifacts' rows (promoted and
+ * pending), then their files. Returns how many files were deleted.
+ */
+export async function deleteArtifactFiles(
+  db: Kysely<HistorySchema>,
+  storage: ArtifactStorage,
+  jobIds: readonly string[],
+  onStorageError?: StorageErrorHandler,
+): Promise<number> {
+  if (jobIds.length === 0) return 0;
+  const keys = await deleteArtifactRowsOfJobs(db, jobIds);
+  return deleteObjects(storage, keys, onStorageError);
+}
+
+/**
+ * The server's periodic artifact housekeeping: the promotion sweep, the orphan collection (at
+ * the retention interval) and the removal of partial files left by crashed uploads.
+ */
+export class ArtifactMaintenance {
+  private promotionTimer: NodeJS.Timeout | undefined;
+  private collectionTimer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly deps: ServerDependencies,
+    private readonly storage: ArtifactStorage,
+    private readonly logger: FastifyBaseLogger,
+    private readonly promotionIntervalMs = PROMOTION_SWEEP_INTERVAL_MS,
+  ) {}
+
+  start(): void {
+    this.promotionTimer = setInterval(() => {
+      this.chain(() => this.sweep());
+    }, this.promotionIntervalMs);
+    this.promotionTimer.unref();
+    this.collectionTimer = setInterval(() => {
+      this.chain(() => this.collect());
+    }, this.deps.config.retentionInterval);
+    this.collectionTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.promotionTimer);
+    clearInterval(this.collectionTimer);
+    await this.running;
+  }
+
+  /** One run at a time: a slow database never piles sweeps up. */
+  private chain(run: () => Promise<void>): void {
+    this.running = this.running.then(run).catch((error: unknown) => {
+      this.logger.warn({ err: error }, "artifact housekeeping failed; it runs again on its next tick");
+    });
+  }
+
+  async sweep(): Promise<void> {
+    const moved = await this.deps.withDatabase((db) =>
+      promoteArrivedPendingArtifacts(db, PROMOTION_SWEEP_BATCH, PROMOTION_SWEEP_MAX_ROUNDS),
+    );
+    if (moved > 0) this.logger.info({ promoted: moved }, "pending artifacts promoted by the sweep");
+  }
+
+  async collect(): Promise<void> {
+    const collected = await this.deps.withDatabase((db) =>
+      collectOrphanedPendingArtifacts(db, this.storage, this.deps.config.historyRetention, {
+        onStorageError: (error, key) => {
+          this.logger.warn({ err: error, storageKey: key }, "could not delete an orphaned artifact's file");
+        },
+      }),
+    );
+    if (collected > 0) this.logger.info({ collected }, "orphaned pending artifacts deleted");
+    if (this.storage instanceof LocalDirectoryStorage) {
+      const partials = await this.storage.removeStalePartials();
+      if (partials > 0) this.logger.info({ partials }, "partial uploads of crashed processes removed");
+    }
+  }
+}

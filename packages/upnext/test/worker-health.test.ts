@@ -9,7 +9,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HealthEndpoint, Worker } from "../src/index.js";
 import { scrape, valueOf } from "./helpers/prometheus.js";
-import { eventually, testNamespace } from "./helpers/redis.js";
+import { deleteNamespace, eventually, redisClient, testNamespace } from "./helpers/redis.js";
 import { testConfig, testWorker } from "./helpers/worker.js";
 
 function freePort(): Promise<number> {
@@ -174,5 +174,29 @@ describe("health and readiness across a Redis outage", () => {
     }
     // Stopping the worker closes its endpoint.
     await expect(fetch(`${endpoint.url}/health`)).rejects.toThrow();
+  });
+});
+
+describe("UPNEXT_WORKER_HTTP_PORT", () => {
+  it("opens the endpoint when the worker starts and closes it when it stops", async () => {
+    const namespace = testNamespace("health-env");
+    const worker = testWorker(namespace, { name: "env" }, testConfig({ UPNEXT_WORKER_HTTP_PORT: "0" }));
+    worker.task("env-echo", {}, (input: number) => input);
+    expect(worker.healthEndpoint).toBeUndefined();
+    await worker.start();
+    try {
+      const endpoint = worker.healthEndpoint;
+      if (!endpoint) throw new Error("no endpoint after start()");
+      expect(endpoint.port).toBeGreaterThan(0);
+      const ready = await get(`${endpoint.url}/ready`);
+      expect(ready.status).toBe(200);
+      await expect(worker.serveHealth({ port: 0 })).rejects.toThrow(/already serves/);
+    } finally {
+      await worker.stop();
+      const redis = redisClient();
+      await deleteNamespace(redis, namespace);
+      redis.disconnect();
+    }
+    expect(worker.healthEndpoint).toBeUndefined();
   });
 });

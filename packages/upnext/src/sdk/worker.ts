@@ -124,6 +124,7 @@ export class Worker {
   private readonly queueDepthIntervalMs: number;
   private registryInstance: Registry | undefined;
   private health: Promise<HealthEndpoint> | undefined;
+  private healthServing: HealthEndpoint | undefined;
 
   constructor(private readonly options: WorkerOptions = {}) {
     rejectUnknown("worker options", options, WORKER_OPTION_NAMES);
@@ -340,6 +341,7 @@ export class Worker {
       // Last: probes see "not ready: shutting down" for as long as the stop takes.
       const health = this.health;
       this.health = undefined;
+      this.healthServing = undefined;
       if (health) await health.then((endpoint) => endpoint.close()).catch(() => undefined);
     })();
     return this.stopping;
@@ -380,6 +382,11 @@ export class Worker {
     });
   }
 
+  /** The running health endpoint (from `serveHealth()` or UPNEXT_WORKER_HTTP_PORT), if any. */
+  get healthEndpoint(): HealthEndpoint | undefined {
+    return this.healthServing;
+  }
+
   /**
    * Serves `GET /health` (liveness), `GET /ready` (readiness, 503 with the failed checks) and
    * `GET /metrics` (Prometheus text) until the worker stops. Started by `start()` itself when
@@ -413,9 +420,14 @@ export class Worker {
       },
     });
     this.health = serving;
-    serving.catch(() => {
-      if (this.health === serving) this.health = undefined;
-    });
+    serving.then(
+      (endpoint) => {
+        if (this.health === serving) this.healthServing = endpoint;
+      },
+      () => {
+        if (this.health === serving) this.health = undefined;
+      },
+    );
     return serving;
   }
 }

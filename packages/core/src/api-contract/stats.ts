@@ -95,6 +95,10 @@ export const trendBucketSchema = z.object({
   hour: isoTimeSchema,
   counts: outcomeCountsSchema,
   successRate: rate,
+  avgDurationMs: averageMs.describe("Mean run time of the jobs that completed in the hour."),
+  avgQueueWaitMs: averageMs.describe(
+    "Mean time from queued to started, over the attempts started in the hour.",
+  ),
 });
 export type TrendBucket = z.infer<typeof trendBucketSchema>;
 

@@ -2,7 +2,7 @@
  * Hourly trends (GET /api/v1/jobs/trends and the trends stream): outcome counts per UTC hour
  * from the rollups, zero-filled, at most a week.
  */
-import { type JobTrends, type OutcomeCounts, emptyOutcomeCounts, successRate } from "@upnext/core";
+import { type JobTrends, emptyOutcomeCounts, outcomeFigures } from "@upnext/core";
 import type { ServerDependencies } from "../dependencies/server-dependencies.js";
 import { isoTime } from "../http/iso-time.js";
 import { HOUR_MS, hourStart, rollupHourly } from "../store/stats-queries.js";
@@ -27,8 +27,19 @@ export async function jobTrends(deps: ServerDependencies, request: TrendsRequest
   const hourly = await deps.withDatabase((db) => rollupHourly(db, { from, to, functions }));
   const buckets = Array.from({ length: hours }, (_, index) => {
     const bucket = from + index * HOUR_MS;
-    const counts: OutcomeCounts = hourly.get(bucket) ?? emptyOutcomeCounts();
-    return { hour: isoTime(bucket), counts, successRate: successRate(counts) };
+    const totals = hourly.get(bucket);
+    const figures = outcomeFigures(
+      totals?.counts ?? emptyOutcomeCounts(),
+      totals?.durationMsTotal ?? 0,
+      totals?.queueWaitMsTotal ?? 0,
+    );
+    return {
+      hour: isoTime(bucket),
+      counts: figures.counts,
+      successRate: figures.successRate,
+      avgDurationMs: figures.avgDurationMs,
+      avgQueueWaitMs: figures.avgQueueWaitMs,
+    };
   });
   return {
     window: { from: isoTime(from), to: isoTime(to) },

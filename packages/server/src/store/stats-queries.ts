@@ -109,25 +109,23 @@ export async function rollupTotalsByFunction(
   return new Map([...builders].map(([fn, builder]) => [fn, builder.build()]));
 }
 
-/** Outcome counts per hour bucket (hours without rollups are absent; callers zero-fill). */
+/** Totals per hour bucket (hours without rollups are absent; callers zero-fill). */
 export async function rollupHourly(
   db: Kysely<HistorySchema>,
   window: RollupWindow,
-): Promise<Map<number, OutcomeCounts>> {
+): Promise<Map<number, RollupTotals>> {
   const rows = await windowed(db, window)
-    .select(["bucket", "outcome", sql<number>`sum(count)`.as("count")])
+    .select(["bucket", "outcome", ...sums])
     .groupBy(["bucket", "outcome"])
     .execute();
-  const hours = new Map<number, OutcomeCounts>();
+  const builders = new Map<number, TotalsBuilder>();
   for (const row of rows) {
-    if (!isOutcome(row.outcome)) continue;
-    const bucket = row.bucket;
-    let counts = hours.get(bucket);
-    if (!counts) {
-      counts = emptyOutcomeCounts();
-      hours.set(bucket, counts);
+    let builder = builders.get(row.bucket);
+    if (!builder) {
+      builder = new TotalsBuilder();
+      builders.set(row.bucket, builder);
     }
-    counts[row.outcome] += row.count;
+    builder.add(row);
   }
-  return hours;
+  return new Map([...builders].map(([bucket, builder]) => [bucket, builder.build()]));
 }

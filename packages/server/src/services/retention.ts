@@ -1,0 +1,157 @@
+/**
+ * History retention: jobs created longer ago than UPNEXT_HISTORY_RETENTION are deleted in
+ * batches, each batch in its own short transaction (the API keeps answering between them), with
+ * their events and tags; artifacts rows go by the foreign key's cascade and children keep their
+ * row (parent_id becomes null). Rollup buckets older than the window go too. One replica at a
+ * time runs it (a Redis lock); without Redis it runs anyway, since deleting twice is harmless.
+ */
+import { randomBytes } from "node:crypto";
+import { type Logger, pino } from "pino";
+import type { ServerDependencies } from "../dependencies/server-dependencies.js";
+import { ROLLUP_BUCKET_MS } from "../ingest/job-fold.js";
+import type { HistoryDatabase } from "../store/database.js";
+import { writeTransaction } from "../store/write-transaction.js";
+
+/** Jobs deleted per transaction. */
+export const RETENTION_BATCH_SIZE = 1_000;
+/** Longest a replica holds the retention lock; a longer run lets another replica start too. */
+export const RETENTION_LOCK_TTL_MS = 5 * 60_000;
+/** The first sweep after start, so a restart loop does not sweep on every start. */
+export const RETENTION_FIRST_RUN_DELAY_MS = 60_000;
+
+const RELEASE_LOCK_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+export interface RetentionOptions {
+  /**
+   * Called with each batch of job ids before they are deleted (their stored artifact files are
+   * removed here). If it throws, the batch is not deleted and the run ends; the next run retries.
+   */
+  readonly beforeDeleteJobs?: (jobIds: string[]) => Promise<void>;
+  /** Called at the end of each run, with the cutoff: garbage-collect orphaned pending artifacts. */
+  readonly collectOrphanedArtifacts?: (cutoff: number) => Promise<void>;
+  /** Default deps.database. */
+  readonly database?: HistoryDatabase;
+  readonly logger?: Logger;
+  /** Defaults: config.historyRetention, config.retentionInterval, RETENTION_BATCH_SIZE. */
+  readonly retentionMs?: number;
+  readonly intervalMs?: number;
+  readonly batchSize?: number;
+  readonly firstRunDelayMs?: number;
+  /** The clock (tests). */
+  readonly now?: () => number;
+}
+
+export interface RetentionReport {
+  readonly deletedJobs: number;
+  readonly batches: number;
+  /** Jobs created before this were deleted (epoch ms). */
+  readonly cutoff: number;
+  /** Set when another replica held the lock and this run did nothing. */
+  readonly skipped?: "locked";
+}
+
+export interface Retention {
+  runOnce(): Promise<RetentionReport>;
+  stop(): Promise<void>;
+}
+
+export function startRetention(deps: ServerDependencies, options: RetentionOptions = {}): Retention {
+  const database = options.database ?? deps.database;
+  const logger = options.logger ?? pino({ level: "silent" });
+  const retentionMs = options.retentionMs ?? deps.config.historyRetention;
+  const intervalMs = options.intervalMs ?? deps.config.retentionInterval;
+  const batchSize = options.batchSize ?? RETENTION_BATCH_SIZE;
+  const now = options.now ?? Date.now;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let running: Promise<unknown> = Promise.resolve();
+
+  const sweep = async (cutoff: number): Promise<{ deletedJobs: number; batches: number }> => {
+    let deletedJobs = 0;
+    let batches = 0;
+    while (!stopped) {
+      const ids = (
+        await database.db
+          .selectFrom("jobs")
+          .select("id")
+          .where("created_at", "<", cutoff)
+          .orderBy("created_at")
+          .orderBy("id")
+          .limit(batchSize)
+          .execute()
+      ).map((row) => row.id);
+      if (ids.length === 0) break;
+      await options.beforeDeleteJobs?.([...ids]);
+      await writeTransaction(database, async (trx) => {
+        await trx.deleteFrom("job_events").where("job_id", "in", ids).execute();
+        await trx.deleteFrom("job_tags").where("job_id", "in", ids).execute();
+        await trx.deleteFrom("jobs").where("id", "in", ids).execute();
+      });
+      deletedJobs += ids.length;
+      batches += 1;
+      if (ids.length < batchSize) break;
+      // Let queued API queries (one SQLite connection) run between batches.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    // Whole hours only: the bucket the cutoff falls in still holds jobs inside the window.
+    await database.db
+      .deleteFrom("job_rollups")
+      .where("bucket", "<=", cutoff - ROLLUP_BUCKET_MS)
+      .execute();
+    return { deletedJobs, batches };
+  };
+
+  const runOnce = async (): Promise<RetentionReport> => {
+    const cutoff = now() - retentionMs;
+    const token = randomBytes(8).toString("hex");
+    let locked: boolean;
+    try {
+      locked =
+        (await deps.withRedis((redis) =>
+          redis.set(deps.keys.retentionLock, token, "PX", RETENTION_LOCK_TTL_MS, "NX"),
+        )) === "OK";
+    } catch (error) {
+      logger.warn({ err: error }, "retention runs without its lock: Redis is unavailable");
+      locked = true;
+    }
+    if (!locked) return { deletedJobs: 0, batches: 0, cutoff, skipped: "locked" };
+    try {
+      const result = await sweep(cutoff);
+      await options.collectOrphanedArtifacts?.(cutoff);
+      if (result.deletedJobs > 0) logger.info({ ...result, cutoff }, "retention deleted old jobs");
+      return { ...result, cutoff };
+    } finally {
+      await deps.redis.eval(RELEASE_LOCK_SCRIPT, 1, deps.keys.retentionLock, token).catch(() => undefined);
+    }
+  };
+
+  /** One run at a time; a failure is logged and the next tick tries again. */
+  const tick = (): void => {
+    running = running
+      .then(runOnce)
+      .catch((error: unknown) => {
+        logger.warn({ err: error }, "retention run failed; it runs again at the next interval");
+      })
+      .finally(() => {
+        if (!stopped) schedule(intervalMs);
+      });
+  };
+  const schedule = (delay: number): void => {
+    timer = setTimeout(tick, delay);
+    timer.unref();
+  };
+  schedule(options.firstRunDelayMs ?? Math.min(RETENTION_FIRST_RUN_DELAY_MS, intervalMs));
+
+  return {
+    runOnce: () => {
+      const run = running.then(runOnce);
+      running = run.catch(() => undefined);
+      return run;
+    },
+    stop: async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}

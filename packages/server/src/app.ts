@@ -32,6 +32,8 @@ import { queueRoutes } from "./routes/queue-routes.js";
 import { workerRoutes } from "./routes/worker-routes.js";
 import { jobActionRoutes } from "./routes/job-actions-routes.js";
 import { scheduleRoutes } from "./routes/schedules-routes.js";
+import { streamRoutes } from "./routes/stream-routes.js";
+import type { StreamHub } from "./sse/stream-hub.js";
 
 export const SERVER_VERSION = "0.1.0";
 
@@ -41,10 +43,12 @@ export interface AppOptions {
   readonly logger?: Logger;
   /** The registry GET /metrics serves; pass the one ingest and the other services report to. */
   readonly metrics?: ServerMetrics;
-  /** The built dashboard served at `/` (default: packages/dashboard/dist). */
-  readonly dashboardRoot?: string;
+  /** The live streams' hub (createStreamHub); its owner starts and stops it. Without one, no /stream routes. */
+  readonly hub?: StreamHub;
   /** Where artifact contents go (default: a local directory, UPNEXT_ARTIFACTS_DIR). */
   readonly artifactStorage?: ArtifactStorage;
+  /** The built dashboard served at `/` (default: packages/dashboard/dist). */
+  readonly dashboardRoot?: string;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -110,6 +114,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.register(functionActionRoutes(deps, queueAdmin));
   app.register(scheduleRoutes(deps, queueAdmin));
   app.register(deadLetterRoutes(deps, queueAdmin));
+  if (options.hub) app.register(streamRoutes(options.hub));
   app.register(
     artifactRoutes(deps, {
       storage: options.artifactStorage ?? new LocalDirectoryStorage(config.artifactsDir),

@@ -5,11 +5,13 @@
  */
 import { type Config, getConfig } from "@upnext/core";
 import type { FastifyInstance } from "fastify";
-import type { Logger } from "pino";
+import { type Logger, pino } from "pino";
 import { buildApp } from "./app.js";
 import { createDependencies, type ServerDependencies } from "./dependencies/server-dependencies.js";
 import { openServerRedis } from "./dependencies/server-redis.js";
 import { assertSafeListenAddress } from "./http/auth.js";
+import { serverLoggerOptions } from "./http/server-logger.js";
+import { createStreamHub } from "./sse/stream-hub.js";
 import { openDatabase } from "./store/database.js";
 import { migrate } from "./store/migrator.js";
 
@@ -65,7 +67,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   try {
     const migrated = options.migrate === false ? [] : await migrate(database);
     deps = createDependencies({ config, redis, database });
-    app = await buildApp({ deps, ...(options.logger ? { logger: options.logger } : {}) });
+    // One logger for the app and the services, so their lines share format and level.
+    const logger = options.logger ?? pino(serverLoggerOptions(config.logLevel, config.logFormat));
+    const hub = createStreamHub(deps, { logger });
+    await hub.start();
+    services.push({ name: "live streams", stop: () => hub.stop() });
+    app = await buildApp({ deps, logger, hub });
     if (migrated.length > 0) app.log.info({ migrations: migrated }, "database migrated");
     const address = await app.listen({ host, port });
     app.log.info({ address, database: database.location }, "upnext server listening");

@@ -1,0 +1,215 @@
+/**
+ * The live streams (Server-Sent Events) under /api/v1: job events (all, by function, one job,
+ * one tree), workers, a job's artifacts, and the dashboard and trends snapshots. Each route only
+ * validates its parameters and names its source; StreamHub.serve does the rest, the same way for
+ * every stream.
+ */
+import { JOB_EVENT_TYPES, type JobEventType, apiErrorEnvelopeSchema } from "@upnext/core";
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { ApiError } from "../http/api-error.js";
+import { functionNameSchema, jobIdSchema, listSchema, oneOfSchema } from "../http/query-params.js";
+import { DEFAULT_TREND_HOURS, MAX_TREND_HOURS } from "../reports/job-trends.js";
+import { MESSAGE_ID_PATTERN } from "../sse/stream-ids.js";
+import type { SnapshotStreamName, StreamHub } from "../sse/stream-hub.js";
+
+const described = (description: string) => apiErrorEnvelopeSchema.describe(description);
+
+/** Every stream answers these before it starts; once it has started, problems are events. */
+const STREAM_ERRORS = {
+  400: described("A parameter (or Last-Event-ID) is invalid: the message names it and what is allowed."),
+  401: described("The bearer token is missing or wrong; EventSource can pass it as `?token=`."),
+  429: described("This client holds its maximum of live connections (`too_many_connections`)."),
+  503: described(
+    "The server holds its maximum of live connections (`too_many_connections`), or Redis is down (`dependency_unavailable`).",
+  ),
+};
+
+const STREAM_DESCRIPTION =
+  "Server-Sent Events (text/event-stream). Every message has an `id`; reconnect with `Last-Event-ID` " +
+  "(header, or `?lastEventId=`) to resume. See docs/server.md, 'Live streams (SSE)'.";
+
+const common = {
+  lastEventId: z
+    .string()
+    .regex(MESSAGE_ID_PATTERN, { error: "a message id looks like 1732800000000-0" })
+    .optional()
+    .describe("Resume after this message id (the Last-Event-ID header wins when both are sent)."),
+  token: z.string().optional().describe("The bearer token, for EventSource (which cannot send headers)."),
+};
+
+const EVENT_TYPES = JOB_EVENT_TYPES as readonly JobEventType[] as readonly [JobEventType, ...JobEventType[]];
+
+const jobTypes = listSchema(oneOfSchema("job event type", EVENT_TYPES))
+  .optional()
+  .describe("Only these event types (repeat or comma-separate).");
+
+const jobStreamQuery = z.object({
+  function: listSchema(functionNameSchema())
+    .optional()
+    .describe("Only jobs of these functions (repeat or comma-separate)."),
+  jobId: jobIdSchema().optional().describe("Only this job."),
+  rootId: jobIdSchema()
+    .optional()
+    .describe("Only this tree: jobs whose root is this job (the root included)."),
+  type: jobTypes,
+  ...common,
+});
+
+function setOf<T>(values: readonly T[] | undefined): ReadonlySet<T> | undefined {
+  return values === undefined ? undefined : new Set(values);
+}
+
+export function streamRoutes(hub: StreamHub) {
+  return (app: FastifyInstance): void => {
+    const routes = app.withTypeProvider<ZodTypeProvider>();
+    // Open streams would hold the server's close until their clients leave.
+    app.addHook("preClose", (done) => {
+      hub.closeConnections();
+      done();
+    });
+
+    const snapshotStream = (name: SnapshotStreamName, params: Record<string, unknown>) => {
+      const source = hub.snapshot(name, params);
+      if (source === undefined) {
+        throw new ApiError(
+          503,
+          "dependency_unavailable",
+          `The ${name} stream has no data source on this server.`,
+          {
+            dependency: name,
+          },
+        );
+      }
+      return source;
+    };
+
+    routes.get(
+      "/api/v1/jobs/stream",
+      {
+        schema: {
+          summary: "Live job events: all, or filtered by function, job, tree and type",
+          description: STREAM_DESCRIPTION,
+          tags: ["streams"],
+          produces: ["text/event-stream"],
+          querystring: jobStreamQuery,
+          response: STREAM_ERRORS,
+        },
+      },
+      (request, reply) => {
+        const query = request.query;
+        return hub.serve(
+          request,
+          reply,
+          hub.jobEvents({
+            functions: setOf(query.function),
+            jobId: query.jobId,
+            rootId: query.rootId,
+            types: setOf(query.type),
+          }),
+        );
+      },
+    );
+
+    routes.get(
+      "/api/v1/jobs/:id/stream",
+      {
+        schema: {
+          summary: "Live events of one job",
+          description: STREAM_DESCRIPTION,
+          tags: ["streams"],
+          produces: ["text/event-stream"],
+          params: z.object({ id: jobIdSchema() }),
+          querystring: z.object({ type: jobTypes, ...common }),
+          response: STREAM_ERRORS,
+        },
+      },
+      (request, reply) =>
+        hub.serve(
+          request,
+          reply,
+          hub.jobEvents({ jobId: request.params.id, types: setOf(request.query.type) }),
+        ),
+    );
+
+    routes.get(
+      "/api/v1/jobs/:id/artifacts/stream",
+      {
+        schema: {
+          summary: "Artifacts of one job as they are created and deleted",
+          description: STREAM_DESCRIPTION,
+          tags: ["streams"],
+          produces: ["text/event-stream"],
+          params: z.object({ id: jobIdSchema() }),
+          querystring: z.object(common),
+          response: STREAM_ERRORS,
+        },
+      },
+      (request, reply) => hub.serve(request, reply, hub.artifacts(request.params.id)),
+    );
+
+    routes.get(
+      "/api/v1/workers/stream",
+      {
+        schema: {
+          summary: "Workers: a registry snapshot at connect and on change, and every worker event",
+          description: STREAM_DESCRIPTION,
+          tags: ["streams"],
+          produces: ["text/event-stream"],
+          querystring: z.object(common),
+          response: STREAM_ERRORS,
+        },
+      },
+      (request, reply) => hub.serve(request, reply, hub.workers()),
+    );
+
+    routes.get(
+      "/api/v1/dashboard/stream",
+      {
+        schema: {
+          summary: "The dashboard summary, recomputed at most once per interval for all subscribers",
+          description: STREAM_DESCRIPTION,
+          tags: ["streams"],
+          produces: ["text/event-stream"],
+          querystring: z.object(common),
+          response: STREAM_ERRORS,
+        },
+      },
+      (request, reply) => hub.serve(request, reply, snapshotStream("dashboard", {})),
+    );
+
+    routes.get(
+      "/api/v1/jobs/trends/stream",
+      {
+        schema: {
+          summary: "Hourly job trends, recomputed at most once per interval per set of parameters",
+          description: STREAM_DESCRIPTION,
+          tags: ["streams"],
+          produces: ["text/event-stream"],
+          querystring: z.object({
+            // The rules of GET /api/v1/jobs/trends (a live window always ends now).
+            hours: z.coerce
+              .number({ error: (issue) => `${JSON.stringify(issue.input)} is not a number of hours` })
+              .int({ error: "hours must be a whole number" })
+              .min(1, { error: `hours must be 1-${MAX_TREND_HOURS}` })
+              .max(MAX_TREND_HOURS, { error: `hours must be 1-${MAX_TREND_HOURS} (7 days)` })
+              .default(DEFAULT_TREND_HOURS)
+              .describe(`Hourly buckets, 1-${MAX_TREND_HOURS}, ending with the current hour.`),
+            function: listSchema(functionNameSchema()).optional().describe("Only these functions."),
+            ...common,
+          }),
+          response: STREAM_ERRORS,
+        },
+      },
+      (request, reply) => {
+        const { hours, function: functions } = request.query;
+        return hub.serve(
+          request,
+          reply,
+          snapshotStream("jobTrends", { hours, ...(functions === undefined ? {} : { functions }) }),
+        );
+      },
+    );
+  };
+}

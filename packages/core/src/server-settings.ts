@@ -3,7 +3,7 @@
  * lives, and the limits that protect it. Part of the one configuration schema in config.ts.
  */
 import { z } from "zod";
-import { durationMs, integer, setting } from "./config-values.js";
+import { durationMs, fraction, integer, setting } from "./config-values.js";
 import { parseRate } from "./rate.js";
 import { parseSize } from "./size.js";
 
@@ -28,6 +28,31 @@ const bytes = z.string().transform((value, ctx) => {
 const httpUrl = z.string().regex(/^https?:\/\/\S+$/, "expected an http:// or https:// URL");
 
 export const LOG_FORMATS = ["json", "ecs"] as const;
+
+/** The server's alert rules (docs/server.md#alerts). */
+const ALERT_RULES = [
+  "invalid_events",
+  "failure_rate",
+  "dead_letter_growth",
+  "stuck_jobs",
+  "queue_wait",
+] as const;
+
+const alertRuleList = z.string().transform((value, ctx) => {
+  const names = value
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name) => name !== "" && name !== "none");
+  const unknown = names.filter((name) => !(ALERT_RULES as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    ctx.addIssue({
+      code: "custom",
+      message: `unknown rule(s) ${unknown.join(", ")}; use ${ALERT_RULES.join(", ")} or none`,
+    });
+    return z.NEVER;
+  }
+  return names as (typeof ALERT_RULES)[number][];
+});
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export const serverSettings = {
@@ -167,5 +192,65 @@ export const serverSettings = {
       "URL the server POSTs alerts to (JSON; Slack-compatible `text` included). Empty: alerts are only logged.",
     default: "",
     schema: z.union([z.literal(""), httpUrl]),
+  }),
+  alertRules: setting({
+    env: "UPNEXT_ALERT_RULES",
+    description:
+      "Alert rules the server evaluates, comma-separated: `invalid_events`, `failure_rate`, `dead_letter_growth`, `stuck_jobs`, `queue_wait`; `none` turns alerting off.",
+    default: ALERT_RULES.join(","),
+    schema: alertRuleList,
+  }),
+  alertInterval: setting({
+    env: "UPNEXT_ALERT_INTERVAL",
+    description: "How often the server evaluates its alert rules.",
+    default: "30s",
+    schema: durationMs.pipe(z.number().min(1_000)),
+  }),
+  alertWindow: setting({
+    env: "UPNEXT_ALERT_WINDOW",
+    description:
+      "The window of `failure_rate`, `queue_wait` (the hourly rollups it overlaps) and `dead_letter_growth` (exact).",
+    default: "1h",
+    schema: durationMs.pipe(z.number().min(60_000)),
+  }),
+  alertFailureRate: setting({
+    env: "UPNEXT_ALERT_FAILURE_RATE",
+    description:
+      "`failure_rate` fires for a function whose failed / (complete + failed) over the window is above this fraction.",
+    default: "0.2",
+    schema: fraction,
+  }),
+  alertFailureMinJobs: setting({
+    env: "UPNEXT_ALERT_FAILURE_MIN_JOBS",
+    description: "`failure_rate` ignores a function with fewer finished jobs than this in the window.",
+    default: "10",
+    schema: integer(1),
+  }),
+  alertDeadLetterGrowth: setting({
+    env: "UPNEXT_ALERT_DEAD_LETTER_GROWTH",
+    description:
+      "`dead_letter_growth` fires for a function with more jobs dead-lettered than this within the window.",
+    default: "10",
+    schema: integer(0),
+  }),
+  alertQueueWait: setting({
+    env: "UPNEXT_ALERT_QUEUE_WAIT",
+    description:
+      "`queue_wait` fires for a function whose average queue wait (submit or due time to start) over the window is above this.",
+    default: "5m",
+    schema: durationMs.pipe(z.number().min(1)),
+  }),
+  alertStuckGrace: setting({
+    env: "UPNEXT_ALERT_STUCK_GRACE",
+    description: "`stuck_jobs` fires for a function with jobs active longer than its timeout plus this.",
+    default: "1m",
+    schema: durationMs,
+  }),
+  alertRulesFile: setting({
+    env: "UPNEXT_ALERT_RULES_FILE",
+    description:
+      "A JSON file of per-rule and per-function thresholds that override the variables above (docs/server.md#alerts). Empty: none.",
+    default: "",
+    schema: z.string(),
   }),
 } as const;

@@ -63,6 +63,15 @@ const DEFAULTS: Config = {
   ingestMaxAttempts: 5,
   invalidEventAlertThreshold: 10,
   alertWebhookUrl: "",
+  alertRules: ["invalid_events", "failure_rate", "dead_letter_growth", "stuck_jobs", "queue_wait"],
+  alertInterval: 30_000,
+  alertWindow: 3_600_000,
+  alertFailureRate: 0.2,
+  alertFailureMinJobs: 10,
+  alertDeadLetterGrowth: 10,
+  alertQueueWait: 300_000,
+  alertStuckGrace: 60_000,
+  alertRulesFile: "",
 };
 
 describe("loadConfig", () => {
@@ -70,6 +79,19 @@ describe("loadConfig", () => {
     const { config, warnings } = load({});
     expect(config).toEqual(DEFAULTS);
     expect(warnings).toEqual([]);
+  });
+
+  it("reads the alert rule list, `none` as no rules, and refuses an unknown rule", () => {
+    expect(load({ UPNEXT_ALERT_RULES: "stuck_jobs, queue_wait" }).config.alertRules).toEqual([
+      "stuck_jobs",
+      "queue_wait",
+    ]);
+    expect(load({ UPNEXT_ALERT_RULES: "none" }).config.alertRules).toEqual([]);
+    const { config, warnings } = load({ UPNEXT_ALERT_RULES: "failure_rate,latency" });
+    expect(config.alertRules).toEqual(DEFAULTS.alertRules);
+    expect(warnings[0]?.message).toMatch(
+      /UPNEXT_ALERT_RULES="failure_rate,latency" is invalid \(unknown rule\(s\) latency/,
+    );
   });
 
   it("treats empty and blank values as unset", () => {

@@ -72,6 +72,13 @@ export {
 } from "./sdk/parallel.js";
 export type { TaskOptions, ThreadTaskOptions } from "./sdk/task-options.js";
 export type { Context, LogLevel, ParentResult } from "./runtime/job-context.js";
+export {
+  ArtifactUploadError,
+  type Artifact,
+  type ArtifactData,
+  type ArtifactPutOptions,
+  type JobArtifacts,
+} from "./runtime/artifact-uploader.js";
 export type { InputSchema, TaskHandler, TaskHooks, TaskOutcome } from "./runtime/task-definition.js";
 export type { RedisOperation, WorkerMetrics } from "./runtime/worker-runtime.js";
 export type { FunctionMetrics, HistogramSnapshot } from "./runtime/job-stats.js";

@@ -3,9 +3,16 @@
  * itself (progress, logs, checkpoints, metrics). Writes go through the backend's compare-and-set
  * on the claim token, so a job that lost its lease can never write over its successor.
  */
-import { InvalidOptionError, SerializationError, WorkerStateError, type JobOrigin } from "@upnext/core";
+import {
+  InvalidOptionError,
+  SerializationError,
+  WorkerStateError,
+  getConfig,
+  type JobOrigin,
+} from "@upnext/core";
 import type { QueueBackend } from "../backend/queue-backend.js";
 import type { ClaimedJob } from "../backend/queue-backend.js";
+import { ArtifactUploader, type JobArtifacts } from "./artifact-uploader.js";
 import { emitJobEvent, type JobIdentity } from "./job-events.js";
 import type { Logger } from "./logger.js";
 import { ProgressCoalescer } from "./progress-coalescer.js";
@@ -39,6 +46,8 @@ export interface Context {
   recordMetric(name: string, value: number, labels?: Record<string, string>): void;
   /** The DAG parents this job waited for (see `dependsOn`), with their outcome and result. */
   parents(): Promise<ParentResult[]>;
+  /** Files of this job stored on the history server (UPNEXT_SERVER_URL); see docs/artifacts.md. */
+  readonly artifacts: JobArtifacts;
 }
 
 export interface ParentResult {
@@ -55,6 +64,8 @@ export interface JobContextDeps {
   readonly publisher: StatusPublisher;
   readonly workerId: string;
   readonly logger: Logger;
+  /** Uploads `ctx.artifacts`; default: one built from the environment's configuration. */
+  readonly artifacts?: ArtifactUploader;
 }
 
 function toFraction(value: number | { readonly current: number; readonly total: number }): number {
@@ -80,6 +91,7 @@ export class JobContext implements Context {
   private readonly progressGate: ProgressCoalescer;
   private checkpointState: { state: string; version: number } | null;
   private logger: Logger | undefined;
+  private artifactsApi: JobArtifacts | undefined;
 
   constructor(
     private readonly job: ClaimedJob,
@@ -104,6 +116,28 @@ export class JobContext implements Context {
       attempt: this.job.attempt,
     });
     return this.logger;
+  }
+
+  get artifacts(): JobArtifacts {
+    this.artifactsApi ??= {
+      put: (name, data, options) => {
+        const uploader =
+          this.deps.artifacts ??
+          new ArtifactUploader({
+            serverUrl: getConfig().serverUrl,
+            apiToken: getConfig().apiToken,
+            logger: this.log_,
+          });
+        return uploader.put({
+          jobId: this.job.id,
+          name,
+          data,
+          contentType: options?.contentType,
+          signal: this.signal,
+        });
+      },
+    };
+    return this.artifactsApi;
   }
 
   get jobId(): string {

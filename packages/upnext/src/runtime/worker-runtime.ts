@@ -4,6 +4,7 @@
  */
 import { newWorkerId } from "@upnext/core";
 import type { Connection } from "./connection.js";
+import { ArtifactUploader } from "./artifact-uploader.js";
 import { DependencyResolver } from "./dependency-resolver.js";
 import { Fetcher } from "./fetcher.js";
 import { Housekeeping } from "./housekeeping.js";
@@ -131,6 +132,11 @@ export class WorkerRuntime {
         publisher,
         workerId: this.workerId,
         logger: this.logger,
+        artifacts: new ArtifactUploader({
+          serverUrl: config.serverUrl,
+          apiToken: config.apiToken,
+          logger: this.logger,
+        }),
         threadPool: () => {
           this.threadPool ??= new ThreadPool({ maxThreads: settings.threads, logger: this.logger });
           return this.threadPool;

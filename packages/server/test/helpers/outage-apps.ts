@@ -6,7 +6,7 @@
 import type { FastifyInstance } from "fastify";
 import { pino } from "pino";
 import { buildApp } from "../../src/app.js";
-import { createDependencies } from "../../src/dependencies/server-dependencies.js";
+import { type ServerDependencies, createDependencies } from "../../src/dependencies/server-dependencies.js";
 import { openServerRedis } from "../../src/dependencies/server-redis.js";
 import { type DialectName, openDatabase } from "../../src/store/database.js";
 import { REDIS_URL, createTestApp, testConfig, testNamespace } from "./app.js";
@@ -15,6 +15,8 @@ import { PrivateRedis, freePort } from "./private-redis.js";
 
 export interface OutageApp {
   readonly app: FastifyInstance;
+  /** The app's connections (the one that is down fails through its breaker). */
+  readonly deps: ServerDependencies;
   close(): Promise<void>;
 }
 
@@ -31,6 +33,7 @@ export async function appWithDatabaseDown(dialect: DialectName, label: string): 
   await test?.database.close();
   return {
     app,
+    deps,
     close: async () => {
       await app.close();
       deps.stop();
@@ -47,6 +50,7 @@ export async function appWithRedisDown(dialect: DialectName, label: string): Pro
   await redis.stop();
   return {
     app: test.app,
+    deps: test.deps,
     close: async () => {
       await test.close();
     },

@@ -28,9 +28,22 @@ export interface IngestMetrics {
   readonly pending: Gauge;
 }
 
+export interface AlertMetrics {
+  /** Subjects (functions, or the namespace) each rule is firing for. */
+  readonly firing: Gauge<"rule">;
+  /** Notifications, by status (firing, resolved) and result (sent, failed, logged: no webhook set). */
+  readonly notifications: Counter<"status" | "result">;
+}
+
+export interface RetentionMetrics {
+  readonly deletedJobs: Counter;
+}
+
 export interface ServerMetrics {
   readonly registry: Registry;
   readonly ingest: IngestMetrics;
+  readonly alerts: AlertMetrics;
+  readonly retention: RetentionMetrics;
 }
 
 export interface ServerMetricsOptions {
@@ -97,6 +110,27 @@ export function createServerMetrics(options: ServerMetricsOptions = {}): ServerM
       pending: new Gauge({
         name: "upnext_server_ingest_pending_events",
         help: "Status-stream entries delivered to the history consumer group and not yet acknowledged.",
+        registers,
+      }),
+    },
+    alerts: {
+      firing: new Gauge({
+        name: "upnext_server_alerts_firing",
+        help: "Subjects (functions, or the whole namespace) each alert rule is firing for.",
+        labelNames: ["rule"],
+        registers,
+      }),
+      notifications: new Counter({
+        name: "upnext_server_alert_notifications_total",
+        help: "Alert notifications, by status (firing, resolved) and result (sent, failed, logged when no webhook is set).",
+        labelNames: ["status", "result"],
+        registers,
+      }),
+    },
+    retention: {
+      deletedJobs: new Counter({
+        name: "upnext_server_retention_deleted_jobs_total",
+        help: "Jobs the retention sweep deleted from the history.",
         registers,
       }),
     },

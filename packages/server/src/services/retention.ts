@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import { type Logger, pino } from "pino";
 import type { ServerDependencies } from "../dependencies/server-dependencies.js";
 import { ROLLUP_BUCKET_MS } from "../ingest/job-fold.js";
+import type { ServerMetrics } from "../observability/server-metrics.js";
 import type { HistoryDatabase } from "../store/database.js";
 import { writeTransaction } from "../store/write-transaction.js";
 
@@ -32,6 +33,7 @@ export interface RetentionOptions {
   /** Default deps.database. */
   readonly database?: HistoryDatabase;
   readonly logger?: Logger;
+  readonly metrics?: ServerMetrics;
   /** Defaults: config.historyRetention, config.retentionInterval, RETENTION_BATCH_SIZE. */
   readonly retentionMs?: number;
   readonly intervalMs?: number;
@@ -89,6 +91,7 @@ export function startRetention(deps: ServerDependencies, options: RetentionOptio
       });
       deletedJobs += ids.length;
       batches += 1;
+      options.metrics?.retention.deletedJobs.inc(ids.length);
       if (ids.length < batchSize) break;
       // Let queued API queries (one SQLite connection) run between batches.
       await new Promise((resolve) => setImmediate(resolve));

@@ -45,8 +45,13 @@ export const created = (job: JobFacts, at: number, extra: Partial<JobEventData<"
     ...extra,
   });
 
-export const started = (job: JobFacts, attempt: number, at: number, deliveries = 1): JobEvent =>
-  jobEvent("started", job, attempt, at, { startedAt: at, queueWaitMs: 5, deliveries });
+export const started = (
+  job: JobFacts,
+  attempt: number,
+  at: number,
+  deliveries = 1,
+  queueWaitMs = 5,
+): JobEvent => jobEvent("started", job, attempt, at, { startedAt: at, queueWaitMs, deliveries });
 
 export const progress = (job: JobFacts, attempt: number, at: number, value: number): JobEvent =>
   jobEvent("progress", job, attempt, at, { progress: value, message: `at ${value}` });

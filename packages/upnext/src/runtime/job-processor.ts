@@ -265,7 +265,7 @@ export class JobProcessor implements ClaimBudget {
       id: job.id,
       token: job.token,
       outcome,
-      ...(traceFirst !== undefined ? { traceFirst } : {}),
+      traceFirst,
     });
     this.claims.remove(job.id);
     this.wakeRoomWaiters();

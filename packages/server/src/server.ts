@@ -11,6 +11,7 @@ import { createDependencies, type ServerDependencies } from "./dependencies/serv
 import { openServerRedis } from "./dependencies/server-redis.js";
 import { assertSafeListenAddress } from "./http/auth.js";
 import { serverLoggerOptions } from "./http/server-logger.js";
+import { registerReadSnapshots } from "./reports/snapshot-sources.js";
 import { createStreamHub } from "./sse/stream-hub.js";
 import { openDatabase } from "./store/database.js";
 import { migrate } from "./store/migrator.js";
@@ -70,6 +71,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     // One logger for the app and the services, so their lines share format and level.
     const logger = options.logger ?? pino(serverLoggerOptions(config.logLevel, config.logFormat));
     const hub = createStreamHub(deps, { logger });
+    registerReadSnapshots(hub, deps);
     await hub.start();
     services.push({ name: "live streams", stop: () => hub.stop() });
     app = await buildApp({ deps, logger, hub });

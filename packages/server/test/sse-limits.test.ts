@@ -102,7 +102,7 @@ describe("a client that stops reading", () => {
 });
 
 describe("the server process", () => {
-  it("serves live streams and ends them when it closes", async () => {
+  it("serves live streams (the dashboard's from the read API) and ends them when it closes", async () => {
     const dir = mkdtempSync(join(tmpdir(), "upnext-sse-server-"));
     const server = await startServer({
       config: testConfig({
@@ -119,8 +119,11 @@ describe("the server process", () => {
       const clients = await Promise.all([
         SseClient.open(`${server.url}/api/v1/jobs/stream`),
         SseClient.open(`${server.url}/api/v1/workers/stream`),
+        SseClient.open(`${server.url}/api/v1/dashboard/stream`),
       ]);
       for (const client of clients) await client.take("ready", 1);
+      const [dashboard] = await clients[2].take("snapshot", 1);
+      expect(JSON.parse(dashboard?.data ?? "{}")).toHaveProperty("snapshot.workers");
       await server.close();
       for (const client of clients) await client.closedByServer();
     } finally {

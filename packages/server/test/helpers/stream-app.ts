@@ -14,6 +14,7 @@ import { buildApp } from "../../src/app.js";
 import { createDependencies, type ServerDependencies } from "../../src/dependencies/server-dependencies.js";
 import { openServerRedis } from "../../src/dependencies/server-redis.js";
 import { type StreamHub, type StreamHubOptions, createStreamHub } from "../../src/sse/stream-hub.js";
+import type { DialectName } from "../../src/store/database.js";
 import { REDIS_URL, testConfig, testNamespace } from "./app.js";
 import { type TestDatabase, createTestDatabase } from "./database.js";
 
@@ -25,6 +26,7 @@ export interface StreamApp {
   readonly base: string;
   readonly redis: Redis;
   readonly namespace: string;
+  readonly database: TestDatabase;
   /** XADDs a status event; resolves with its entry id. */
   publish(event: object): Promise<string>;
   /** Waits until the hub's stats satisfy `condition`. */
@@ -34,6 +36,8 @@ export interface StreamApp {
 
 export interface StreamAppOptions {
   readonly label: string;
+  /** The history database (default sqlite: most stream tests do not touch it). */
+  readonly dialect?: DialectName;
   readonly redisUrl?: string;
   readonly env?: Record<string, string>;
   readonly hub?: StreamHubOptions;
@@ -51,7 +55,7 @@ export async function startStreamApp(options: StreamAppOptions): Promise<StreamA
     UPNEXT_ARTIFACTS_DIR: artifactsDir,
     ...options.env,
   });
-  const database: TestDatabase = await createTestDatabase("sqlite", options.label);
+  const database: TestDatabase = await createTestDatabase(options.dialect ?? "sqlite", options.label);
   const redis = openServerRedis(options.redisUrl ?? REDIS_URL);
   if (options.waitReady !== false) {
     await new Promise<void>((resolve) => {
@@ -77,6 +81,7 @@ export async function startStreamApp(options: StreamAppOptions): Promise<StreamA
     base: `http://127.0.0.1:${port}`,
     redis,
     namespace,
+    database,
     publish: async (event) =>
       (await redis.xadd(deps.keys.events, "*", STATUS_EVENT_FIELD, JSON.stringify(event))) ?? "",
     until: async (condition, what = "hub condition") => {

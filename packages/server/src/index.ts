@@ -4,3 +4,4 @@ export { openDatabase, type HistoryDatabase } from "./store/database.js";
 export { migrate, migrationStatus } from "./store/migrator.js";
 export { createDependencies, type ServerDependencies } from "./dependencies/server-dependencies.js";
 export { openServerRedis } from "./dependencies/server-redis.js";
+export { createStreamHub, type StreamHub, type StreamHubOptions } from "./sse/stream-hub.js";

@@ -122,20 +122,20 @@ export async function insertRollups(
   db: Kysely<HistorySchema>,
   rollups: readonly SeedRollup[],
 ): Promise<void> {
-  if (rollups.length === 0) return;
-  await db
-    .insertInto("job_rollups")
-    .values(
-      rollups.map((rollup) => ({
-        bucket: rollup.bucket,
-        function: rollup.function,
-        outcome: rollup.outcome,
-        count: rollup.count,
-        duration_ms_total: rollup.durationMsTotal ?? 0,
-        queue_wait_ms_total: rollup.queueWaitMsTotal ?? 0,
-      })),
-    )
-    .execute();
+  const rows = rollups.map((rollup) => ({
+    bucket: rollup.bucket,
+    function: rollup.function,
+    outcome: rollup.outcome,
+    count: rollup.count,
+    duration_ms_total: rollup.durationMsTotal ?? 0,
+    queue_wait_ms_total: rollup.queueWaitMsTotal ?? 0,
+  }));
+  for (let index = 0; index < rows.length; index += INSERT_CHUNK) {
+    await db
+      .insertInto("job_rollups")
+      .values(rows.slice(index, index + INSERT_CHUNK))
+      .execute();
+  }
 }
 
 export function hourOf(ms: number): number {

@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { RedisAdmin } from "./redis-admin.js";
 import { printReport } from "./report.js";
+import { SERVER_SCRIPT_NAMES, isServerScriptName, runServerScripts } from "./server-scripts.js";
 import { SYSTEM_LABEL, type SystemName } from "./shared.js";
 import {
   CONCURRENCY,
@@ -32,7 +33,8 @@ import {
 
 const HELP = `usage: npm run bench [-- options]
   --quick               fast sanity run (2,000-job burst, 3 s sustained); writes results/partial.json
-  --only=a[,b]          run only these workloads (burst, sustained-500, sustained-2000, tracing)
+  --only=a[,b]          run only these workloads (burst, sustained-500, sustained-2000, tracing,
+                        artifacts: a 1 GB upload to a server process, its RSS growth; 256 MB with --quick)
   --verbose             print phase timings and the worker children's counters
   --cpu-prof            write a CPU profile of every worker child to bench/results/
   --heap-prof           write a sampling heap profile of every worker child to bench/results/
@@ -54,10 +56,12 @@ const cpuProf = args.includes("--cpu-prof");
 const heapProf = args.includes("--heap-prof");
 const verbose = args.includes("--verbose");
 const onlyArg = args.find((arg) => arg.startsWith("--only="));
-const only = onlyArg?.slice("--only=".length).split(",") ?? [...WORKLOAD_NAMES];
-const badNames = only.filter((name) => !isWorkloadName(name));
+const only = onlyArg?.slice("--only=".length).split(",") ?? [...WORKLOAD_NAMES, ...SERVER_SCRIPT_NAMES];
+const badNames = only.filter((name) => !isWorkloadName(name) && !isServerScriptName(name));
 if (badNames.length > 0) {
-  console.error(`unknown workload(s): ${badNames.join(", ")}; known: ${WORKLOAD_NAMES.join(", ")}`);
+  console.error(
+    `unknown workload(s): ${badNames.join(", ")}; known: ${[...WORKLOAD_NAMES, ...SERVER_SCRIPT_NAMES].join(", ")}`,
+  );
   process.exit(2);
 }
 const fullRun = !quick && onlyArg === undefined;
@@ -114,6 +118,11 @@ async function main(): Promise<void> {
   const runId = Date.now().toString(36);
   const machine = await admin.machineInfo();
   const plans = PLANS.filter((plan) => only.includes(plan.name));
+  const scripts = only.filter(isServerScriptName);
+  if (plans.length === 0) {
+    await runServerScripts(scripts, quick);
+    return;
+  }
   console.log(
     `UpNext vs BullMQ | ${quick ? "quick" : "full"} run | concurrency ${CONCURRENCY} | redis ${String(machine.redisVersion)} at ${REDIS_URL}`,
   );
@@ -165,6 +174,7 @@ async function main(): Promise<void> {
   const file = `${RESULTS_DIR}${fullRun ? "latest.json" : "partial.json"}`;
   await writeFile(file, `${JSON.stringify({ machine, workloads: results }, null, 2)}\n`);
   console.log(`\nwrote ${file}${fullRun ? "" : " (not a full run, so latest.json is left as it was)"}`);
+  await runServerScripts(scripts, quick);
 }
 
 try {

@@ -2,8 +2,20 @@ import { cleanup } from "@testing-library/react";
 import { afterEach, beforeAll } from "vitest";
 import { initI18n } from "../src/i18n/i18n.js";
 
-// jsdom has no scrolling; the router restores scroll positions on navigation.
-if (typeof window !== "undefined") window.scrollTo = () => undefined;
+// jsdom has no scrolling (the router restores scroll positions) and no media queries (the theme
+// and the charts ask for them): answer as a light-mode screen does.
+if (typeof window !== "undefined") {
+  window.scrollTo = () => undefined;
+  const answer = (query: string): Partial<MediaQueryList> => ({
+    matches: false,
+    media: query,
+    onchange: null,
+    addEventListener: () => undefined,
+    removeEventListener: () => undefined,
+    dispatchEvent: () => false,
+  });
+  Object.defineProperty(window, "matchMedia", { configurable: true, value: answer });
+}
 
 beforeAll(async () => {
   await initI18n("en");

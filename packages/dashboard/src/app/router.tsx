@@ -10,6 +10,7 @@ import {
   createRouter,
   lazyRouteComponent,
 } from "@tanstack/react-router";
+import { validateDeadLetterSearch } from "../pages/dead-letters/dead-letters-search.js";
 import { validateJobsSearch } from "../pages/jobs/jobs-search.js";
 import { AppLayout } from "./app-layout.js";
 import { NotFoundPage, RouteError, RoutePending } from "./route-fallbacks.js";
@@ -76,6 +77,7 @@ const schedulesRoute = createRoute({
 const deadLettersRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/dead-letters",
+  validateSearch: validateDeadLetterSearch,
   component: lazyRouteComponent(
     () => import("../pages/dead-letters/dead-letters-page.js"),
     "DeadLettersPage",

@@ -13,7 +13,10 @@ import { LiveCacheSync } from "./live-cache-sync.js";
 import { LiveContext, type LiveStatus } from "./live-context.js";
 import { SseConnection } from "./sse-connection.js";
 
-export const JOB_EVENTS_PATH = "/events/stream";
+/** Every job event but `metric` (no page shows metrics), so a busy system sends less. */
+export const JOB_EVENTS_PATH = "/jobs/stream";
+const STREAMED_TYPES =
+  "queued,scheduled,waiting,started,progress,checkpoint,log,retrying,completed,failed,cancelled,dead-lettered";
 
 export function EventStreamProvider({ children }: { readonly children: ReactNode }) {
   const client = useQueryClient();
@@ -22,7 +25,7 @@ export function EventStreamProvider({ children }: { readonly children: ReactNode
 
   useEffect(() => {
     const connection = new SseConnection({
-      url: () => apiUrl(JOB_EVENTS_PATH),
+      url: () => apiUrl(JOB_EVENTS_PATH, { type: STREAMED_TYPES }),
       headers: authHeaders,
       onStateChange: (state) => {
         setStatus((previous) => ({ ...previous, state }));
@@ -44,8 +47,10 @@ export function EventStreamProvider({ children }: { readonly children: ReactNode
             setStatus((previous) => ({ ...previous, degraded: true }));
             break;
           case "ready":
+            // Every connection starts with `ready` (reason "connected"); only a recovery means
+            // events may have been missed while Redis was away.
             setStatus((previous) => ({ ...previous, degraded: false }));
-            sync.resync();
+            if (!message.data.includes('"connected"')) sync.resync();
             break;
           default:
             break;

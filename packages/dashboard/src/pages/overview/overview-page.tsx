@@ -1,7 +1,334 @@
+/**
+ * The overview: the last hour in figures, hourly charts for the last day (throughput, failures,
+ * queue wait), queue depth per function, workers online, and the runbook panels that link to
+ * the lists behind them. Figures arrive by the dashboard and trends streams; nothing polls.
+ */
+import { Link } from "@tanstack/react-router";
+import type { JobTrends } from "@upnext/core";
+import { useCallback, useMemo } from "react";
 import { useTranslation } from "react-i18next";
+import { useDashboardSummary, useQueues, useTrends } from "../../api/queries.js";
+import { type ChartSeries, TimeChart } from "../../components/charts/time-chart.js";
+import { Tile } from "../../components/fields.js";
 import { PageHeader } from "../../components/page-header.js";
+import { Panel } from "../../components/panel.js";
+import { useFormatters } from "../../i18n/use-formatters.js";
+import { deadLetterSearchOf, jobsSearchOf } from "./runbook-links.js";
+
+function SummaryTiles() {
+  const { t } = useTranslation();
+  const format = useFormatters();
+  const { data } = useDashboardSummary();
+  const hour = data.lastHour;
+  const dash = t("common.none");
+  return (
+    <div className="grid grid-cols-2 gap-3 md:grid-cols-3 xl:grid-cols-6">
+      <Tile
+        label={t("overview.submitted")}
+        value={t("overview.perMinute", {
+          value: format.number(Math.round(hour.submittedPerMinute * 10) / 10),
+        })}
+        hint={t("overview.lastHour")}
+      />
+      <Tile
+        label={t("overview.finished")}
+        value={t("overview.perMinute", {
+          value: format.number(Math.round(hour.finishedPerMinute * 10) / 10),
+        })}
+        hint={t("overview.lastHour")}
+      />
+      <Tile
+        label={t("overview.successRate")}
+        value={hour.successRate === null ? dash : format.percent(hour.successRate)}
+        hint={`${format.number(hour.counts.failed)} ${t("overview.failed")}`}
+      />
+      <Tile
+        label={t("overview.avgDuration")}
+        value={hour.avgDurationMs === null ? dash : format.duration(hour.avgDurationMs)}
+        hint={t("overview.lastHour")}
+      />
+      <Tile
+        label={t("overview.avgQueueWait")}
+        value={hour.avgQueueWaitMs === null ? dash : format.duration(hour.avgQueueWaitMs)}
+        hint={t("overview.lastHour")}
+      />
+      <Tile
+        label={t("overview.workersOnline")}
+        value={t("overview.workersOnlineValue", {
+          online: format.number(data.workers.online),
+          total: format.number(data.workers.total),
+        })}
+        hint={
+          <Link to="/workers" className="underline">
+            {t("nav.workers")}
+          </Link>
+        }
+      />
+    </div>
+  );
+}
+
+function useChartSeries(trends: JobTrends) {
+  const { t } = useTranslation();
+  return useMemo(() => {
+    const buckets = trends.buckets;
+    const hours = buckets.map((bucket) => bucket.hour);
+    const throughput: ChartSeries[] = [
+      {
+        label: t("overview.submitted"),
+        color: "--c-info",
+        values: buckets.map((bucket) => bucket.counts.submitted),
+      },
+      {
+        label: t("overview.complete"),
+        color: "--c-ok",
+        values: buckets.map((bucket) => bucket.counts.complete),
+      },
+    ];
+    const failures: ChartSeries[] = [
+      {
+        label: t("overview.failed"),
+        color: "--c-danger",
+        values: buckets.map((bucket) => bucket.counts.failed),
+      },
+      {
+        label: t("overview.retried"),
+        color: "--c-warn",
+        values: buckets.map((bucket) => bucket.counts.retried),
+      },
+      {
+        label: t("overview.cancelled"),
+        color: "--c-neutral",
+        values: buckets.map((bucket) => bucket.counts.cancelled),
+      },
+    ];
+    const wait: ChartSeries[] = [
+      {
+        label: t("overview.avgQueueWait"),
+        color: "--c-accent",
+        values: buckets.map((bucket) => bucket.avgQueueWaitMs ?? null),
+      },
+    ];
+    return { hours, throughput, failures, wait };
+  }, [trends, t]);
+}
+
+function TrendCharts() {
+  const { t } = useTranslation();
+  const format = useFormatters();
+  const { data } = useTrends();
+  const charts = useChartSeries(data);
+  const count = useCallback((value: number) => format.compact(value), [format]);
+  const duration = useCallback((value: number) => format.duration(value), [format]);
+  return (
+    <div className="grid grid-cols-1 gap-4 xl:grid-cols-3">
+      <TimeChart
+        title={t("overview.throughput")}
+        hours={charts.hours}
+        series={charts.throughput}
+        formatValue={count}
+      />
+      <TimeChart
+        title={t("overview.failures")}
+        hours={charts.hours}
+        series={charts.failures}
+        formatValue={count}
+      />
+      <TimeChart
+        title={t("overview.queueWait")}
+        hours={charts.hours}
+        series={charts.wait}
+        formatValue={duration}
+      />
+    </div>
+  );
+}
+
+function QueueDepth() {
+  const { t } = useTranslation();
+  const format = useFormatters();
+  const { data } = useQueues();
+  const rows = data.items.filter(
+    (row) => row.ready + row.scheduled + row.waiting + row.active + row.deadLettered > 0,
+  );
+  if (rows.length === 0) return <p className="text-sm text-muted">{t("overview.noQueues")}</p>;
+  const widest = Math.max(1, ...rows.map((row) => row.ready + row.scheduled + row.active));
+  return (
+    <table className="w-full text-sm">
+      <thead className="text-left text-xs text-muted">
+        <tr>
+          <th scope="col" className="py-1 font-medium">
+            {t("jobs.function")}
+          </th>
+          <th scope="col" className="py-1 font-medium">
+            {t("overview.ready")}
+          </th>
+          <th scope="col" className="py-1 font-medium">
+            {t("overview.active")}
+          </th>
+          <th scope="col" className="py-1 font-medium">
+            {t("overview.scheduled")}
+          </th>
+          <th scope="col" className="py-1 font-medium">
+            {t("overview.deadLettered")}
+          </th>
+          <th scope="col" className="py-1 font-medium">
+            {t("overview.oldestQueued")}
+          </th>
+          <th scope="col" className="w-1/4 py-1 font-medium">
+            <span className="sr-only">{t("overview.queueDepth")}</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((row) => (
+          <tr key={row.function} className="border-t border-line">
+            <td className="py-1.5">
+              <Link
+                to="/functions/$name"
+                params={{ name: row.function }}
+                className="text-accent-text hover:underline"
+              >
+                {row.function}
+              </Link>
+            </td>
+            <td className="font-mono tabular-nums">{format.number(row.ready)}</td>
+            <td className="font-mono tabular-nums">{format.number(row.active)}</td>
+            <td className="font-mono tabular-nums">{format.number(row.scheduled)}</td>
+            <td className="font-mono tabular-nums">{format.number(row.deadLettered)}</td>
+            <td className="font-mono text-xs">
+              {row.oldestQueuedAgeMs === null ? "" : format.duration(row.oldestQueuedAgeMs)}
+            </td>
+            <td aria-hidden="true">
+              <div className="flex h-2 overflow-hidden rounded bg-neutral-soft">
+                <div className="bg-info" style={{ width: `${(row.ready / widest) * 100}%` }} />
+                <div className="bg-ok" style={{ width: `${(row.active / widest) * 100}%` }} />
+                <div className="bg-neutral" style={{ width: `${(row.scheduled / widest) * 100}%` }} />
+              </div>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function RunbookList({ children, empty }: { readonly children: React.ReactNode[]; readonly empty: string }) {
+  if (children.length === 0) return <p className="text-sm text-muted">{empty}</p>;
+  return <ul className="flex flex-col divide-y divide-line text-sm">{children}</ul>;
+}
+
+function Runbook() {
+  const { t } = useTranslation();
+  const format = useFormatters();
+  const { data } = useDashboardSummary();
+  const runbook = data.runbook;
+  return (
+    <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
+      <Panel title={t("overview.failingFunctions")}>
+        <RunbookList empty={t("overview.failingFunctionsEmpty")}>
+          {runbook.failingFunctions.map((row) => (
+            <li key={row.function} className="flex items-center justify-between gap-2 py-2">
+              <Link
+                to="/jobs"
+                search={jobsSearchOf(row.link)}
+                className="font-medium text-accent-text hover:underline"
+              >
+                {row.function}
+              </Link>
+              <span className="text-xs text-muted">
+                {t("overview.failedOf", {
+                  failed: format.number(row.failed),
+                  complete: format.number(row.complete),
+                })}
+                {row.successRate === null ? "" : ` · ${format.percent(row.successRate)}`}
+              </span>
+            </li>
+          ))}
+        </RunbookList>
+      </Panel>
+      <Panel title={t("overview.stuckJobs")}>
+        <RunbookList empty={t("overview.stuckJobsEmpty")}>
+          {runbook.stuckJobs.map((row) => (
+            <li key={row.id} className="flex items-center justify-between gap-2 py-2">
+              <Link
+                to="/jobs/$jobId"
+                params={{ jobId: row.id }}
+                className="font-mono text-xs text-accent-text hover:underline"
+              >
+                {row.function} · {row.id}
+              </Link>
+              <span className="text-xs text-muted">
+                {t("overview.activeFor", {
+                  duration: format.duration(row.activeForMs),
+                  timeout: format.duration(row.timeoutMs),
+                })}
+              </span>
+            </li>
+          ))}
+        </RunbookList>
+      </Panel>
+      <Panel title={t("overview.oldestQueuedJobs")}>
+        <RunbookList empty={t("overview.oldestQueuedEmpty")}>
+          {runbook.oldestQueued.map((row) => (
+            <li key={row.id} className="flex items-center justify-between gap-2 py-2">
+              <Link
+                to="/jobs/$jobId"
+                params={{ jobId: row.id }}
+                className="font-mono text-xs text-accent-text hover:underline"
+              >
+                {row.function} · {row.id}
+              </Link>
+              <span className="text-xs text-muted">
+                {t("overview.queuedFor", { duration: format.duration(row.ageMs) })}
+              </span>
+            </li>
+          ))}
+        </RunbookList>
+      </Panel>
+      <Panel title={t("overview.growingDeadLetters")}>
+        <RunbookList empty={t("overview.growingDeadLettersEmpty")}>
+          {runbook.growingDeadLetters.map((row) => (
+            <li key={row.function} className="flex items-center justify-between gap-2 py-2">
+              <Link
+                to="/dead-letters"
+                search={deadLetterSearchOf(row.link)}
+                className="font-medium text-accent-text hover:underline"
+              >
+                {row.function}
+              </Link>
+              <span className="text-xs text-muted">
+                {t("overview.addedLastHour", {
+                  count: row.addedLastHour,
+                  total: format.number(row.deadLettered),
+                })}
+              </span>
+            </li>
+          ))}
+        </RunbookList>
+      </Panel>
+    </div>
+  );
+}
 
 export function OverviewPage() {
   const { t } = useTranslation();
-  return <PageHeader title={t("overview.title")} />;
+  return (
+    <div className="flex flex-col gap-4">
+      <PageHeader title={t("overview.title")} />
+      <Panel title={t("overview.lastHour")} bodyClassName="p-3">
+        <SummaryTiles />
+      </Panel>
+      <Panel title={t("overview.trendsTitle")}>
+        <TrendCharts />
+      </Panel>
+      <Panel title={t("overview.queueDepth")}>
+        <QueueDepth />
+      </Panel>
+      <section aria-label={t("overview.runbook")}>
+        <h2 className="mb-2 text-base font-semibold text-fg">{t("overview.runbook")}</h2>
+        <Runbook />
+      </section>
+    </div>
+  );
 }

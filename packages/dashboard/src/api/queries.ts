@@ -1,0 +1,245 @@
+/**
+ * The queries of every page. Lists are cursor-paged infinite queries; every job row that comes
+ * from the server passes through the live state (LiveCacheSync) so a response older than the
+ * events already shown cannot move a row backwards. Polling is only the slow safety net.
+ */
+import {
+  type InfiniteData,
+  useQueryClient,
+  useSuspenseInfiniteQuery,
+  useSuspenseQuery,
+} from "@tanstack/react-query";
+import type {
+  DashboardSummary,
+  DeadLetterList,
+  FailureReason,
+  JobEventList,
+  JobList,
+  JobLogList,
+  JobTimeline,
+  JobTrends,
+  WorkerList,
+  WorkerSummary,
+} from "@upnext/core";
+import { useLive, useSafetyNetInterval } from "../live/live-context.js";
+import { useSnapshotStream } from "../live/use-snapshot-stream.js";
+import { api } from "./endpoints.js";
+import { type JobFilters, normalizeJobFilters } from "./job-filters.js";
+import { queryKeys } from "./query-keys.js";
+
+export const JOBS_PAGE_SIZE = 50;
+/** Tree pages are large: the timeline is virtualized and fetches the next page as it scrolls. */
+export const TIMELINE_PAGE_SIZE = 500;
+export const TREND_HOURS = 24;
+
+function nextCursor(last: { page: { nextCursor: string | null } }): string | undefined {
+  return last.page.nextCursor ?? undefined;
+}
+
+export function useJobsList(filters: JobFilters, limit = JOBS_PAGE_SIZE) {
+  const { sync } = useLive();
+  const interval = useSafetyNetInterval();
+  const normalized = normalizeJobFilters(filters);
+  return useSuspenseInfiniteQuery<
+    JobList,
+    Error,
+    InfiniteData<JobList>,
+    ReturnType<typeof queryKeys.jobs.list>,
+    string | undefined
+  >({
+    queryKey: queryKeys.jobs.list(normalized, limit),
+    queryFn: async ({ pageParam, signal }) => {
+      const page = await api.jobs(normalized, limit, pageParam, { signal });
+      return sync === undefined ? page : { ...page, items: sync.reconcileRows(page.items) };
+    },
+    initialPageParam: undefined,
+    getNextPageParam: nextCursor,
+    refetchInterval: interval,
+  });
+}
+
+export function useJob(jobId: string) {
+  const { sync } = useLive();
+  const interval = useSafetyNetInterval();
+  return useSuspenseQuery({
+    queryKey: queryKeys.jobs.detail(jobId),
+    queryFn: async ({ signal }) => {
+      const detail = await api.job(jobId, { signal });
+      return sync === undefined ? detail : sync.reconcileDetail(detail);
+    },
+    refetchInterval: interval,
+  });
+}
+
+export function useTimeline(jobId: string) {
+  const { sync } = useLive();
+  return useSuspenseInfiniteQuery<
+    JobTimeline,
+    Error,
+    InfiniteData<JobTimeline>,
+    ReturnType<typeof queryKeys.jobs.timeline>,
+    string | undefined
+  >({
+    queryKey: queryKeys.jobs.timeline(jobId),
+    queryFn: async ({ pageParam, signal }) => {
+      const page = await api.timeline(jobId, TIMELINE_PAGE_SIZE, pageParam, { signal });
+      return sync === undefined ? page : { ...page, items: sync.reconcileRows(page.items) };
+    },
+    initialPageParam: undefined,
+    getNextPageParam: nextCursor,
+  });
+}
+
+export function useJobLogs(jobId: string) {
+  return useSuspenseInfiniteQuery<
+    JobLogList,
+    Error,
+    InfiniteData<JobLogList>,
+    ReturnType<typeof queryKeys.jobs.logs>,
+    string | undefined
+  >({
+    queryKey: queryKeys.jobs.logs(jobId),
+    queryFn: ({ pageParam, signal }) => api.jobLogs(jobId, pageParam, { signal }),
+    initialPageParam: undefined,
+    getNextPageParam: nextCursor,
+  });
+}
+
+export function useJobEvents(jobId: string) {
+  return useSuspenseInfiniteQuery<
+    JobEventList,
+    Error,
+    InfiniteData<JobEventList>,
+    ReturnType<typeof queryKeys.jobs.events>,
+    string | undefined
+  >({
+    queryKey: queryKeys.jobs.events(jobId),
+    queryFn: ({ pageParam, signal }) => api.jobEvents(jobId, pageParam, { signal }),
+    initialPageParam: undefined,
+    getNextPageParam: nextCursor,
+  });
+}
+
+export function useArtifacts(jobId: string) {
+  return useSuspenseQuery({
+    queryKey: queryKeys.jobs.artifacts(jobId),
+    queryFn: ({ signal }) => api.artifacts(jobId, { signal }),
+    refetchInterval: useSafetyNetInterval(),
+  });
+}
+
+/** The overview's figures: fetched once, then replaced by every snapshot of the dashboard stream. */
+export function useDashboardSummary() {
+  useSnapshotStream<DashboardSummary>("/dashboard/stream", undefined, queryKeys.dashboard.summary);
+  return useSuspenseQuery({
+    queryKey: queryKeys.dashboard.summary,
+    queryFn: ({ signal }) => api.dashboard({ signal }),
+  });
+}
+
+export function useTrends(hours = TREND_HOURS, fn?: string) {
+  useSnapshotStream<JobTrends>(
+    "/jobs/trends/stream",
+    { hours, function: fn },
+    queryKeys.stats.trends(hours, fn),
+  );
+  return useSuspenseQuery({
+    queryKey: queryKeys.stats.trends(hours, fn),
+    queryFn: ({ signal }) => api.trends(hours, fn, { signal }),
+  });
+}
+
+export function useQueues() {
+  return useSuspenseQuery({
+    queryKey: queryKeys.queues.all,
+    queryFn: ({ signal }) => api.queues({ signal }),
+    refetchInterval: useSafetyNetInterval(),
+  });
+}
+
+export function useFunctions() {
+  return useSuspenseQuery({
+    queryKey: queryKeys.functions.list,
+    queryFn: ({ signal }) => api.functions({ signal }),
+    refetchInterval: useSafetyNetInterval(),
+  });
+}
+
+export function useFunction(name: string) {
+  return useSuspenseQuery({
+    queryKey: queryKeys.functions.detail(name),
+    queryFn: ({ signal }) => api.function(name, { signal }),
+    refetchInterval: useSafetyNetInterval(),
+  });
+}
+
+interface WorkersSnapshot {
+  readonly workers: WorkerSummary[];
+  readonly total: number;
+  readonly online: number;
+}
+
+/** The workers list, kept current by the workers stream's registry snapshots. */
+export function useWorkers() {
+  useSnapshotStream<WorkersSnapshot, WorkerList>(
+    "/workers/stream",
+    undefined,
+    queryKeys.workers.list,
+    (snapshot, previous) => ({
+      items: snapshot.workers,
+      total: snapshot.total,
+      online: snapshot.online,
+      page: previous?.page ?? {
+        limit: snapshot.workers.length,
+        nextCursor: null,
+        prevCursor: null,
+        next: null,
+        prev: null,
+      },
+    }),
+  );
+  return useSuspenseQuery({
+    queryKey: queryKeys.workers.list,
+    queryFn: ({ signal }) => api.workers({ signal }),
+  });
+}
+
+export function useWorker(workerId: string) {
+  const client = useQueryClient();
+  return useSuspenseQuery({
+    queryKey: queryKeys.workers.detail(workerId),
+    queryFn: ({ signal }) => api.worker(workerId, { signal }),
+    refetchInterval: useSafetyNetInterval(),
+    initialData: () =>
+      client.getQueryData<WorkerList>(queryKeys.workers.list)?.items.find((worker) => worker.id === workerId),
+  });
+}
+
+export function useSchedules() {
+  return useSuspenseQuery({
+    queryKey: queryKeys.schedules.list,
+    queryFn: ({ signal }) => api.schedules({ signal }),
+    refetchInterval: useSafetyNetInterval(),
+  });
+}
+
+export function useDeadLetters(fn: string | undefined, reason: FailureReason | undefined) {
+  return useSuspenseInfiniteQuery<
+    DeadLetterList,
+    Error,
+    InfiniteData<DeadLetterList>,
+    readonly unknown[],
+    string | undefined
+  >({
+    queryKey: [...queryKeys.deadLetters.list(fn), reason ?? null],
+    queryFn: ({ pageParam, signal }) =>
+      api.deadLetters(
+        { ...(fn === undefined ? {} : { function: fn }), ...(reason === undefined ? {} : { reason }) },
+        pageParam,
+        { signal },
+      ),
+    initialPageParam: undefined,
+    getNextPageParam: nextCursor,
+    refetchInterval: useSafetyNetInterval(),
+  });
+}

@@ -8,8 +8,10 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import type { ArtifactInfo } from "@upnext/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startRetention } from "../src/services/retention.js";
 import {
   ArtifactMaintenance,
+  artifactServiceHooks,
   collectOrphanedPendingArtifacts,
   deleteArtifactFiles,
 } from "../src/artifacts/artifact-lifecycle.js";
@@ -90,6 +92,32 @@ describe.each(DIALECTS)("artifact housekeeping on %s", (dialect) => {
     // The job rows can now go without leaving files behind (artifacts rows cascade anyway).
     await db.deleteFrom("jobs").where("id", "=", "ret-old").execute();
     expect(await deleteArtifactFiles(db, storage, [])).toBe(0);
+  });
+
+  it("follows retention through its hooks: old jobs' artifacts and old orphans go, files included", async () => {
+    const db = test.database.database.db;
+    const old = Date.now() - 3 * HOUR_MS;
+    await insertJob(db, "hook-old", old);
+    await insertJob(db, "hook-new");
+    const gone = await put("hook-old", "old.txt");
+    const orphan = await put("hook-orphan", "orphan.txt");
+    await age(orphan.id, 3 * HOUR_MS);
+    const kept = await put("hook-new", "new.txt");
+    const files = storedFiles(test.artifactsDir).length;
+    const retention = startRetention(test.deps, {
+      ...artifactServiceHooks(test.deps, storage, test.app.log),
+      retentionMs: HOUR_MS,
+      firstRunDelayMs: HOUR_MS,
+    });
+    try {
+      expect(await retention.runOnce()).toMatchObject({ deletedJobs: 1 });
+    } finally {
+      await retention.stop();
+    }
+    expect(await detail(gone.id)).toBe(404);
+    expect(await detail(orphan.id)).toBe(404);
+    expect(await detail(kept.id)).toMatchObject({ pending: false });
+    expect(storedFiles(test.artifactsDir)).toHaveLength(files - 2);
   });
 
   it("promotes pending artifacts whose job has arrived in the periodic sweep", async () => {

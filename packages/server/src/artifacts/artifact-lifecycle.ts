@@ -13,11 +13,12 @@ import {
   deleteArtifactRowsOfJobs,
   deletePendingRowsBefore,
   promoteArrivedPendingArtifacts,
+  promotePendingArtifacts,
 } from "./artifact-records.js";
 import type { ArtifactStorage } from "./artifact-storage.js";
 import { LocalDirectoryStorage } from "./local-directory-storage.js";
 
-export { promotePendingArtifacts } from "./artifact-records.js";
+export { promotePendingArtifacts };
 
 /** Jobs whose pending artifacts one sweep round promotes. */
 export const PROMOTION_SWEEP_BATCH = 500;
@@ -87,6 +88,40 @@ export async function deleteArtifactFiles(
   if (jobIds.length === 0) return 0;
   const keys = await deleteArtifactRowsOfJobs(db, jobIds);
   return deleteObjects(storage, keys, onStorageError);
+}
+
+/** What ingest and retention call so artifacts follow their jobs (see startServer). */
+export interface ArtifactServiceHooks {
+  /** For the ingester: promotes the pending artifacts of the jobs a batch inserted. */
+  onJobsInserted(jobIds: string[]): Promise<void>;
+  /** For retention: removes the artifacts (rows, then files) of jobs about to be deleted. */
+  beforeDeleteJobs(jobIds: string[]): Promise<void>;
+  /** For retention: collects pending artifacts created before `cutoff` whose job never arrived. */
+  collectOrphanedArtifacts(cutoff: number): Promise<void>;
+}
+
+export function artifactServiceHooks(
+  deps: ServerDependencies,
+  storage: ArtifactStorage,
+  logger: FastifyBaseLogger,
+): ArtifactServiceHooks {
+  const onStorageError: StorageErrorHandler = (error, key) => {
+    logger.warn({ err: error, storageKey: key }, "could not delete an artifact's file");
+  };
+  return {
+    onJobsInserted: async (jobIds) => {
+      await deps.withDatabase((db) => promotePendingArtifacts(db, jobIds));
+    },
+    beforeDeleteJobs: async (jobIds) => {
+      await deps.withDatabase((db) => deleteArtifactFiles(db, storage, jobIds, onStorageError));
+    },
+    collectOrphanedArtifacts: async (cutoff) => {
+      const collected = await deps.withDatabase((db) =>
+        collectOrphanedPendingArtifacts(db, storage, 0, { now: cutoff, onStorageError }),
+      );
+      if (collected > 0) logger.info({ collected }, "orphaned pending artifacts deleted");
+    },
+  };
 }
 
 /**

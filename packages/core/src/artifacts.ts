@@ -4,6 +4,7 @@
  * the server refuses the same names with a 400; the wire shapes are shared by both.
  */
 import { z } from "zod";
+import { isoTimeSchema, pageSchema } from "./api-contract/page.js";
 import { InvalidOptionError } from "./errors.js";
 
 export const MAX_ARTIFACT_NAME_LENGTH = 255;
@@ -69,13 +70,15 @@ export const artifactInfoSchema = z.object({
   size: z.number().int().nonnegative(),
   /** Hex SHA-256 of the content. */
   sha256: z.string(),
-  /** ISO-8601 UTC. */
-  createdAt: z.string(),
+  createdAt: isoTimeSchema,
   /** True while the artifact's job is not in the history yet (it is promoted when the job arrives). */
   pending: z.boolean(),
 });
 
 export type ArtifactInfo = z.infer<typeof artifactInfoSchema>;
+
+/** A page of a job's artifacts, newest first. */
+export const artifactPageSchema = pageSchema(artifactInfoSchema);
 
 export const ARTIFACT_EVENT_TYPES = ["artifact.created", "artifact.deleted"] as const;
 export type ArtifactEventType = (typeof ARTIFACT_EVENT_TYPES)[number];
@@ -89,7 +92,7 @@ export const artifactEventSchema = z.object({
     name: z.string(),
     contentType: z.string(),
     size: z.number().int().nonnegative(),
-    createdAt: z.string(),
+    createdAt: isoTimeSchema,
   }),
 });
 

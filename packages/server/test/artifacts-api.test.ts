@@ -243,6 +243,12 @@ describe.each(DIALECTS)("artifacts API on %s", (dialect) => {
       url: "/api/v1/jobs/job-many/artifacts?cursor=nonsense",
     });
     expect(forged.statusCode).toBe(400);
+    const wrongTypes = Buffer.from(JSON.stringify(["a", "not-a-time", "id"])).toString("base64url");
+    const typed = await test.app.inject({
+      method: "GET",
+      url: `/api/v1/jobs/job-many/artifacts?cursor=${wrongTypes}`,
+    });
+    expect(typed.statusCode).toBe(400);
   });
 
   it("refuses an upload over the size limit with 413 and keeps no file, declared or not", async () => {

@@ -11,6 +11,7 @@ import {
   type ArtifactEvent,
   type ArtifactInfo,
   artifactInfoSchema,
+  artifactPageSchema,
   isValidArtifactId,
   isValidArtifactName,
   isValidContentType,
@@ -51,13 +52,14 @@ import { DependencyUnavailableError } from "../dependencies/circuit-breaker.js";
 import type { ServerDependencies } from "../dependencies/server-dependencies.js";
 import { ApiError, badRequest, conflict, notFound } from "../http/api-error.js";
 import { API_PREFIX } from "../http/auth.js";
-import { decodeCursor, pageInfo, pageInfoSchema, pageQuerySchema, toPage } from "../http/pagination.js";
+import { decodeTypedCursor, pageInfo, pageQuerySchema, toPage } from "../http/pagination.js";
 
 const JOB_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const JOB_ID_RULE = "1-64 letters, digits, '_' or '-'";
 /** How soon a client may retry after artifact storage failed. */
 const STORAGE_RETRY_AFTER_MS = 5_000;
-const CURSOR_ARITY = 2;
+/** The list's keyset: (created_at, id). */
+const CURSOR_TYPES = ["number", "string"] as const;
 
 function invalid(parameter: string, value: unknown, allowed: string): ApiError {
   return badRequest(`Invalid ${parameter} ${JSON.stringify(value)}: use ${allowed}.`, {
@@ -109,7 +111,6 @@ const contentQuery = z.object({
     .optional()
     .describe("true: always as an attachment, whatever the type."),
 });
-const artifactPageSchema = z.object({ items: z.array(artifactInfoSchema), page: pageInfoSchema });
 
 export interface ArtifactRoutesOptions {
   readonly storage: ArtifactStorage;
@@ -288,7 +289,9 @@ export function artifactRoutes(deps: ServerDependencies, options: ArtifactRoutes
         const jobId = checkJobId(request.params.id);
         const { limit } = request.query;
         const cursor =
-          request.query.cursor === undefined ? undefined : decodeCursor(request.query.cursor, CURSOR_ARITY);
+          request.query.cursor === undefined
+            ? undefined
+            : decodeTypedCursor(request.query.cursor, CURSOR_TYPES);
         const rows = await deps.withDatabase((db) => listArtifacts(db, jobId, limit, cursor));
         const page = toPage(rows, { limit, cursor, keyOf: (row) => [row.created_at, row.id] });
         return { items: page.items.map(toArtifactInfo), page: pageInfo(request, limit, page) };

@@ -15,6 +15,7 @@ import { LocalDirectoryStorage } from "../src/artifacts/local-directory-storage.
 import { createDependencies } from "../src/dependencies/server-dependencies.js";
 import { DIALECTS } from "./helpers/database.js";
 import { REDIS_URL } from "./helpers/app.js";
+import { PrivateRedis } from "./helpers/private-redis.js";
 import { type ArtifactTestApp, createArtifactTestApp, insertJob, storedFiles } from "./helpers/artifacts.js";
 
 interface HttpAnswer {
@@ -174,6 +175,15 @@ describe.each(DIALECTS)("artifacts API on %s", (dialect) => {
     const changed = await send(base, { path: url, headers: { range: "bytes=2-5", "if-range": '"old"' } });
     expect(changed.status).toBe(200);
     expect(changed.body.toString()).toBe("0123456789");
+    const head = await send(base, { method: "HEAD", path: url });
+    expect(head.status).toBe(200);
+    expect(head.headers["content-length"]).toBe("10");
+    expect(head.body.length).toBe(0);
+    // An empty artifact is an artifact too.
+    const empty = (await upload("job-ranges", "name=empty.txt", "")).json() as ArtifactInfo;
+    expect(empty.size).toBe(0);
+    const emptyContent = await send(base, { path: `/api/v1/artifacts/${empty.id}/content` });
+    expect([emptyContent.status, emptyContent.body.length]).toEqual([200, 0]);
   });
 
   it("serves only safe types inline; HTML and SVG are always attachments", async () => {
@@ -427,6 +437,40 @@ describe.each(DIALECTS)("artifacts API on %s", (dialect) => {
       await app.close();
       deps.stop();
     }
+  });
+});
+
+describe.each(DIALECTS)("artifacts while Redis is down on %s", (dialect) => {
+  let redis: PrivateRedis;
+  let test: ArtifactTestApp;
+  beforeAll(async () => {
+    redis = await PrivateRedis.start();
+    test = await createArtifactTestApp({
+      dialect,
+      label: `artifacts-noredis-${dialect}`,
+      redisUrl: redis.url,
+    });
+  });
+  afterAll(async () => {
+    await test.close();
+    await redis.stop();
+  });
+
+  it("still uploads, lists, serves and deletes: Redis only carries the live notifications", async () => {
+    const base = await test.app.listen({ host: "127.0.0.1", port: 0 });
+    await redis.stop();
+    const created = await send(base, {
+      method: "POST",
+      path: "/api/v1/jobs/job-offline/artifacts?name=offline.txt",
+      headers: { "content-type": "text/plain" },
+      body: "no redis needed",
+    });
+    expect(created.status).toBe(202);
+    const info = created.json() as ArtifactInfo;
+    expect((await send(base, { path: "/api/v1/jobs/job-offline/artifacts" })).status).toBe(200);
+    const content = await send(base, { path: `/api/v1/artifacts/${info.id}/content` });
+    expect(content.body.toString()).toBe("no redis needed");
+    expect((await send(base, { method: "DELETE", path: `/api/v1/artifacts/${info.id}` })).status).toBe(200);
   });
 });
 

@@ -311,20 +311,20 @@ export function artifactRoutes(deps: ServerDependencies, options: ArtifactRoutes
       async (request) => toArtifactInfo(await loadArtifact(request.params.id)),
     );
 
-    routes.get(
-      `${API_PREFIX}/artifacts/:id/content`,
-      {
-        schema: {
-          summary: "An artifact's content",
-          description:
-            "Inline only for text/plain, application/json and PNG/JPEG/GIF/WebP images; everything else (HTML and SVG included) is an attachment. " +
-            "?download=true always gives an attachment. ETag (the SHA-256) with If-None-Match, and single byte ranges.",
-          tags: ["artifacts"],
-          params: artifactParams,
-          querystring: contentQuery,
-        },
+    // GET and HEAD together: Fastify's own HEAD route would read the whole file to discard it.
+    routes.route({
+      method: ["GET", "HEAD"],
+      url: `${API_PREFIX}/artifacts/:id/content`,
+      schema: {
+        summary: "An artifact's content",
+        description:
+          "Inline only for text/plain, application/json and PNG/JPEG/GIF/WebP images; everything else (HTML and SVG included) is an attachment. " +
+          "?download=true always gives an attachment. ETag (the SHA-256) with If-None-Match, and single byte ranges.",
+        tags: ["artifacts"],
+        params: artifactParams,
+        querystring: contentQuery,
       },
-      async (request, reply) => {
+      handler: async (request, reply) => {
         const record = await loadArtifact(request.params.id);
         const size = record.size_bytes;
         const etag = etagOf(record.sha256);
@@ -377,7 +377,7 @@ export function artifactRoutes(deps: ServerDependencies, options: ArtifactRoutes
         }
         return reply.send(opened.stream);
       },
-    );
+    });
 
     routes.delete(
       `${API_PREFIX}/artifacts/:id`,

@@ -15,6 +15,9 @@ if (typeof window !== "undefined") {
     dispatchEvent: () => false,
   });
   Object.defineProperty(window, "matchMedia", { configurable: true, value: answer });
+  // Nor layout: virtualized lists measure their scroll container, so give elements a screen's size.
+  Object.defineProperty(HTMLElement.prototype, "clientHeight", { configurable: true, get: () => 800 });
+  Object.defineProperty(HTMLElement.prototype, "clientWidth", { configurable: true, get: () => 1200 });
 }
 
 beforeAll(async () => {

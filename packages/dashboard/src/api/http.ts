@@ -30,8 +30,18 @@ export function toQueryString(params: QueryParams | undefined): string {
   return text === "" ? "" : `?${text}`;
 }
 
+/**
+ * Where the API is: the page's own origin (the server serves the dashboard), so paths stay
+ * relative; tests outside a browser point it at the server they started.
+ */
+let apiOrigin = "";
+
+export function setApiOrigin(origin: string): void {
+  apiOrigin = origin.replace(/\/$/, "");
+}
+
 export function apiUrl(path: string, params?: QueryParams): string {
-  return `${API_BASE}${path}${toQueryString(params)}`;
+  return `${apiOrigin}${API_BASE}${path}${toQueryString(params)}`;
 }
 
 export interface RequestOptions {

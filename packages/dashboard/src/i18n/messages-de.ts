@@ -224,7 +224,8 @@ export const de: Messages = {
     previewTooLarge: "Zu groß für eine Vorschau ({{size}}). Lade es stattdessen herunter.",
     size: "Größe",
     contentType: "Typ",
-    notFound: "Kein Job {{id}} im Verlauf.",
+    notFound:
+      "Kein Job {{id}} im Verlauf. Ein gerade eingereichter Job erscheint hier, sobald der Server ihn gespeichert hat.",
   },
   functions: {
     title: "Funktionen",

@@ -226,7 +226,8 @@ export const en = {
     previewTooLarge: "Too large to preview ({{size}}). Download it instead.",
     size: "Size",
     contentType: "Type",
-    notFound: "No job {{id}} in the history.",
+    notFound:
+      "No job {{id}} in the history. A job that was just submitted appears here once the server has stored it.",
   },
   functions: {
     title: "Functions",

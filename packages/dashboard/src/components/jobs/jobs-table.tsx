@@ -109,7 +109,7 @@ export function JobsTable({
       <table className="w-full table-fixed border-collapse text-sm" aria-rowcount={rows.length + 1}>
         <thead className="sticky top-0 z-10 bg-panel-head text-left text-xs text-muted">
           <tr>
-            <th scope="col" className="w-64 px-3 py-2 font-medium">
+            <th scope="col" className="w-60 px-3 py-2 font-medium">
               {t("jobs.columns.id")}
             </th>
             {hideFunction ? null : (
@@ -126,13 +126,13 @@ export function JobsTable({
             <th scope="col" className="w-40 px-3 py-2 font-medium">
               {t("jobs.columns.progress")}
             </th>
-            <th scope="col" className="w-36 px-3 py-2 font-medium">
+            <th scope="col" className="w-32 px-3 py-2 font-medium">
               {t("jobs.columns.created")}
             </th>
             <th scope="col" className="w-28 px-3 py-2 font-medium">
               {t("jobs.columns.duration")}
             </th>
-            <th scope="col" className="w-40 px-3 py-2 font-medium">
+            <th scope="col" className="px-3 py-2 font-medium">
               {t("jobs.columns.worker")}
             </th>
           </tr>

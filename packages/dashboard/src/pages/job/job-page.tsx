@@ -1,7 +1,11 @@
-import { getRouteApi } from "@tanstack/react-router";
+import { QueryErrorResetBoundary } from "@tanstack/react-query";
+import { Link, getRouteApi } from "@tanstack/react-router";
 import { Suspense } from "react";
 import { useTranslation } from "react-i18next";
 import { useJob } from "../../api/queries.js";
+import { isNotFound } from "../../api/api-error.js";
+import { Button } from "../../components/button.js";
+import { ErrorBoundary, ErrorView } from "../../components/error-boundary.js";
 import { JsonView } from "../../components/json-view.js";
 import { PageHeader } from "../../components/page-header.js";
 import { Panel } from "../../components/panel.js";
@@ -49,15 +53,57 @@ function JobFields({
   }
 }
 
-export function JobPage() {
+/**
+ * A job the history does not hold (yet: ingest may be a moment behind the live stream) is a
+ * message with a Retry, not a broken page; other failures show the usual error.
+ */
+function JobNotFound({
+  jobId,
+  error,
+  retry,
+}: {
+  readonly jobId: string;
+  readonly error: unknown;
+  readonly retry: () => void;
+}) {
   const { t } = useTranslation();
+  if (!isNotFound(error)) return <ErrorView error={error} onRetry={retry} />;
+  return (
+    <div role="alert" className="flex flex-col items-start gap-3 rounded-lg border border-line bg-panel p-6">
+      <p className="text-fg">{t("job.notFound", { id: jobId })}</p>
+      <Button onClick={retry}>{t("errors.retry")}</Button>
+      <Link to="/jobs" className="text-accent-text underline">
+        {t("nav.jobs")}
+      </Link>
+    </div>
+  );
+}
+
+export function JobPage() {
   const { jobId } = route.useParams();
+  return (
+    <QueryErrorResetBoundary>
+      {({ reset }) => (
+        <ErrorBoundary
+          resetKeys={[jobId]}
+          onReset={reset}
+          fallback={(error, retry) => <JobNotFound jobId={jobId} error={error} retry={retry} />}
+        >
+          <Suspense fallback={<Skeleton lines={6} />}>
+            <JobHeader jobId={jobId} />
+            <JobBody jobId={jobId} />
+          </Suspense>
+        </ErrorBoundary>
+      )}
+    </QueryErrorResetBoundary>
+  );
+}
+
+function JobBody({ jobId }: { readonly jobId: string }) {
+  const { t } = useTranslation();
   const keys = [jobId];
   return (
     <div className="flex flex-col gap-4">
-      <Suspense fallback={<Skeleton lines={2} />}>
-        <JobHeader jobId={jobId} />
-      </Suspense>
       <div className="grid grid-cols-1 gap-4 xl:grid-cols-2">
         <Panel title={t("job.summary")} resetKeys={keys}>
           <JobFields jobId={jobId} part="summary" />

@@ -34,7 +34,8 @@ import {
 const HELP = `usage: npm run bench [-- options]
   --quick               fast sanity run (2,000-job burst, 3 s sustained); writes results/partial.json
   --only=a[,b]          run only these workloads (burst, sustained-500, sustained-2000, tracing,
-                        artifacts: a 1 GB upload to a server process, its RSS growth; 256 MB with --quick)
+                        artifacts: a 1 GB upload to a server process, its RSS growth; 256 MB with --quick,
+                        ingest: history ingest drain events/s and lag at 2,000 jobs/s, SQLite and PostgreSQL)
   --verbose             print phase timings and the worker children's counters
   --cpu-prof            write a CPU profile of every worker child to bench/results/
   --heap-prof           write a sampling heap profile of every worker child to bench/results/

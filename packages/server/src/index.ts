@@ -4,6 +4,20 @@ export { openDatabase, type HistoryDatabase } from "./store/database.js";
 export { migrate, migrationStatus } from "./store/migrator.js";
 export { createDependencies, type ServerDependencies } from "./dependencies/server-dependencies.js";
 export { openServerRedis } from "./dependencies/server-redis.js";
+export {
+  startIngester,
+  type Ingester,
+  type IngesterCounters,
+  type IngesterOptions,
+} from "./ingest/ingester.js";
+export {
+  startRetention,
+  type Retention,
+  type RetentionOptions,
+  type RetentionReport,
+} from "./services/retention.js";
+export { startAlerts, type Alerts, type AlertsOptions } from "./alerts/alert-engine.js";
+export { createServerMetrics, type ServerMetrics } from "./observability/server-metrics.js";
 export { createStreamHub, type StreamHub, type StreamHubOptions } from "./sse/stream-hub.js";
 export {
   type ArtifactStorage,

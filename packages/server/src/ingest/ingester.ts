@@ -26,6 +26,7 @@ import { decodeEntry, rawPayload } from "./entry-decoder.js";
 import type { IngestedEvent } from "./job-fold.js";
 import {
   type DeadLetterRecord,
+  INGEST_GROUP,
   StatusStreamConsumer,
   type StreamEntry,
   compareIds,
@@ -205,24 +206,29 @@ class IngestLoop implements Ingester {
 
   async drain(timeoutMs: number = DEFAULT_DRAIN_TIMEOUT_MS): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    const { redis, keys } = this.deps;
     for (;;) {
-      const [newest, groups] = await Promise.all([
-        redis.xrevrange(keys.events, "+", "-", "COUNT", 1),
-        redis.call("XINFO", "GROUPS", keys.events),
-      ]);
-      const group = (Array.isArray(groups) ? (groups as unknown[][]) : []).find(
-        (fields) => fields[fields.indexOf("name") + 1] === "history",
-      );
-      if (group) {
-        const pending = Number(group[group.indexOf("pending") + 1]);
-        const delivered = String(group[group.indexOf("last-delivered-id") + 1]);
-        const last = newest[0]?.[0];
-        if (pending === 0 && (last === undefined || compareIds(delivered, last) >= 0)) return;
-      }
+      // While Redis is unreachable nothing can be known: keep asking until the deadline.
+      if (await this.caughtUp().catch(() => false)) return;
       if (Date.now() > deadline) throw new Error(`ingest did not catch up within ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
     }
+  }
+
+  /** The group has been delivered the stream's newest entry and has acknowledged everything. */
+  private async caughtUp(): Promise<boolean> {
+    const { redis, keys } = this.deps;
+    const [newest, groups] = await Promise.all([
+      redis.xrevrange(keys.events, "+", "-", "COUNT", 1),
+      redis.call("XINFO", "GROUPS", keys.events),
+    ]);
+    const group = (Array.isArray(groups) ? (groups as unknown[][]) : []).find(
+      (fields) => fields[fields.indexOf("name") + 1] === INGEST_GROUP,
+    );
+    if (!group) return false;
+    const pending = Number(group[group.indexOf("pending") + 1]);
+    const delivered = String(group[group.indexOf("last-delivered-id") + 1]);
+    const last = newest[0]?.[0];
+    return pending === 0 && (last === undefined || compareIds(delivered, last) >= 0);
   }
 
   // ---- the loop ----------------------------------------------------------------------------

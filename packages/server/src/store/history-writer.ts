@@ -50,7 +50,8 @@ export async function writeBatch(
     const jobIds = [...byJob.keys()].sort();
 
     const stored = await readRows(trx, jobIds, lock);
-    const countable = await countableEvents(trx, byJob, fresh);
+    // A job without a row has no earlier events: only the stored ones need looking up.
+    const countable = await countableEvents(trx, byJob, fresh, stored);
     const folds = new Map<string, JobFold>();
     for (const jobId of jobIds) folds.set(jobId, fold(jobId, stored.get(jobId), byJob, countable, now));
 
@@ -62,7 +63,7 @@ export async function writeBatch(
     const raced = jobIds.filter((id) => !stored.has(id) && !inserted.has(id));
     if (raced.length > 0) {
       const theirs = await readRows(trx, raced, lock);
-      const recount = await countableEvents(trx, pick(byJob, raced), fresh);
+      const recount = await countableEvents(trx, pick(byJob, raced), fresh, theirs);
       for (const id of raced) folds.set(id, fold(id, theirs.get(id), byJob, recount, now));
     }
 
@@ -77,7 +78,11 @@ export async function writeBatch(
       trx,
       [...folds.values()].flatMap((result) => result.rollups),
     );
-    await linkParents(trx, jobIds, [...inserted]);
+    const orphans = jobIds.filter((id) => {
+      const row = folds.get(id)?.row;
+      return row?.parent_id === null && row.reported_parent_id !== null;
+    });
+    await linkParents(trx, orphans, [...inserted]);
 
     return {
       stored: fresh.size,
@@ -160,6 +165,7 @@ async function countableEvents(
   trx: Db,
   byJob: ReadonlyMap<string, IngestedEvent[]>,
   fresh: ReadonlySet<string>,
+  stored: ReadonlyMap<string, JobRow>,
 ): Promise<Set<string>> {
   const counted = (type: string, jobId: string, attempt: number, at: number): string =>
     `${type}\u0000${jobId}\u0000${attempt}\u0000${at}`;
@@ -167,7 +173,8 @@ async function countableEvents(
     .filter(([, list]) => list.some(({ event }) => event.type === "started" || event.type === "retrying"))
     .map(([jobId]) => jobId);
   const seen = new Set<string>();
-  for (const chunk of chunks(jobIds, IDS_PER_STATEMENT)) {
+  const lookUp = jobIds.filter((jobId) => stored.has(jobId));
+  for (const chunk of chunks(lookUp, IDS_PER_STATEMENT)) {
     const earlier = await trx
       .selectFrom("job_events")
       .select(["id", "job_id", "type", "attempt", "at"])
@@ -347,8 +354,8 @@ async function addRollups(trx: Db, deltas: readonly RollupDelta[]): Promise<void
 }
 
 /**
- * The foreign key parent_id is set only once the parent's row exists: for this batch's jobs
- * whose parent is now stored, and for stored children of the jobs this batch created.
+ * The foreign key parent_id is set only once the parent's row exists: for this batch's jobs not
+ * linked yet whose parent is now stored, and for stored children of the jobs this batch created.
  */
 async function linkParents(trx: Db, jobIds: readonly string[], inserted: readonly string[]): Promise<void> {
   const link = (where: "id" | "reported_parent_id", ids: readonly string[]) =>

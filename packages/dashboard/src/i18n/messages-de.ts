@@ -73,6 +73,7 @@ export const de: Messages = {
     showing_one: "{{count}} Zeile",
     showing_other: "{{count}} Zeilen",
     ago: "vor {{time}}",
+    time: "Zeit",
   },
   status: {
     waiting: "Wartet",
@@ -254,6 +255,7 @@ export const de: Messages = {
     rateLimitValue: "{{limit}} pro {{window}}",
     queue: "Warteschlange",
     recentJobs: "Letzte Jobs",
+    published: "Optionen veröffentlicht",
     notFound: "Keine Funktion {{name}}.",
     table: "Funktionsliste",
   },

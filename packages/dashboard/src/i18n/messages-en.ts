@@ -75,6 +75,7 @@ export const en = {
     showing_one: "{{count}} row",
     showing_other: "{{count}} rows",
     ago: "{{time}} ago",
+    time: "Time",
   },
   status: {
     waiting: "Waiting",
@@ -256,6 +257,7 @@ export const en = {
     rateLimitValue: "{{limit}} per {{window}}",
     queue: "Queue",
     recentJobs: "Recent jobs",
+    published: "Options published",
     notFound: "No function {{name}}.",
     table: "Functions list",
   },

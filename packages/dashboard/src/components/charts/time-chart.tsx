@@ -4,6 +4,7 @@
  * from screen readers; the same numbers are in a visually hidden table beside it.
  */
 import { useEffect, useRef } from "react";
+import { useTranslation } from "react-i18next";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { useFormatters } from "../../i18n/use-formatters.js";
@@ -37,6 +38,8 @@ export function TimeChart({
   const container = useRef<HTMLDivElement>(null);
   const format = useFormatters();
   const { theme } = useTheme();
+  const { t } = useTranslation();
+  const timeLabel = t("common.time");
 
   useEffect(() => {
     const element = container.current;
@@ -63,6 +66,7 @@ export function TimeChart({
       ],
       series: [
         {
+          label: timeLabel,
           value: (_u, value) => format.hour(new Date(value * MS_PER_S).toISOString()),
         },
         ...series.map((line) => ({
@@ -83,7 +87,7 @@ export function TimeChart({
       observer.disconnect();
       plot.destroy();
     };
-  }, [hours, series, format, formatValue, theme]);
+  }, [hours, series, format, formatValue, theme, timeLabel]);
 
   return (
     <figure className="min-w-0">
@@ -93,7 +97,7 @@ export function TimeChart({
         <caption>{title}</caption>
         <thead>
           <tr>
-            <th scope="col">—</th>
+            <th scope="col">{timeLabel}</th>
             {series.map((line) => (
               <th key={line.label} scope="col">
                 {line.label}

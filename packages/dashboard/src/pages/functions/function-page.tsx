@@ -85,7 +85,7 @@ function Options({ name }: { readonly name: string }) {
                 window: format.duration(config.rateLimit.windowMs),
               })}
         </Field>
-        <Field label={t("workers.lastSeen")}>
+        <Field label={t("functions.published")}>
           <TimeText iso={fn.updatedAt} />
         </Field>
       </Fields>

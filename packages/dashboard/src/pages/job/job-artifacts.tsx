@@ -11,6 +11,7 @@ import { useArtifacts } from "../../api/queries.js";
 import { Button } from "../../components/button.js";
 import { ErrorView } from "../../components/error-boundary.js";
 import { useFormatters } from "../../i18n/use-formatters.js";
+import { useArtifactStream } from "../../live/use-artifact-stream.js";
 import { ArtifactPreview } from "./artifact-preview.js";
 
 async function download(artifact: ArtifactInfo): Promise<void> {
@@ -26,6 +27,7 @@ async function download(artifact: ArtifactInfo): Promise<void> {
 export function JobArtifacts({ jobId }: { readonly jobId: string }) {
   const { t } = useTranslation();
   const format = useFormatters();
+  useArtifactStream(jobId);
   const { data } = useArtifacts(jobId);
   const [open, setOpen] = useState<string | undefined>();
   const [failed, setFailed] = useState<unknown>();

@@ -17,20 +17,12 @@ import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import { type Logger, pino } from "pino";
-import { isDatabaseOutage, isRedisOutage } from "../dependencies/outage-errors.js";
+import { isRedisOutage } from "../dependencies/outage-errors.js";
 import type { ServerDependencies } from "../dependencies/server-dependencies.js";
 import { type ServerMetrics, createServerMetrics } from "../observability/server-metrics.js";
 import type { HistoryDatabase } from "../store/database.js";
-import { writeBatch } from "../store/history-writer.js";
-import { decodeEntry, rawPayload } from "./entry-decoder.js";
-import type { IngestedEvent } from "./job-fold.js";
-import {
-  type DeadLetterRecord,
-  INGEST_GROUP,
-  StatusStreamConsumer,
-  type StreamEntry,
-  compareIds,
-} from "./stream-consumer.js";
+import { BatchApplier, DependencyDown } from "./batch-applier.js";
+import { INGEST_GROUP, StatusStreamConsumer, type StreamEntry, compareIds } from "./stream-consumer.js";
 
 /** Longest wait of one XREADGROUP for new entries; also bounds how late a stop is noticed. */
 export const INGEST_BLOCK_MS = 2_000;
@@ -99,16 +91,6 @@ export interface Ingester {
   counters(): IngesterCounters;
 }
 
-/** Thrown inside the loop when a dependency is down: retried as is, never counted against entries. */
-class DependencyDown extends Error {
-  constructor(
-    readonly dependency: "redis" | "database",
-    cause: unknown,
-  ) {
-    super(`${dependency} is unavailable`, { cause });
-  }
-}
-
 export function startIngester(deps: ServerDependencies, options: IngesterOptions = {}): Ingester {
   const ingester = new IngestLoop(deps, options);
   ingester.start();
@@ -139,8 +121,7 @@ class IngestLoop implements Ingester {
   private ownPendingDueAt = Number.POSITIVE_INFINITY;
   private maintenanceDueAt = 0;
   private failures = 0;
-  private totals = { stored: 0, duplicates: 0, ignored: 0, deadLettered: 0, batches: 0 };
-  private lagMs: number | null = null;
+  private readonly applier: BatchApplier;
   private sleeper: { timer: NodeJS.Timeout; wake: () => void } | undefined;
 
   constructor(
@@ -181,6 +162,17 @@ class IngestLoop implements Ingester {
     this.maintenanceIntervalMs = options.maintenanceIntervalMs ?? MAINTENANCE_INTERVAL_MS;
     this.processingRetryDelayMs = options.processingRetryDelayMs ?? PROCESSING_RETRY_DELAY_MS;
     this.consumerIdleDeleteMs = options.consumerIdleDeleteMs ?? CONSUMER_IDLE_DELETE_MS;
+    this.applier = new BatchApplier({
+      reader: this.reader,
+      database: this.database,
+      metrics: this.metrics,
+      logger: this.logger,
+      maxAttempts: this.maxAttempts,
+      onJobsInserted: options.onJobsInserted,
+      onDatabaseOutage: (error) => {
+        deps.databaseBreaker.recordOutage(error);
+      },
+    });
   }
 
   start(): void {
@@ -188,7 +180,7 @@ class IngestLoop implements Ingester {
   }
 
   counters(): IngesterCounters {
-    return { ...this.totals, lagMs: this.lagMs };
+    return { ...this.applier.totals, lagMs: this.applier.lagMs };
   }
 
   async stop(options: { readonly drainTimeoutMs?: number } = {}): Promise<void> {
@@ -254,7 +246,10 @@ class IngestLoop implements Ingester {
           }
           this.held = next;
         }
-        await this.handle(this.held.entries, this.held.redelivered);
+        const { retryPending } = await this.applier.handle(this.held.entries, this.held.redelivered);
+        if (retryPending) {
+          this.ownPendingDueAt = Math.min(this.ownPendingDueAt, Date.now() + this.processingRetryDelayMs);
+        }
         this.held = undefined;
         this.recovered();
       } catch (error) {
@@ -297,156 +292,6 @@ class IngestLoop implements Ingester {
     const backlog = await this.reader.backlog();
     if (backlog.undelivered !== null) this.metrics.ingest.backlog.set(backlog.undelivered);
     this.metrics.ingest.pending.set(backlog.pending);
-  }
-
-  // ---- one batch ---------------------------------------------------------------------------
-
-  private async handle(entries: readonly StreamEntry[], redelivered: boolean): Promise<void> {
-    const timer = this.metrics.ingest.batchDuration.startTimer();
-    const deliveries = redelivered
-      ? await this.reader.deliveryCounts(entries.map((entry) => entry.id))
-      : undefined;
-    const attemptsOf = (id: string): number => deliveries?.get(id) ?? 1;
-
-    const ack: string[] = [];
-    const deadLetters: DeadLetterRecord[] = [];
-    const jobEvents: IngestedEvent[] = [];
-    const payloads = new Map<string, string>();
-    let ignored = 0;
-    let trimmed = 0;
-    for (const entry of entries) {
-      const decoded = decodeEntry(entry.id, entry.fields);
-      switch (decoded.kind) {
-        case "gone":
-          trimmed += 1;
-          ack.push(entry.id);
-          break;
-        case "invalid":
-          this.metrics.ingest.invalid.inc({ reason: decoded.reason });
-          deadLetters.push({
-            id: entry.id,
-            reason: decoded.reason,
-            error: decoded.error,
-            payload: decoded.raw,
-          });
-          break;
-        case "other":
-          ignored += 1;
-          ack.push(entry.id);
-          break;
-        case "job":
-          if (attemptsOf(entry.id) > this.maxAttempts) {
-            deadLetters.push({
-              id: entry.id,
-              reason: "max_attempts",
-              error: `delivered ${attemptsOf(entry.id)} times without being applied (limit ${this.maxAttempts})`,
-              payload: rawPayload(entry.fields ?? []),
-            });
-          } else {
-            jobEvents.push({ id: entry.id, event: decoded.event });
-            payloads.set(entry.id, rawPayload(entry.fields ?? []));
-          }
-          break;
-      }
-    }
-
-    const failed = await this.apply(jobEvents);
-    const failedIds = new Set(failed.map(({ entry }) => entry.id));
-    for (const { id } of jobEvents) if (!failedIds.has(id)) ack.push(id);
-    for (const { entry, error } of failed) {
-      if (attemptsOf(entry.id) >= this.maxAttempts) {
-        deadLetters.push({
-          id: entry.id,
-          reason: "processing_failed",
-          error: `${messageOf(error)} (delivery ${attemptsOf(entry.id)} of ${this.maxAttempts})`,
-          payload: payloads.get(entry.id) ?? JSON.stringify(entry.event),
-        });
-      } else {
-        // Left pending: delivered again (and counted) after a pause.
-        this.ownPendingDueAt = Math.min(this.ownPendingDueAt, Date.now() + this.processingRetryDelayMs);
-      }
-    }
-
-    await this.settle(ack, deadLetters);
-    this.totals.ignored += ignored;
-    if (ignored > 0) this.metrics.ingest.events.inc({ result: "ignored" }, ignored);
-    if (trimmed > 0) this.metrics.ingest.trimmed.inc(trimmed);
-    this.totals.batches += 1;
-    timer();
-  }
-
-  /**
-   * Applies the batch in one transaction; when that fails for a reason other than an outage,
-   * applies each entry alone so one bad event cannot hold back the others. Returns the entries
-   * that failed on their own.
-   */
-  private async apply(events: readonly IngestedEvent[]): Promise<{ entry: IngestedEvent; error: unknown }[]> {
-    if (events.length === 0) return [];
-    try {
-      await this.write(events);
-      return [];
-    } catch (error) {
-      if (error instanceof DependencyDown) throw error;
-      this.metrics.ingest.failures.inc({ dependency: "processing" });
-      const [only] = events;
-      if (events.length === 1 && only !== undefined) return [{ entry: only, error }];
-      this.logger.warn(
-        { err: error, events: events.length },
-        "a status-event batch failed; applying its events one by one",
-      );
-    }
-    const failed: { entry: IngestedEvent; error: unknown }[] = [];
-    for (const entry of events) {
-      try {
-        await this.write([entry]);
-      } catch (error) {
-        if (error instanceof DependencyDown) throw error;
-        this.logger.warn(
-          { err: error, entryId: entry.id, jobId: entry.event.jobId },
-          "a status event failed to apply",
-        );
-        failed.push({ entry, error });
-      }
-    }
-    return failed;
-  }
-
-  private async write(events: readonly IngestedEvent[]): Promise<void> {
-    let outcome;
-    try {
-      outcome = await writeBatch(this.database, events);
-    } catch (error) {
-      if (isDatabaseOutage(error)) {
-        this.deps.databaseBreaker.recordOutage(error);
-        throw new DependencyDown("database", error);
-      }
-      throw error;
-    }
-    this.totals.stored += outcome.stored;
-    this.totals.duplicates += outcome.duplicates;
-    this.metrics.ingest.events.inc({ result: "stored" }, outcome.stored);
-    if (outcome.duplicates > 0) this.metrics.ingest.events.inc({ result: "duplicate" }, outcome.duplicates);
-    const newest = events.reduce((max, { event }) => Math.max(max, event.at), 0);
-    this.lagMs = Math.max(0, Date.now() - newest);
-    this.metrics.ingest.lag.set(this.lagMs / 1000);
-    if (outcome.insertedJobIds.length > 0 && this.options.onJobsInserted) {
-      await this.options.onJobsInserted([...outcome.insertedJobIds]).catch((error: unknown) => {
-        this.logger.warn({ err: error, jobs: outcome.insertedJobIds.length }, "onJobsInserted failed");
-      });
-    }
-  }
-
-  private async settle(ack: readonly string[], deadLetters: readonly DeadLetterRecord[]): Promise<void> {
-    if (deadLetters.length > 0) {
-      await this.reader.deadLetter(deadLetters);
-      this.totals.deadLettered += deadLetters.length;
-      for (const record of deadLetters) this.metrics.ingest.deadLettered.inc({ reason: record.reason });
-      this.logger.warn(
-        { entries: deadLetters.map(({ id, reason }) => ({ id, reason })) },
-        "moved status events to the ingest dead-letter stream",
-      );
-    }
-    await this.reader.ack(ack);
   }
 
   // ---- failures and shutdown -----------------------------------------------------------------
@@ -505,8 +350,4 @@ class IngestLoop implements Ingester {
   private wake(): void {
     this.sleeper?.wake();
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

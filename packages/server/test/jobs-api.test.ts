@@ -10,6 +10,9 @@ import {
   jobListSchema,
 } from "@upnext/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decodeTypedCursor } from "../src/http/pagination.js";
+import { searchJobs } from "../src/store/job-search.js";
+import { tagCondition } from "../src/store/tag-filter.js";
 import { JOB_KINDS } from "../src/store/schema.js";
 import { type TestApp, createTestApp } from "./helpers/app.js";
 import { DIALECTS } from "./helpers/database.js";
@@ -307,6 +310,15 @@ describe.each(DIALECTS)("jobs API on %s", (dialect) => {
     const acmeEu = await get<JobList>("/api/v1/jobs?limit=500&tag=tenant:acme&tag=region:eu");
     expect(acmeEu.items.length).toBe(every(8));
     expect(await ids("/api/v1/jobs?tag=tenant:nobody")).toEqual([]);
+    // Both ways of applying a tag (looked up first, or checked per walked row) select the same jobs.
+    for (const drives of [true, false]) {
+      const rows = await test.database.database.db
+        .selectFrom("jobs")
+        .select("id")
+        .where((eb) => tagCondition(eb, { key: "tenant", value: "acme" }, drives))
+        .execute();
+      expect(rows.map((row) => row.id).sort()).toEqual(acme.items.map((item) => item.id).sort());
+    }
 
     const worker2 = await get<JobList>("/api/v1/jobs?limit=500&workerId=worker-2-abcdef02");
     expect(worker2.items.length).toBeGreaterThan(0);
@@ -328,6 +340,35 @@ describe.each(DIALECTS)("jobs API on %s", (dialect) => {
     expect(await ids("/api/v1/jobs?q=EXCEEDED_limit")).toEqual([seeded.underscore]);
     expect((await ids("/api/v1/jobs?q=quota")).sort()).toEqual([seeded.percent, seeded.decoyPercent].sort());
     expect(await ids("/api/v1/jobs?q=%25")).toEqual([seeded.percent]);
+  });
+
+  it("bounds the jobs a search examines per request, and carries on from there with its cursors", async () => {
+    const db = test.database.database.db;
+    const expected = (await ids("/api/v1/jobs?limit=500&q=BOOM")).filter(Boolean);
+    expect(expected.length).toBeGreaterThan(10);
+    const scanRows = 10;
+    const decode = (cursor: string | null) =>
+      cursor === null ? undefined : decodeTypedCursor(cursor, ["number", "string"]);
+    const forward: string[][] = [];
+    let shortPageWithNext = false;
+    let page = await searchJobs(db, { q: "boom" }, { limit: 5, cursor: undefined }, scanRows);
+    for (;;) {
+      forward.push(page.items.map((item) => item.id));
+      if (page.items.length < 5 && page.nextCursor !== null) shortPageWithNext = true;
+      if (page.nextCursor === null) break;
+      page = await searchJobs(db, { q: "boom" }, { limit: 5, cursor: decode(page.nextCursor) }, scanRows);
+    }
+    expect(forward.flat()).toEqual(expected);
+    expect(shortPageWithNext).toBe(true);
+
+    const backward: string[][] = [];
+    let prev = page.prevCursor;
+    while (prev !== null) {
+      const before = await searchJobs(db, { q: "boom" }, { limit: 5, cursor: decode(prev) }, scanRows);
+      backward.unshift(before.items.map((item) => item.id));
+      prev = before.prevCursor;
+    }
+    expect([...backward.flat(), ...page.items.map((item) => item.id)]).toEqual(expected);
   });
 
   it("answers 400 naming each bad parameter and value, with what is allowed", async () => {

@@ -39,6 +39,7 @@ import {
   listJobs,
   listTree,
 } from "../store/job-queries.js";
+import { SEARCH_SCAN_ROWS, searchJobs } from "../store/job-search.js";
 
 /** Longest free-text search: it is matched against every candidate row, so it stays short. */
 export const MAX_SEARCH_LENGTH = 200;
@@ -73,7 +74,9 @@ const jobListQuery = pageQuerySchema.extend({
     .min(1, { error: "give at least one character to search for" })
     .max(MAX_SEARCH_LENGTH, { error: `search text is limited to ${MAX_SEARCH_LENGTH} characters` })
     .optional()
-    .describe("Job id (exact or prefix) or text in the error message, case-insensitive."),
+    .describe(
+      `Job id (exact or prefix) or text in the error message, case-insensitive. Each request examines at most ${SEARCH_SCAN_ROWS} jobs: a page may be short and still have a next link.`,
+    ),
 });
 
 const jobParams = z.object({ id: jobIdSchema() });
@@ -103,12 +106,11 @@ export function jobRoutes(deps: ServerDependencies) {
         if (from !== undefined && to !== undefined && from >= to) {
           throw badRequest("`from` must be earlier than `to`.", { from, to });
         }
+        const filter = { ...rest, functions, statuses: status, kinds: kind, tags: tag, from, to };
+        const pageRequest = { limit, cursor: cursorOf(cursor) };
+        const { q } = filter;
         const page = await deps.withDatabase((db) =>
-          listJobs(
-            db,
-            { ...rest, functions, statuses: status, kinds: kind, tags: tag, from, to },
-            { limit, cursor: cursorOf(cursor) },
-          ),
+          q === undefined ? listJobs(db, filter, pageRequest) : searchJobs(db, { ...filter, q }, pageRequest),
         );
         return { items: page.items.map(toJobSummary), page: pageInfo(request, limit, page) };
       },

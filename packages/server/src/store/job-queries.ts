@@ -5,10 +5,11 @@
  * "Queries and indexes").
  */
 import type { JobStatus } from "@upnext/core";
-import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool, sql } from "kysely";
+import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from "kysely";
 import { type Cursor, type ListOrder, keysetCondition, queryOrder, toPage } from "../http/pagination.js";
 import type { TagFilter } from "../http/query-params.js";
 import type { HistorySchema, JobKind, JobRow } from "./schema.js";
+import { drivingTag, tagCondition } from "./tag-filter.js";
 
 export interface JobListFilter {
   readonly functions?: readonly string[] | undefined;
@@ -22,7 +23,7 @@ export interface JobListFilter {
   readonly parentId?: string | undefined;
   readonly rootId?: string | undefined;
   readonly workerId?: string | undefined;
-  /** Free text: an id (exact or prefix) or a substring of the error message, case-insensitive. */
+  /** Free text: an id (exact or prefix) or a substring of the error message (job-search.ts). */
   readonly q?: string | undefined;
 }
 
@@ -66,23 +67,26 @@ export const SUMMARY_COLUMNS = [
 
 export type JobSummaryRow = Pick<JobRow, (typeof SUMMARY_COLUMNS)[number]>;
 
-const LIST_KEY = ["created_at", "id"] as const;
+export const LIST_KEY = ["created_at", "id"] as const;
 
 /** The cursor key of a row in a (created_at, id) list. */
 export function jobKeyOf(row: Pick<JobRow, "created_at" | "id">): [number, string] {
   return [row.created_at, row.id];
 }
 
-/** `LIKE` pattern that matches `text` literally: the wildcards and the escape are escaped. */
-export function likeLiteral(text: string): string {
-  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
-}
-
 type JobsExpressions = ExpressionBuilder<HistorySchema, "jobs">;
 
-function filterConditions(eb: JobsExpressions, filter: JobListFilter): Expression<SqlBool>[] {
+/**
+ * The filter's conditions on jobs, all but the free text `q` (see job-search.ts); `driving` is
+ * the tag the query starts from (tag-filter.ts).
+ */
+export function filterConditions(
+  eb: JobsExpressions,
+  filter: JobListFilter,
+  driving?: TagFilter,
+): Expression<SqlBool>[] {
   const conditions: Expression<SqlBool>[] = [];
-  const { functions, statuses, kinds, tags, q } = filter;
+  const { functions, statuses, kinds, tags } = filter;
   if (functions?.length === 1) conditions.push(eb("function", "=", functions[0] ?? ""));
   else if (functions && functions.length > 1) conditions.push(eb("function", "in", functions));
   if (statuses?.length === 1) conditions.push(eb("status", "=", statuses[0] ?? "queued"));
@@ -98,32 +102,11 @@ function filterConditions(eb: JobsExpressions, filter: JobListFilter): Expressio
       eb.or([eb("parent_id", "=", filter.parentId), eb("reported_parent_id", "=", filter.parentId)]),
     );
   }
-  for (const tag of tags ?? []) {
-    conditions.push(
-      eb.exists(
-        eb
-          .selectFrom("job_tags")
-          .select(sql.lit(1).as("one"))
-          .whereRef("job_tags.job_id", "=", "jobs.id")
-          .where("job_tags.key", "=", tag.key)
-          .where("job_tags.value", "=", tag.value),
-      ),
-    );
-  }
-  if (q !== undefined) {
-    const literal = likeLiteral(q);
-    conditions.push(
-      eb.or([
-        eb("id", "=", q),
-        sql<SqlBool>`${sql.ref("id")} like ${`${literal}%`} escape '\\'`,
-        sql<SqlBool>`lower(${sql.ref("error_message")}) like ${`%${literal.toLowerCase()}%`} escape '\\'`,
-      ]),
-    );
-  }
+  for (const tag of tags ?? []) conditions.push(tagCondition(eb, tag, tag === driving));
   return conditions;
 }
 
-/** One page of jobs matching the filter, newest first. */
+/** One page of jobs matching the filter (but `q`: see searchJobs), newest first. */
 export async function listJobs(
   db: Kysely<HistorySchema>,
   filter: JobListFilter,
@@ -131,11 +114,12 @@ export async function listJobs(
 ): Promise<KeysetPage<JobSummaryRow>> {
   const { limit, cursor } = page;
   const direction = queryOrder(cursor);
+  const driving = await drivingTag(db, filter.tags);
   const rows = await db
     .selectFrom("jobs")
     .select(SUMMARY_COLUMNS)
     .where((eb) => {
-      const conditions = filterConditions(eb, filter);
+      const conditions = filterConditions(eb, filter, driving);
       if (cursor) conditions.push(keysetCondition(LIST_KEY, cursor));
       return eb.and(conditions);
     })

@@ -35,11 +35,12 @@ const HELP = `usage: npm run bench [-- options]
   --quick               fast sanity run (2,000-job burst, 3 s sustained); writes results/partial.json
   --only=a[,b]          run only these workloads (burst, sustained-500, sustained-2000, tracing,
                         artifacts: a 1 GB upload to a server process, its RSS growth; 256 MB with --quick,
-                        ingest: history ingest drain events/s and lag at 2,000 jobs/s, SQLite and PostgreSQL)
+                        ingest: history ingest drain events/s and lag at 2,000 jobs/s, SQLite and PostgreSQL,
+                        history: the REST API over 1,000,000 jobs in PostgreSQL; 100,000 with --quick)
   --verbose             print phase timings and the worker children's counters
   --cpu-prof            write a CPU profile of every worker child to bench/results/
   --heap-prof           write a sampling heap profile of every worker child to bench/results/
-Environment: UPNEXT_REDIS_URL (default redis://127.0.0.1:6379).`;
+Environment: UPNEXT_REDIS_URL (default redis://127.0.0.1:6379), UPNEXT_BENCH_POSTGRES_URL (history).`;
 
 const args = process.argv.slice(2);
 if (args.includes("--help") || args.includes("-h")) {

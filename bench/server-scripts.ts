@@ -5,7 +5,11 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-export const SERVER_SCRIPTS = { artifacts: "artifacts.ts", ingest: "ingest.ts" } as const;
+export const SERVER_SCRIPTS = {
+  artifacts: "artifacts.ts",
+  ingest: "ingest.ts",
+  history: "history.ts",
+} as const;
 export type ServerScriptName = keyof typeof SERVER_SCRIPTS;
 export const SERVER_SCRIPT_NAMES = Object.keys(SERVER_SCRIPTS) as ServerScriptName[];
 

@@ -142,10 +142,8 @@ say(
   `worker ${bold(worker.workerId ?? worker.name)} runs ${[...worker.tasks.keys()].join(", ")}; ` +
     `the client submits ~${rate} jobs/s. Ctrl-C to stop.`,
 );
-if (server) {
-  say(
-    "server",
-    `history and API at ${bold(server.url)} (health ${server.url}/ready, API docs ${server.url}/api/v1/docs)`,
-  );
-}
+say(
+  "server",
+  `dashboard at ${bold(`${server.url}/`)} (API docs ${server.url}/api/v1/docs, health ${server.url}/ready)`,
+);
 if (stopRequestedAt === undefined) traffic = startTraffic(tasks, { rate });

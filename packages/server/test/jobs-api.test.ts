@@ -191,6 +191,28 @@ describe.each(DIALECTS)("jobs API on %s", (dialect) => {
     return apiErrorEnvelopeSchema.parse(response.json()).error;
   }
 
+  it("documents every read endpoint in the OpenAPI spec", async () => {
+    const response = await test.app.inject({ method: "GET", url: "/api/v1/docs/json" });
+    const paths = Object.keys(response.json<{ paths: Record<string, unknown> }>().paths);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        "/api/v1/jobs",
+        "/api/v1/jobs/{id}",
+        "/api/v1/jobs/{id}/timeline",
+        "/api/v1/jobs/{id}/events",
+        "/api/v1/jobs/{id}/logs",
+        "/api/v1/jobs/stats",
+        "/api/v1/jobs/trends",
+        "/api/v1/functions",
+        "/api/v1/functions/{name}",
+        "/api/v1/workers",
+        "/api/v1/workers/{id}",
+        "/api/v1/queues",
+        "/api/v1/dashboard/summary",
+      ]),
+    );
+  });
+
   it("keeps the contract's job kinds equal to the store's", () => {
     expect([...CONTRACT_JOB_KINDS]).toEqual([...JOB_KINDS]);
   });

@@ -5,6 +5,7 @@
 import type { JobEvent } from "@upnext/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type IngestedEvent, ROLLUP_BUCKET_MS } from "../src/ingest/job-fold.js";
+import { bulkWrites } from "../src/store/bulk-writes.js";
 import { writeBatch } from "../src/store/history-writer.js";
 import type { JobRow } from "../src/store/schema.js";
 import { DIALECTS, type TestDatabase, createTestDatabase } from "./helpers/database.js";
@@ -277,6 +278,23 @@ describe.each(DIALECTS)("history writer on %s", (dialect) => {
       checkpoint: JSON.stringify({ version: 2, state: { page: 4 } }),
       checkpoint_at: T0 + 40,
     });
+  });
+
+  it("refuses a regressing write in SQL too, whatever the caller folded", async () => {
+    const job = newJob({ function: "guard" });
+    await apply([created(job, T0), started(job, 1, T0 + 1), completed(job, 1, T0 + 2)]);
+    const stored = await row(job.jobId);
+    if (!stored) throw new Error("no row");
+    const writes = bulkWrites(test.database.dialect);
+    const { db } = test.database;
+    // An older state (active) over a terminal one: the upsert's condition keeps the row.
+    await writes.updateJobs(db, [
+      { ...stored, status: "active", state_phase: stored.state_phase - 1, result: null },
+    ]);
+    expect(await row(job.jobId)).toEqual(stored);
+    // The same state with other columns changed (a late creation field): written.
+    await writes.updateJobs(db, [{ ...stored, priority: 9 }]);
+    expect(await row(job.jobId)).toMatchObject({ status: "complete", priority: 9 });
   });
 
   it("counts a re-published start or retry once", async () => {

@@ -7,20 +7,19 @@
  * 2. The rows of the batch's jobs are read and locked (`FOR UPDATE` on PostgreSQL; SQLite's write
  *    lock covers the whole transaction), folded with their new events (ingest/job-fold.ts), and
  *    written back with one multi-row upsert whose `where` repeats the ordering rule, so no write
- *    can regress a row even if a lock were missing. New rows are inserted `on conflict do
+ *    can regress a row even if a lock were missing (store/bulk-writes.ts). New rows are inserted `on conflict do
  *    nothing`; a row another replica inserted meanwhile is read, locked and folded again.
  * 3. Tags, hourly rollups (counted from the fold's changes only) and late parent links follow.
  */
 import { type Kysely, sql } from "kysely";
-import { TERMINAL_STATUSES } from "@upnext/core";
 import { type IngestedEvent, type JobFold, type RollupDelta, foldJob } from "../ingest/job-fold.js";
+import { type BulkWrites, bulkWrites, chunks } from "./bulk-writes.js";
 import type { HistoryDatabase } from "./database.js";
 import type { HistorySchema, JobRow } from "./schema.js";
 import { writeTransaction } from "./write-transaction.js";
 
-/** Rows per multi-row statement: 41 job columns x 500 stays under SQLite's 32,766 parameters. */
-const JOB_ROWS_PER_STATEMENT = 500;
-const EVENT_ROWS_PER_STATEMENT = 1_000;
+/** Tag and rollup rows per statement. */
+const SMALL_ROWS_PER_STATEMENT = 1_000;
 /** Ids per `in (...)` list. */
 const IDS_PER_STATEMENT = 1_000;
 
@@ -44,8 +43,9 @@ export async function writeBatch(
 ): Promise<BatchOutcome> {
   if (events.length === 0) return { stored: 0, duplicates: 0, insertedJobIds: [], changedJobs: 0 };
   const lock = database.dialect === "postgres";
+  const writes = bulkWrites(database.dialect);
   return writeTransaction(database, async (trx) => {
-    const fresh = await storeEvents(trx, events);
+    const fresh = await storeEvents(trx, writes, events);
     const byJob = groupByJob(events.filter((entry) => fresh.has(entry.id)));
     const jobIds = [...byJob.keys()].sort();
 
@@ -55,10 +55,11 @@ export async function writeBatch(
     const folds = new Map<string, JobFold>();
     for (const jobId of jobIds) folds.set(jobId, fold(jobId, stored.get(jobId), byJob, countable, now));
 
-    const inserted = await insertRows(
-      trx,
-      jobIds.filter((id) => !stored.has(id)).map((id) => folds.get(id)?.row),
-    );
+    const created = jobIds
+      .filter((id) => !stored.has(id))
+      .map((id) => folds.get(id)?.row)
+      .filter((row): row is JobRow => row !== undefined);
+    const inserted = new Set(await writes.insertJobs(trx, created));
     // Rows another replica created after our read: fold again over what it stored.
     const raced = jobIds.filter((id) => !stored.has(id) && !inserted.has(id));
     if (raced.length > 0) {
@@ -72,7 +73,7 @@ export async function writeBatch(
       .map((id) => folds.get(id))
       .filter((result): result is JobFold => result?.changed === true)
       .map((result) => result.row);
-    await updateRows(trx, updates);
+    await writes.updateJobs(trx, updates);
     await upsertTags(trx, folds);
     await addRollups(
       trx,
@@ -104,27 +105,20 @@ function fold(
 }
 
 /** Inserts the events; returns the entry ids that were not stored before. */
-async function storeEvents(trx: Db, events: readonly IngestedEvent[]): Promise<Set<string>> {
-  const fresh = new Set<string>();
-  for (const chunk of chunks(events, EVENT_ROWS_PER_STATEMENT)) {
-    const rows = await trx
-      .insertInto("job_events")
-      .values(
-        chunk.map(({ id, event }) => ({
-          id,
-          job_id: event.jobId,
-          type: event.type,
-          attempt: event.attempt,
-          at: event.at,
-          data: JSON.stringify(event.data),
-        })),
-      )
-      .onConflict((conflict) => conflict.column("id").doNothing())
-      .returning("id")
-      .execute();
-    for (const row of rows) fresh.add(row.id);
-  }
-  return fresh;
+async function storeEvents(
+  trx: Db,
+  writes: BulkWrites,
+  events: readonly IngestedEvent[],
+): Promise<Set<string>> {
+  const rows = events.map(({ id, event }) => ({
+    id,
+    job_id: event.jobId,
+    type: event.type,
+    attempt: event.attempt,
+    at: event.at,
+    data: JSON.stringify(event.data),
+  }));
+  return new Set(await writes.insertEvents(trx, rows));
 }
 
 function groupByJob(events: readonly IngestedEvent[]): Map<string, IngestedEvent[]> {
@@ -198,104 +192,11 @@ async function countableEvents(
   return countable;
 }
 
-async function insertRows(trx: Db, rows: readonly (JobRow | undefined)[]): Promise<Set<string>> {
-  const inserted = new Set<string>();
-  const present = rows.filter((row): row is JobRow => row !== undefined);
-  for (const chunk of chunks(present, JOB_ROWS_PER_STATEMENT)) {
-    const done = await trx
-      .insertInto("jobs")
-      .values(chunk)
-      .onConflict((conflict) => conflict.column("id").doNothing())
-      .returning("id")
-      .execute();
-    for (const row of done) inserted.add(row.id);
-  }
-  return inserted;
-}
-
-const UPDATED_COLUMNS = [
-  "function",
-  "kind",
-  "status",
-  "failure_reason",
-  "attempt",
-  "max_attempts",
-  "deliveries",
-  "priority",
-  "reported_parent_id",
-  "root_id",
-  "depends_on",
-  "idempotency_key",
-  "schedule",
-  "event_name",
-  "origin",
-  "input",
-  "result",
-  "error",
-  "error_message",
-  "tags",
-  "metadata",
-  "progress",
-  "progress_message",
-  "progress_at",
-  "checkpoint",
-  "checkpoint_at",
-  "worker_id",
-  "created_at",
-  "scheduled_at",
-  "started_at",
-  "finished_at",
-  "queue_wait_ms",
-  "duration_ms",
-  "updated_at",
-  "state_phase",
-  "state_at",
-] as const satisfies readonly (keyof JobRow)[];
-
-/**
- * Writes folded rows back. The `where` is the ordering rule again (event-order.ts): the state
- * moves only forward and never off a terminal status; with the state unchanged, the other
- * columns (progress, creation fields) may still change.
- */
-async function updateRows(trx: Db, rows: readonly JobRow[]): Promise<void> {
-  for (const chunk of chunks(rows, JOB_ROWS_PER_STATEMENT)) {
-    await trx
-      .insertInto("jobs")
-      .values(chunk)
-      .onConflict((conflict) =>
-        conflict
-          .column("id")
-          .doUpdateSet((eb) =>
-            Object.fromEntries(UPDATED_COLUMNS.map((column) => [column, eb.ref(`excluded.${column}`)])),
-          )
-          .where((eb) =>
-            eb.or([
-              eb.and([
-                eb("jobs.state_phase", "=", eb.ref("excluded.state_phase")),
-                eb("jobs.state_at", "=", eb.ref("excluded.state_at")),
-              ]),
-              eb.and([
-                eb("jobs.status", "not in", [...TERMINAL_STATUSES]),
-                eb.or([
-                  eb("excluded.state_phase", ">", eb.ref("jobs.state_phase")),
-                  eb.and([
-                    eb("excluded.state_phase", "=", eb.ref("jobs.state_phase")),
-                    eb("excluded.state_at", ">", eb.ref("jobs.state_at")),
-                  ]),
-                ]),
-              ]),
-            ]),
-          ),
-      )
-      .execute();
-  }
-}
-
 async function upsertTags(trx: Db, folds: ReadonlyMap<string, JobFold>): Promise<void> {
   const rows = [...folds].flatMap(([jobId, result]) =>
     Object.entries(result.tags).map(([key, value]) => ({ job_id: jobId, key, value })),
   );
-  for (const chunk of chunks(rows, EVENT_ROWS_PER_STATEMENT)) {
+  for (const chunk of chunks(rows, SMALL_ROWS_PER_STATEMENT)) {
     await trx
       .insertInto("job_tags")
       .values(chunk)
@@ -334,7 +235,7 @@ async function addRollups(trx: Db, deltas: readonly RollupDelta[]): Promise<void
       duration_ms_total: sum.durationMs,
       queue_wait_ms_total: sum.queueWaitMs,
     }));
-  for (const chunk of chunks(rows, EVENT_ROWS_PER_STATEMENT)) {
+  for (const chunk of chunks(rows, SMALL_ROWS_PER_STATEMENT)) {
     await trx
       .insertInto("job_rollups")
       .values(chunk)
@@ -376,10 +277,4 @@ async function linkParents(trx: Db, jobIds: readonly string[], inserted: readonl
       .execute();
   for (const chunk of chunks(jobIds, IDS_PER_STATEMENT)) await link("id", chunk);
   for (const chunk of chunks(inserted, IDS_PER_STATEMENT)) await link("reported_parent_id", chunk);
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let index = 0; index < items.length; index += size) out.push(items.slice(index, index + size));
-  return out;
 }

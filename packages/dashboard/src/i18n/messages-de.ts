@@ -215,6 +215,7 @@ export const de: Messages = {
     collapse: "Einklappen",
     expand: "Ausklappen",
     events: "Ereignisse",
+    eventType: "Ereignis",
     logs: "Logs",
     logsEmpty: "Dieser Job hat keine Logs geschrieben (ctx.log).",
     eventsEmpty: "Keine Ereignisse aufgezeichnet.",

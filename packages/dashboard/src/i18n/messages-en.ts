@@ -217,6 +217,7 @@ export const en = {
     collapse: "Collapse",
     expand: "Expand",
     events: "Events",
+    eventType: "Event",
     logs: "Logs",
     logsEmpty: "This job wrote no logs (ctx.log).",
     eventsEmpty: "No events recorded.",

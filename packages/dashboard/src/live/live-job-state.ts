@@ -188,7 +188,11 @@ export function foldEvent(previous: LiveJobState | undefined, event: JobEvent, n
   }
   if (event.type === "checkpoint") {
     if (state.checkpoint !== undefined && state.checkpoint.at > event.at) return state;
-    return { ...state, checkpoint: { data: event.data.state, at: event.at } };
+    // The same shape the history stores (and GET /jobs/:id returns): the version with the state.
+    return {
+      ...state,
+      checkpoint: { data: { version: event.data.version, state: event.data.state ?? null }, at: event.at },
+    };
   }
   return state;
 }

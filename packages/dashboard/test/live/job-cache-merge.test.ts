@@ -274,7 +274,7 @@ describe("mergeIntoDetail", () => {
     const next = mergeIntoDetail(detail, state);
     expect(next).toMatchObject({
       progress: 0.7,
-      checkpoint: { data: { cursor: 42 }, at: new Date(T0 + 2_100).toISOString() },
+      checkpoint: { data: { version: 1, state: { cursor: 42 } }, at: new Date(T0 + 2_100).toISOString() },
     });
     expect(mergeIntoDetail(detail, stateOf(started("other")))).toBe(detail);
   });

@@ -109,7 +109,7 @@ describe("foldEvent", () => {
       jobEvent("checkpoint", "j1", { version: 2, state: { page: 7 } }, { attempt: 1, at: T0 + 5_000 }),
       jobEvent("checkpoint", "j1", { version: 1, state: { page: 3 } }, { attempt: 1, at: T0 + 4_000 }),
     );
-    expect(state?.checkpoint).toEqual({ data: { page: 7 }, at: T0 + 5_000 });
+    expect(state?.checkpoint).toEqual({ data: { version: 2, state: { page: 7 } }, at: T0 + 5_000 });
   });
 });
 

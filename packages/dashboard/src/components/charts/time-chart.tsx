@@ -73,7 +73,8 @@ export function TimeChart({
           label: line.label,
           stroke: cssVar(line.color),
           width: 2,
-          points: { show: false },
+          // Points too, so an hour standing alone (the others empty) is still visible.
+          points: { show: true, size: 4 },
           value: (_u: uPlot, value: number | null) => (value == null ? "—" : formatValue(value)),
         })),
       ],

@@ -64,10 +64,10 @@ export function JobEvents({ jobId }: { readonly jobId: string }) {
         <thead className="text-left text-xs text-muted">
           <tr>
             <th scope="col" className="py-1 font-medium">
-              {t("workers.started")}
+              {t("common.time")}
             </th>
             <th scope="col" className="py-1 font-medium">
-              {t("job.events")}
+              {t("job.eventType")}
             </th>
             <th scope="col" className="py-1 font-medium">
               {t("job.attempts")}

@@ -22,6 +22,8 @@ import {
 } from "./timeline-model.js";
 
 const ROW_HEIGHT_PX = 32;
+/** The timeline grows with the tree up to this height, then scrolls. */
+const TIMELINE_MAX_HEIGHT_PX = 480;
 const OVERSCAN_ROWS = 15;
 const INDENT_PX = 14;
 /** Past this depth rows stop moving right, so deep chains stay readable. */
@@ -147,7 +149,8 @@ export function JobTimeline({ jobId }: { readonly jobId: string }) {
         tabIndex={0}
         role="region"
         aria-label={t("job.timeline")}
-        className="h-96 overflow-auto rounded-md border border-line"
+        className="overflow-auto rounded-md border border-line"
+        style={{ height: Math.min(TIMELINE_MAX_HEIGHT_PX, Math.max(rows.length, 1) * ROW_HEIGHT_PX + 2) }}
         data-testid="timeline-scroll"
       >
         <ul className="relative w-full" style={{ height: virtualizer.getTotalSize() }}>

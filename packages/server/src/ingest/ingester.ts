@@ -292,6 +292,8 @@ class IngestLoop implements Ingester {
     const backlog = await this.reader.backlog();
     if (backlog.undelivered !== null) this.metrics.ingest.backlog.set(backlog.undelivered);
     this.metrics.ingest.pending.set(backlog.pending);
+    // Caught up: the last batch's lag no longer describes the history.
+    if (backlog.undelivered === 0 && backlog.pending === 0) this.metrics.ingest.lag.set(0);
   }
 
   // ---- failures and shutdown -----------------------------------------------------------------

@@ -7,11 +7,16 @@ import { type Config, getConfig } from "@upnext/core";
 import type { FastifyInstance } from "fastify";
 import { type Logger, pino } from "pino";
 import { buildApp } from "./app.js";
+import { artifactServiceHooks } from "./artifacts/artifact-lifecycle.js";
+import { LocalDirectoryStorage } from "./artifacts/local-directory-storage.js";
 import { createDependencies, type ServerDependencies } from "./dependencies/server-dependencies.js";
 import { openServerRedis } from "./dependencies/server-redis.js";
 import { assertSafeListenAddress } from "./http/auth.js";
 import { serverLoggerOptions } from "./http/server-logger.js";
+import { startIngester } from "./ingest/ingester.js";
+import { createServerMetrics } from "./observability/server-metrics.js";
 import { registerReadSnapshots } from "./reports/snapshot-sources.js";
+import { startRetention } from "./services/retention.js";
 import { createStreamHub } from "./sse/stream-hub.js";
 import { openDatabase } from "./store/database.js";
 import { migrate } from "./store/migrator.js";
@@ -74,7 +79,20 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     registerReadSnapshots(hub, deps);
     await hub.start();
     services.push({ name: "live streams", stop: () => hub.stop() });
-    app = await buildApp({ deps, logger, hub });
+    const metrics = createServerMetrics();
+    // Artifacts follow their jobs: promoted when ingest inserts the job, deleted with it by retention.
+    const artifactStorage = new LocalDirectoryStorage(config.artifactsDir);
+    const artifacts = artifactServiceHooks(deps, artifactStorage, logger);
+    const ingester = startIngester(deps, { logger, metrics, onJobsInserted: artifacts.onJobsInserted });
+    services.push({ name: "ingest", stop: () => ingester.stop() });
+    const retention = startRetention(deps, {
+      logger,
+      metrics,
+      beforeDeleteJobs: artifacts.beforeDeleteJobs,
+      collectOrphanedArtifacts: artifacts.collectOrphanedArtifacts,
+    });
+    services.push({ name: "retention", stop: () => retention.stop() });
+    app = await buildApp({ deps, logger, hub, metrics, artifactStorage });
     if (migrated.length > 0) app.log.info({ migrations: migrated }, "database migrated");
     const address = await app.listen({ host, port });
     app.log.info({ address, database: database.location }, "upnext server listening");

@@ -7,10 +7,14 @@ import { Readable } from "node:stream";
 import { type Config, type ArtifactInfo, loadConfig } from "@upnext/core";
 import { ArtifactUploadError, InvalidOptionError, Worker } from "upnext";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { buildApp } from "../src/app.js";
+import { startServer } from "../src/server.js";
 import { promotePendingArtifacts } from "../src/artifacts/artifact-lifecycle.js";
 import { type Ingester, startIngester } from "../src/ingest/ingester.js";
-import { REDIS_URL } from "./helpers/app.js";
+import { REDIS_URL, testNamespace } from "./helpers/app.js";
 import { type ArtifactTestApp, createArtifactTestApp, storedFiles } from "./helpers/artifacts.js";
 import { DIALECTS } from "./helpers/database.js";
 import { freePort } from "./helpers/private-redis.js";
@@ -245,5 +249,57 @@ describe("artifacts from a worker when the server wants a token", () => {
       outcomes.push(await (await put.submit(null)).result({ timeout: "10s" }));
     }
     expect(outcomes).toEqual([true, { status: 401, attempts: 1 }]);
+  });
+});
+
+// startServer opens the database its URL names (no per-test PostgreSQL schema), so this check of
+// how the server process wires ingest to artifacts runs on SQLite; the promotion itself is tested
+// on both dialects above.
+describe("artifacts in a server started with startServer", () => {
+  it("promotes a worker's pending artifact as soon as ingest writes the job's row", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "upnext-artifacts-server-"));
+    const namespace = testNamespace("artifacts-start");
+    const server = await startServer({
+      port: 0,
+      config: loadConfig(
+        {
+          UPNEXT_REDIS_URL: REDIS_URL,
+          UPNEXT_LOG_LEVEL: "silent",
+          UPNEXT_NAMESPACE: namespace,
+          UPNEXT_DATABASE_URL: `sqlite:${join(dir, "history.db")}`,
+          UPNEXT_ARTIFACTS_DIR: join(dir, "artifacts"),
+        },
+        () => undefined,
+      ),
+    });
+    const worker = new Worker({
+      name: "started",
+      namespace,
+      handleSignals: false,
+      config: workerConfig(server.url),
+    });
+    try {
+      // Put before the job has any row: the artifact is pending when the put returns.
+      const early = worker.task("early", {}, (_input: null, ctx) => ctx.artifacts.put("early.txt", "first"));
+      await worker.start();
+      const artifact = await (await early.submit(null)).result({ timeout: "20s" });
+      await expect
+        .poll(
+          async () => {
+            const answer = await server.app.inject({
+              method: "GET",
+              url: `/api/v1/artifacts/${artifact.id}`,
+            });
+            return answer.json<ArtifactInfo>().pending;
+          },
+          // Well under the sweep's interval: the ingest hook did it.
+          { timeout: 10_000 },
+        )
+        .toBe(false);
+    } finally {
+      await worker.stop();
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

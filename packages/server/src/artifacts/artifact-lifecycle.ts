@@ -93,11 +93,11 @@ export async function deleteArtifactFiles(
 /** What ingest and retention call so artifacts follow their jobs (see startServer). */
 export interface ArtifactServiceHooks {
   /** For the ingester: promotes the pending artifacts of the jobs a batch inserted. */
-  onJobsInserted(jobIds: string[]): Promise<void>;
+  readonly onJobsInserted: (jobIds: string[]) => Promise<void>;
   /** For retention: removes the artifacts (rows, then files) of jobs about to be deleted. */
-  beforeDeleteJobs(jobIds: string[]): Promise<void>;
+  readonly beforeDeleteJobs: (jobIds: string[]) => Promise<void>;
   /** For retention: collects pending artifacts created before `cutoff` whose job never arrived. */
-  collectOrphanedArtifacts(cutoff: number): Promise<void>;
+  readonly collectOrphanedArtifacts: (cutoff: number) => Promise<void>;
 }
 
 export function artifactServiceHooks(

@@ -66,18 +66,23 @@ export async function jobExists(db: Kysely<HistorySchema>, jobId: string): Promi
   return row !== undefined;
 }
 
+/** One statement over both tables: a promotion committing between two lookups cannot hide the row. */
 export async function findArtifact(
   db: Kysely<HistorySchema>,
   id: string,
 ): Promise<ArtifactRecord | undefined> {
-  const promoted = await db.selectFrom("artifacts").select(COLUMNS).where("id", "=", id).executeTakeFirst();
-  if (promoted) return { ...promoted, pending: false };
-  const pending = await db
-    .selectFrom("pending_artifacts")
-    .select(COLUMNS)
+  const row = await db
+    .selectFrom("artifacts")
+    .select([...COLUMNS, sql<number>`0`.as("pending")])
     .where("id", "=", id)
+    .unionAll(
+      db
+        .selectFrom("pending_artifacts")
+        .select([...COLUMNS, sql<number>`1`.as("pending")])
+        .where("id", "=", id),
+    )
     .executeTakeFirst();
-  return pending ? { ...pending, pending: true } : undefined;
+  return row ? { ...row, pending: row.pending === 1 } : undefined;
 }
 
 /**
@@ -204,23 +209,26 @@ export async function listArtifacts(
   return rows.map((row) => ({ ...row, pending: row.pending === 1 }));
 }
 
-/** Deletes an artifact's row (promoted or pending); returns it, or undefined when there was none. */
+/**
+ * Deletes an artifact's row (promoted or pending); returns it, or undefined when there was none.
+ * Pending first: promotion only moves rows from there to `artifacts`, so a racing one is still found.
+ */
 export async function deleteArtifactRow(
   db: Kysely<HistorySchema>,
   id: string,
 ): Promise<ArtifactRecord | undefined> {
-  const promoted = await db
-    .deleteFrom("artifacts")
-    .where("id", "=", id)
-    .returning(COLUMNS)
-    .executeTakeFirst();
-  if (promoted) return { ...promoted, pending: false };
   const pending = await db
     .deleteFrom("pending_artifacts")
     .where("id", "=", id)
     .returning(COLUMNS)
     .executeTakeFirst();
-  return pending ? { ...pending, pending: true } : undefined;
+  if (pending) return { ...pending, pending: true };
+  const promoted = await db
+    .deleteFrom("artifacts")
+    .where("id", "=", id)
+    .returning(COLUMNS)
+    .executeTakeFirst();
+  return promoted ? { ...promoted, pending: false } : undefined;
 }
 
 /** Deletes the artifact rows of these jobs (promoted and pending); returns their storage keys. */
@@ -230,13 +238,14 @@ export async function deleteArtifactRowsOfJobs(
 ): Promise<string[]> {
   const keys: string[] = [];
   for (const batch of chunks([...new Set(jobIds)], ARTIFACT_ID_BATCH)) {
-    const promoted = await db
-      .deleteFrom("artifacts")
+    // Pending first, as in deleteArtifactRow: a promotion racing this cannot leave a row behind.
+    const pending = await db
+      .deleteFrom("pending_artifacts")
       .where("job_id", "in", batch)
       .returning("storage_key")
       .execute();
-    const pending = await db
-      .deleteFrom("pending_artifacts")
+    const promoted = await db
+      .deleteFrom("artifacts")
       .where("job_id", "in", batch)
       .returning("storage_key")
       .execute();

@@ -6,6 +6,7 @@
 import { type Config, getConfig } from "@upnext/core";
 import type { FastifyInstance } from "fastify";
 import { type Logger, pino } from "pino";
+import { startAlerts } from "./alerts/alert-engine.js";
 import { buildApp } from "./app.js";
 import { artifactServiceHooks } from "./artifacts/artifact-lifecycle.js";
 import { LocalDirectoryStorage } from "./artifacts/local-directory-storage.js";
@@ -18,7 +19,7 @@ import { createServerMetrics } from "./observability/server-metrics.js";
 import { registerReadSnapshots } from "./reports/snapshot-sources.js";
 import { startRetention } from "./services/retention.js";
 import { createStreamHub } from "./sse/stream-hub.js";
-import { openDatabase } from "./store/database.js";
+import { type HistoryDatabase, openDatabase } from "./store/database.js";
 import { migrate } from "./store/migrator.js";
 
 export interface StartServerOptions {
@@ -53,6 +54,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   assertSafeListenAddress(host, config.apiToken);
 
   const database = await openDatabase(config.databaseUrl);
+  // SQLite serialises work on a connection: ingest writes on a handle of its own so API reads are
+  // not queued behind its transactions (WAL lets them read meanwhile). PostgreSQL pools already.
+  let ingestDatabase: HistoryDatabase | undefined;
   const redis = openServerRedis(config.redisUrl);
   const services: ServerService[] = [];
   let deps: ServerDependencies | undefined;
@@ -68,6 +72,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     await redis.quit().catch(() => {
       redis.disconnect();
     });
+    await ingestDatabase?.close();
     await database.close();
   };
   try {
@@ -83,7 +88,13 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     // Artifacts follow their jobs: promoted when ingest inserts the job, deleted with it by retention.
     const artifactStorage = new LocalDirectoryStorage(config.artifactsDir);
     const artifacts = artifactServiceHooks(deps, artifactStorage, logger);
-    const ingester = startIngester(deps, { logger, metrics, onJobsInserted: artifacts.onJobsInserted });
+    if (database.dialect === "sqlite") ingestDatabase = await openDatabase(config.databaseUrl);
+    const ingester = startIngester(deps, {
+      logger,
+      metrics,
+      onJobsInserted: artifacts.onJobsInserted,
+      ...(ingestDatabase ? { database: ingestDatabase } : {}),
+    });
     services.push({ name: "ingest", stop: () => ingester.stop() });
     const retention = startRetention(deps, {
       logger,
@@ -92,6 +103,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       collectOrphanedArtifacts: artifacts.collectOrphanedArtifacts,
     });
     services.push({ name: "retention", stop: () => retention.stop() });
+    const alerts = startAlerts(deps, { logger, metrics });
+    services.push({ name: "alerts", stop: () => alerts.stop() });
     app = await buildApp({ deps, logger, hub, metrics, artifactStorage });
     if (migrated.length > 0) app.log.info({ migrations: migrated }, "database migrated");
     const address = await app.listen({ host, port });

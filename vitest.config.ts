@@ -26,6 +26,15 @@ export default defineConfig({
           setupFiles: ["packages/dashboard/test/setup.ts"],
         },
       },
+      {
+        // The dashboard in Debian's Chromium against a real server, Redis and worker.
+        extends: true,
+        test: {
+          name: "dashboard-e2e",
+          include: ["packages/dashboard/e2e/**/*.e2e.ts"],
+          testTimeout: 90_000,
+        },
+      },
     ],
   },
 });

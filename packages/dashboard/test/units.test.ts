@@ -130,3 +130,14 @@ describe("build report", () => {
     expect([...files].sort()).toEqual(["index.js", "runtime.js", "vendor.js"]);
   });
 });
+
+describe("counts in messages", () => {
+  it("are formatted for the language", async () => {
+    const { i18next } = await import("../src/i18n/i18n.js");
+    expect(i18next.getFixedT("en")("job.timelineCount", { count: 10_000 })).toBe("10,000 jobs in this tree");
+    expect(i18next.getFixedT("de")("job.timelineCount", { count: 10_000 })).toBe(
+      "10.000 Jobs in diesem Baum",
+    );
+    expect(i18next.getFixedT("en")("job.timelineCount", { count: 1 })).toBe("1 job in this tree");
+  });
+});

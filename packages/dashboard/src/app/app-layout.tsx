@@ -112,7 +112,7 @@ function ThemeToggle() {
 export function AppLayout() {
   const { t } = useTranslation();
   return (
-    <div className="flex h-full flex-col md:flex-row">
+    <div className="flex min-h-full flex-col md:flex-row">
       <a href="#main" className="skip-link">
         {t("app.skipToContent")}
       </a>
@@ -120,46 +120,48 @@ export function AppLayout() {
         aria-label={t("app.mainNavigation")}
         className="shrink-0 border-b border-line bg-panel md:w-52 md:border-r md:border-b-0"
       >
-        <div className="flex h-14 items-center gap-2 px-4">
-          <svg aria-hidden="true" viewBox="0 0 32 32" className="size-7">
-            <rect width="32" height="32" rx="7" fill="var(--c-accent)" />
-            <path
-              d="M9 8v10a7 7 0 0 0 14 0V8"
-              fill="none"
-              stroke="var(--c-panel)"
-              strokeWidth="4"
-              strokeLinecap="round"
-            />
-          </svg>
-          <span className="text-lg font-bold text-fg">{t("app.name")}</span>
+        <div className="md:sticky md:top-0">
+          <div className="flex h-14 items-center gap-2 px-4">
+            <svg aria-hidden="true" viewBox="0 0 32 32" className="size-7">
+              <rect width="32" height="32" rx="7" fill="var(--c-accent)" />
+              <path
+                d="M9 8v10a7 7 0 0 0 14 0V8"
+                fill="none"
+                stroke="var(--c-panel)"
+                strokeWidth="4"
+                strokeLinecap="round"
+              />
+            </svg>
+            <span className="text-lg font-bold text-fg">{t("app.name")}</span>
+          </div>
+          <ul className="flex gap-1 overflow-x-auto px-2 pb-2 md:flex-col md:overflow-visible">
+            {NAV_ITEMS.map((item) => (
+              <li key={item.to}>
+                <Link
+                  to={item.to}
+                  activeOptions={{ exact: item.exact }}
+                  className="flex items-center gap-2 rounded-md px-3 py-2 text-sm whitespace-nowrap text-muted hover:bg-panel-head hover:text-fg"
+                  activeProps={{
+                    className: "bg-accent-soft font-semibold !text-accent-text",
+                    "aria-current": "page",
+                  }}
+                >
+                  <NavIcon path={item.icon} />
+                  {t(`nav.${item.label}`)}
+                </Link>
+              </li>
+            ))}
+          </ul>
         </div>
-        <ul className="flex gap-1 overflow-x-auto px-2 pb-2 md:flex-col md:overflow-visible">
-          {NAV_ITEMS.map((item) => (
-            <li key={item.to}>
-              <Link
-                to={item.to}
-                activeOptions={{ exact: item.exact }}
-                className="flex items-center gap-2 rounded-md px-3 py-2 text-sm whitespace-nowrap text-muted hover:bg-panel-head hover:text-fg"
-                activeProps={{
-                  className: "bg-accent-soft font-semibold !text-accent-text",
-                  "aria-current": "page",
-                }}
-              >
-                <NavIcon path={item.icon} />
-                {t(`nav.${item.label}`)}
-              </Link>
-            </li>
-          ))}
-        </ul>
       </nav>
-      <div className="flex min-h-0 min-w-0 flex-1 flex-col">
-        <header className="flex h-14 shrink-0 items-center justify-end gap-3 border-b border-line bg-panel px-4">
+      <div className="flex min-w-0 flex-1 flex-col">
+        <header className="sticky top-0 z-20 flex h-14 shrink-0 items-center justify-end gap-3 border-b border-line bg-panel px-4">
           <LiveIndicator />
           <LanguageSwitcher />
           <ThemeToggle />
         </header>
         <AuthPrompt />
-        <main id="main" tabIndex={-1} className="min-h-0 flex-1 overflow-auto p-4 focus:outline-none">
+        <main id="main" tabIndex={-1} className="flex-1 p-4 focus:outline-none">
           <Outlet />
         </main>
       </div>

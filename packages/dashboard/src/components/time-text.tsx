@@ -3,6 +3,8 @@ import { useFormatters } from "../i18n/use-formatters.js";
 
 /** One shared clock for every relative time on the page, ticking once per interval. */
 const TICK_MS = 5_000;
+/** Clocks of workers and browsers differ a little; within this a future time is still "now". */
+const CLOCK_SLACK_MS = 1_000;
 let now = Date.now();
 const listeners = new Set<() => void>();
 let timer: ReturnType<typeof setInterval> | undefined;
@@ -31,9 +33,13 @@ export function TimeText({ iso }: { readonly iso: string | null | undefined }) {
   const format = useFormatters();
   const current = useNow();
   if (iso === null || iso === undefined) return <span className="text-muted">—</span>;
+  // The shared clock lags real time by up to one tick: a moment that just passed is "now", not
+  // "in 3 seconds".
+  const at = Date.parse(iso);
+  const reference = at > current && at - current <= TICK_MS + CLOCK_SLACK_MS ? at : current;
   return (
     <time dateTime={iso} title={format.dateTime(iso)}>
-      {format.relative(iso, current)}
+      {format.relative(iso, reference)}
     </time>
   );
 }

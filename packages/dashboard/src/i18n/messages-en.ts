@@ -1,7 +1,8 @@
 /**
  * The English catalog: the source every other language is checked against (a missing or extra
- * key in another catalog is a type error, see messages.ts). Plurals use i18next's `_one`/`_other`
- * suffixes; numbers and dates are formatted by locale in format.ts, never here.
+ * key in another catalog is a type error, see messages-de.ts). Plurals use i18next's `_one`/`_other`
+ * suffixes; numbers and dates are formatted by locale: in format.ts, or here with `{{count, number}}`
+ * (i18next formats it with Intl for the current language).
  */
 export const en = {
   app: {
@@ -72,8 +73,8 @@ export const en = {
     newer: "Newer",
     older: "Older",
     details: "Details",
-    showing_one: "{{count}} row",
-    showing_other: "{{count}} rows",
+    showing_one: "{{count, number}} row",
+    showing_other: "{{count, number}} rows",
     ago: "{{time}} ago",
     time: "Time",
   },
@@ -133,7 +134,7 @@ export const en = {
     failedOf: "{{failed}} failed, {{complete}} complete",
     activeFor: "active for {{duration}} (timeout {{timeout}})",
     queuedFor: "queued for {{duration}}",
-    addedLastHour: "+{{count}} in the last hour ({{total}} in all)",
+    addedLastHour: "+{{count, number}} in the last hour ({{total}} in all)",
     viewList: "View the list",
     noQueues: "No function has jobs queued.",
   },
@@ -164,8 +165,8 @@ export const en = {
       duration: "Duration",
       worker: "Worker",
     },
-    newRows_one: "{{count}} new job",
-    newRows_other: "{{count}} new jobs",
+    newRows_one: "{{count, number}} new job",
+    newRows_other: "{{count, number}} new jobs",
     table: "Jobs list",
   },
   job: {
@@ -211,8 +212,8 @@ export const en = {
     retried: "Job {{id}} retried as a new job.",
     openRetry: "Open the new job",
     timeline: "Timeline of the job tree",
-    timelineCount_one: "{{count}} job in this tree",
-    timelineCount_other: "{{count}} jobs in this tree",
+    timelineCount_one: "{{count, number}} job in this tree",
+    timelineCount_other: "{{count, number}} jobs in this tree",
     timelineEmpty: "This job has no children.",
     collapse: "Collapse",
     expand: "Expand",
@@ -332,8 +333,8 @@ export const en = {
     purgeTitle: "Purge dead letters",
     purgeConfirm: "Delete every dead letter of {{scope}}? This cannot be undone.",
     purgeAll: "every function",
-    purged_one: "{{count}} dead letter purged.",
-    purged_other: "{{count}} dead letters purged.",
+    purged_one: "{{count, number}} dead letter purged.",
+    purged_other: "{{count, number}} dead letters purged.",
     table: "Dead letters list",
   },
   activity: {

@@ -2,6 +2,7 @@ import { getRouteApi } from "@tanstack/react-router";
 import { Suspense } from "react";
 import { useTranslation } from "react-i18next";
 import { useFunction } from "../../api/queries.js";
+import { TrendCharts } from "../../components/charts/trend-charts.js";
 import { Field, Fields, Tile } from "../../components/fields.js";
 import { JobsTable } from "../../components/jobs/jobs-table.js";
 import { JsonView } from "../../components/json-view.js";
@@ -105,6 +106,9 @@ export function FunctionPage() {
       </Suspense>
       <Panel title={t("overview.last24h")} resetKeys={keys} bodyClassName="p-3">
         <Figures name={name} />
+      </Panel>
+      <Panel title={t("overview.trendsTitle")} resetKeys={keys}>
+        <TrendCharts fn={name} />
       </Panel>
       <Panel title={t("functions.options")} resetKeys={keys}>
         <Options name={name} />

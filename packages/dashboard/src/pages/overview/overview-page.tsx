@@ -4,11 +4,9 @@
  * the lists behind them. Figures arrive by the dashboard and trends streams; nothing polls.
  */
 import { Link } from "@tanstack/react-router";
-import type { JobTrends } from "@upnext/core";
-import { useCallback, useMemo } from "react";
 import { useTranslation } from "react-i18next";
-import { useDashboardSummary, useQueues, useTrends } from "../../api/queries.js";
-import { type ChartSeries, TimeChart } from "../../components/charts/time-chart.js";
+import { useDashboardSummary, useQueues } from "../../api/queries.js";
+import { TrendCharts } from "../../components/charts/trend-charts.js";
 import { Tile } from "../../components/fields.js";
 import { PageHeader } from "../../components/page-header.js";
 import { Panel } from "../../components/panel.js";
@@ -63,82 +61,6 @@ function SummaryTiles() {
             {t("nav.workers")}
           </Link>
         }
-      />
-    </div>
-  );
-}
-
-function useChartSeries(trends: JobTrends) {
-  const { t } = useTranslation();
-  return useMemo(() => {
-    const buckets = trends.buckets;
-    const hours = buckets.map((bucket) => bucket.hour);
-    const throughput: ChartSeries[] = [
-      {
-        label: t("overview.submitted"),
-        color: "--c-info",
-        values: buckets.map((bucket) => bucket.counts.submitted),
-      },
-      {
-        label: t("overview.complete"),
-        color: "--c-ok",
-        values: buckets.map((bucket) => bucket.counts.complete),
-      },
-    ];
-    const failures: ChartSeries[] = [
-      {
-        label: t("overview.failed"),
-        color: "--c-danger",
-        values: buckets.map((bucket) => bucket.counts.failed),
-      },
-      {
-        label: t("overview.retried"),
-        color: "--c-warn",
-        values: buckets.map((bucket) => bucket.counts.retried),
-      },
-      {
-        label: t("overview.cancelled"),
-        color: "--c-neutral",
-        values: buckets.map((bucket) => bucket.counts.cancelled),
-      },
-    ];
-    const wait: ChartSeries[] = [
-      {
-        label: t("overview.avgQueueWait"),
-        color: "--c-accent",
-        values: buckets.map((bucket) => bucket.avgQueueWaitMs ?? null),
-      },
-    ];
-    return { hours, throughput, failures, wait };
-  }, [trends, t]);
-}
-
-function TrendCharts() {
-  const { t } = useTranslation();
-  const format = useFormatters();
-  const { data } = useTrends();
-  const charts = useChartSeries(data);
-  const count = useCallback((value: number) => format.compact(value), [format]);
-  const duration = useCallback((value: number) => format.duration(value), [format]);
-  return (
-    <div className="grid grid-cols-1 gap-4 xl:grid-cols-3">
-      <TimeChart
-        title={t("overview.throughput")}
-        hours={charts.hours}
-        series={charts.throughput}
-        formatValue={count}
-      />
-      <TimeChart
-        title={t("overview.failures")}
-        hours={charts.hours}
-        series={charts.failures}
-        formatValue={count}
-      />
-      <TimeChart
-        title={t("overview.queueWait")}
-        hours={charts.hours}
-        series={charts.wait}
-        formatValue={duration}
       />
     </div>
   );

@@ -82,7 +82,13 @@ export {
 export type { InputSchema, TaskHandler, TaskHooks, TaskOutcome } from "./runtime/task-definition.js";
 export type { RedisOperation, WorkerMetrics } from "./runtime/worker-runtime.js";
 export type { FunctionMetrics, HistogramSnapshot } from "./runtime/job-stats.js";
-export type { QueueDepth, QueueDepthSample } from "./runtime/queue-depth.js";
+export type { QueueDepthSample } from "./runtime/queue-depth.js";
+export {
+  readQueueDepths,
+  type DeadLetterGrowthOptions,
+  type QueueDepth,
+  type QueueDepthWithGrowth,
+} from "./backend/redis/queue-depths.js";
 export type { Readiness, ReadinessCheck, ReadinessCheckName } from "./runtime/readiness.js";
 export type { HealthEndpoint } from "./runtime/health-server.js";
 export type { ThreadContext, ThreadHandler } from "./runtime/thread-pool.js";

@@ -1,15 +1,14 @@
 /**
- * Queue depth per function straight from the queue's Redis keys, in ONE pipeline of counts
- * (XLEN/ZCARD/ZCOUNT, no SCAN): ready (the stream, whose entries are deleted when claimed, plus
- * the priority set), scheduled, waiting for DAG parents, active (leases) and dead-lettered.
+ * Queue depth per function in the REST contract's terms: upnext's reading of the queue's Redis
+ * keys (one pipeline of counts, no SCAN; the worker's metrics count the same way), with leased
+ * jobs shown as active and the dead letters of the last hour beside the total.
  */
 import { type QueueCounts, functionKeys } from "@upnext/core";
 import type { Redis } from "ioredis";
-import { asCount, pipelineResults } from "./redis-replies.js";
+import { readQueueDepths } from "upnext";
 
 /** "Growing" dead letters: entries added within this window (the set is scored by time of death). */
 export const DEAD_LETTER_GROWTH_WINDOW_MS = 3_600_000;
-const COMMANDS_PER_FUNCTION = 7;
 
 export interface FunctionQueueCounts extends QueueCounts {
   readonly deadLetteredLastHour: number;
@@ -32,40 +31,26 @@ export function sumQueueCounts(all: Iterable<QueueCounts>): QueueCounts {
 }
 
 /** Counts for each of these (valid) function names, in one round trip. */
-export async function readQueueDepths(
+export async function readQueueCounts(
   redis: Redis,
   namespace: string,
   names: readonly string[],
   now: number,
 ): Promise<Map<string, FunctionQueueCounts>> {
-  if (names.length === 0) return new Map();
-  const pipeline = redis.pipeline();
-  for (const name of names) {
-    const keys = functionKeys(namespace, name);
-    pipeline
-      .xlen(keys.stream)
-      .zcard(keys.priority)
-      .zcard(keys.scheduled)
-      .zcard(keys.waiting)
-      .zcard(keys.leases)
-      .zcard(keys.deadLetter)
-      .zcount(keys.deadLetter, now - DEAD_LETTER_GROWTH_WINDOW_MS, "+inf");
-  }
-  const results = pipelineResults(await pipeline.exec());
+  const depths = await readQueueDepths(redis, (name) => functionKeys(namespace, name), names, {
+    deadLetteredSince: now - DEAD_LETTER_GROWTH_WINDOW_MS,
+  });
   return new Map(
-    names.map((name, index) => {
-      const value = (offset: number): number => asCount(results[index * COMMANDS_PER_FUNCTION + offset]);
-      return [
-        name,
-        {
-          ready: value(0) + value(1),
-          scheduled: value(2),
-          waiting: value(3),
-          active: value(4),
-          deadLettered: value(5),
-          deadLetteredLastHour: value(6),
-        },
-      ];
-    }),
+    [...depths].map(([name, depth]) => [
+      name,
+      {
+        ready: depth.ready,
+        scheduled: depth.scheduled,
+        waiting: depth.waiting,
+        active: depth.leased,
+        deadLettered: depth.deadLettered,
+        deadLetteredLastHour: depth.recentlyDeadLettered,
+      },
+    ]),
   );
 }

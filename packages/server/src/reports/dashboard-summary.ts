@@ -8,7 +8,7 @@ import type { Kysely } from "kysely";
 import type { ServerDependencies } from "../dependencies/server-dependencies.js";
 import { isoTime } from "../http/iso-time.js";
 import { functionNames, readFunctionRecords } from "../registry/function-registry.js";
-import { readQueueDepths, sumQueueCounts } from "../registry/queue-depths.js";
+import { readQueueCounts, sumQueueCounts } from "../registry/queue-depths.js";
 import { HEARTBEAT_MISSES_OFFLINE, countWorkers } from "../registry/worker-registry.js";
 import { activeStartedBefore, oldestQueued } from "../store/job-queries.js";
 import type { HistorySchema } from "../store/schema.js";
@@ -52,7 +52,7 @@ export async function dashboardSummary(deps: ServerDependencies): Promise<Dashbo
     const names = await functionNames(redis, deps.keys);
     const [records, depths, workers] = await Promise.all([
       readFunctionRecords(redis, deps.namespace, deps.keys, names),
-      readQueueDepths(redis, deps.namespace, names, now),
+      readQueueCounts(redis, deps.namespace, names, now),
       countWorkers(redis, deps.keys, onlineSince),
     ]);
     return { records, depths, workers };

@@ -25,7 +25,7 @@ import {
   isKnownFunction,
   readFunctionRecords,
 } from "../registry/function-registry.js";
-import { readQueueDepths } from "../registry/queue-depths.js";
+import { readQueueCounts } from "../registry/queue-depths.js";
 import { functionMetrics } from "../store/function-metrics.js";
 import { queueHistory } from "../store/queue-history.js";
 
@@ -95,7 +95,7 @@ export function functionRoutes(deps: ServerDependencies) {
           if (!(await isKnownFunction(redis, deps.keys, name))) return undefined;
           const [[record], depths] = await Promise.all([
             readFunctionRecords(redis, deps.namespace, deps.keys, [name]),
-            readQueueDepths(redis, deps.namespace, [name], now),
+            readQueueCounts(redis, deps.namespace, [name], now),
           ]);
           return record ? { record, counts: depths.get(name) } : undefined;
         });

@@ -11,7 +11,7 @@ import { decodeNameCursor, pageInMemory } from "../http/memory-pagination.js";
 import { pageInfo, pageQuerySchema } from "../http/pagination.js";
 import { toQueueDepth } from "../http/queue-dto.js";
 import { functionNames } from "../registry/function-registry.js";
-import { readQueueDepths, sumQueueCounts } from "../registry/queue-depths.js";
+import { readQueueCounts, sumQueueCounts } from "../registry/queue-depths.js";
 import { queueHistory } from "../store/queue-history.js";
 
 export function queueRoutes(deps: ServerDependencies) {
@@ -34,7 +34,7 @@ export function queueRoutes(deps: ServerDependencies) {
         const now = Date.now();
         const { names, depths } = await deps.withRedis(async (redis) => {
           const names = await functionNames(redis, deps.keys);
-          return { names, depths: await readQueueDepths(redis, deps.namespace, names, now) };
+          return { names, depths: await readQueueCounts(redis, deps.namespace, names, now) };
         });
         const page = pageInMemory(names, (name) => name, limit, cursor);
         const history = await deps.withDatabase((db) => queueHistory(db, page.items, now));

@@ -20,6 +20,7 @@ import {
 } from "@upnext/server";
 import { Worker } from "upnext";
 import { insertJobs, jobRow } from "../../server/test/helpers/seed-history.js";
+import { deleteNamespaceKeys } from "./namespace-cleanup.js";
 
 const REPO = join(import.meta.dirname, "..", "..", "..");
 const REDIS_URL = process.env.UPNEXT_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -117,6 +118,7 @@ export async function startE2eStack(): Promise<E2eStack> {
       await ingester.stop();
       await server.close();
       deps.stop();
+      await deleteNamespaceKeys(redis, namespace).catch(() => undefined);
       redis.disconnect();
       await database.close();
       await rm(databaseFile, { force: true });

@@ -7,8 +7,9 @@
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { getConfig } from "@upnext/core";
-import { startServer } from "@upnext/server";
+import { openServerRedis, startServer } from "@upnext/server";
 import { Worker } from "upnext";
+import { deleteNamespaceKeys } from "../../e2e/namespace-cleanup.js";
 
 const STEPS = 4;
 
@@ -43,6 +44,9 @@ lines.on("close", () => {
   void (async () => {
     await worker.stop();
     await server.close();
+    const redis = openServerRedis(config.redisUrl);
+    await deleteNamespaceKeys(redis, config.namespace).catch(() => undefined);
+    redis.disconnect();
     process.exit(0);
   })();
 });

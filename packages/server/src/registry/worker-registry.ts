@@ -9,7 +9,17 @@ import type { Redis } from "ioredis";
 import { asCount, asHash, intField, pipelineResults } from "./redis-replies.js";
 
 /** A worker is online while its last heartbeat is younger than this many heartbeat intervals (its record's TTL). */
-export const HEARTBEAT_MISSES_OFFLINE = 3;
+const HEARTBEAT_MISSES_OFFLINE = 3;
+
+/** Heartbeats at or after the returned time count as online. */
+export function onlineSince(now: number, heartbeatIntervalMs: number): number {
+  return now - HEARTBEAT_MISSES_OFFLINE * heartbeatIntervalMs;
+}
+
+export interface WorkerCounts {
+  readonly total: number;
+  readonly online: number;
+}
 
 export interface WorkerIndexEntry {
   readonly id: string;
@@ -40,6 +50,11 @@ export async function workerIndex(redis: Redis, keys: NamespaceKeys): Promise<Wo
     if (isValidWorkerId(id)) entries.push({ id, lastSeen: Number(flat[index + 1]) });
   }
   return entries.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/** How many workers an index read holds, and how many of them beat at or after `since`. */
+export function tallyWorkers(index: readonly WorkerIndexEntry[], since: number): WorkerCounts {
+  return { total: index.length, online: index.filter((entry) => entry.lastSeen >= since).length };
 }
 
 function parseFunctions(text: string | undefined): string[] {
@@ -91,14 +106,10 @@ export async function readWorker(
   return toRecord(id, await redis.hgetall(keys.worker(id)), 0);
 }
 
-/** How many workers the index holds, and how many of them beat at or after `onlineSince`. */
-export async function countWorkers(
-  redis: Redis,
-  keys: NamespaceKeys,
-  onlineSince: number,
-): Promise<{ total: number; online: number }> {
+/** How many workers the index holds, and how many of them beat at or after `since` (counted in Redis). */
+export async function countWorkers(redis: Redis, keys: NamespaceKeys, since: number): Promise<WorkerCounts> {
   const [total, online] = pipelineResults(
-    await redis.pipeline().zcard(keys.workers).zcount(keys.workers, onlineSince, "+inf").exec(),
+    await redis.pipeline().zcard(keys.workers).zcount(keys.workers, since, "+inf").exec(),
   );
   return { total: asCount(total), online: asCount(online) };
 }

@@ -9,7 +9,7 @@ import type { ServerDependencies } from "../dependencies/server-dependencies.js"
 import { isoTime } from "../http/iso-time.js";
 import { functionNames, readFunctionRecords } from "../registry/function-registry.js";
 import { readQueueCounts, sumQueueCounts } from "../registry/queue-depths.js";
-import { HEARTBEAT_MISSES_OFFLINE, countWorkers } from "../registry/worker-registry.js";
+import { countWorkers, onlineSince } from "../registry/worker-registry.js";
 import { activeStartedBefore, oldestQueued } from "../store/job-queries.js";
 import type { HistorySchema } from "../store/schema.js";
 import { HOUR_MS, hourStart, rollupTotals, rollupTotalsByFunction } from "../store/stats-queries.js";
@@ -47,13 +47,13 @@ async function period(db: Kysely<HistorySchema>, hours: number, now: number): Pr
 /** Computes the summary now; Redis and the database are reached through deps (503 when down). */
 export async function dashboardSummary(deps: ServerDependencies): Promise<DashboardSummary> {
   const now = Date.now();
-  const onlineSince = now - HEARTBEAT_MISSES_OFFLINE * deps.config.heartbeatInterval;
+  const since = onlineSince(now, deps.config.heartbeatInterval);
   const redisPart = await deps.withRedis(async (redis) => {
     const names = await functionNames(redis, deps.keys);
     const [records, depths, workers] = await Promise.all([
       readFunctionRecords(redis, deps.namespace, deps.keys, names),
       readQueueCounts(redis, deps.namespace, names, now),
-      countWorkers(redis, deps.keys, onlineSince),
+      countWorkers(redis, deps.keys, since),
     ]);
     return { records, depths, workers };
   });

@@ -4,7 +4,8 @@
  */
 import type { WorkerSummary } from "@upnext/core";
 import type { ServerDependencies } from "../dependencies/server-dependencies.js";
-import { HEARTBEAT_MISSES_OFFLINE, readWorkers, workerIndex } from "../registry/worker-registry.js";
+import { toWorkerSummary } from "../http/worker-dto.js";
+import { onlineSince, readWorkers, tallyWorkers, workerIndex } from "../registry/worker-registry.js";
 
 export interface WorkersSnapshot {
   readonly workers: WorkerSummary[];
@@ -17,25 +18,9 @@ export async function readWorkersSnapshot(deps: ServerDependencies, max: number)
   const index = await deps.withRedis((redis) => workerIndex(redis, deps.keys));
   const newest = [...index].sort((a, b) => b.lastSeen - a.lastSeen).slice(0, max);
   const records = await deps.withRedis((redis) => readWorkers(redis, deps.keys, newest));
-  const onlineSince = Date.now() - HEARTBEAT_MISSES_OFFLINE * deps.config.heartbeatInterval;
-  const workers = records.map((record): WorkerSummary => ({
-    id: record.id,
-    name: record.name,
-    host: record.host,
-    pid: record.pid,
-    functions: record.functions,
-    concurrency: record.concurrency,
-    active: record.active,
-    held: record.held,
-    completed: record.completed,
-    failed: record.failed,
-    startedAt: new Date(record.startedAt).toISOString(),
-    lastSeenAt: new Date(record.lastSeen).toISOString(),
-    online: record.lastSeen >= onlineSince,
-  }));
+  const since = onlineSince(Date.now(), deps.config.heartbeatInterval);
   return {
-    workers,
-    total: index.length,
-    online: index.filter((entry) => entry.lastSeen >= onlineSince).length,
+    workers: records.map((record) => toWorkerSummary(record, since)),
+    ...tallyWorkers(index, since),
   };
 }

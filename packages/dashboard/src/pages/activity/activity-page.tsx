@@ -1,6 +1,6 @@
 /** Every job event as it arrives on the live stream, newest first (the feed LiveCacheSync keeps). */
 import { Link } from "@tanstack/react-router";
-import { useState, useSyncExternalStore } from "react";
+import { useMemo, useState, useSyncExternalStore } from "react";
 import { useTranslation } from "react-i18next";
 import { Button } from "../../components/button.js";
 import { PageHeader } from "../../components/page-header.js";
@@ -27,20 +27,45 @@ export function ActivityPage() {
   const { t } = useTranslation();
   const format = useFormatters();
   const [paused, setPaused] = useState(false);
-  const entries = useFeed(paused);
+  const [fn, setFn] = useState("");
+  const all = useFeed(paused);
+  const functions = useMemo(() => [...new Set(all.map((entry) => entry.event.function))].sort(), [all]);
+  const entries = useMemo(
+    () => (fn === "" ? all : all.filter((entry) => entry.event.function === fn)),
+    [all, fn],
+  );
   return (
     <>
       <PageHeader
         title={t("activity.title")}
         actions={
-          <Button
-            aria-pressed={paused}
-            onClick={() => {
-              setPaused(!paused);
-            }}
-          >
-            {paused ? t("activity.resume") : t("activity.pause")}
-          </Button>
+          <>
+            <label className="flex items-center gap-2 text-sm text-muted">
+              {t("jobs.function")}
+              <select
+                value={fn}
+                onChange={(event) => {
+                  setFn(event.target.value);
+                }}
+                className="rounded-md border border-line bg-panel px-2 py-1.5 text-sm text-fg"
+              >
+                <option value="">{t("common.all")}</option>
+                {functions.map((name) => (
+                  <option key={name} value={name}>
+                    {name}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <Button
+              aria-pressed={paused}
+              onClick={() => {
+                setPaused(!paused);
+              }}
+            >
+              {paused ? t("activity.resume") : t("activity.pause")}
+            </Button>
+          </>
         }
       >
         <p className="text-sm text-muted">{t("activity.description")}</p>

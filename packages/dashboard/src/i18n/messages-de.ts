@@ -191,6 +191,7 @@ export const de: Messages = {
     parent: "Eltern-Job",
     root: "Wurzel-Job",
     dagParents: "Hängt ab von",
+    externalParents: "Hängt von Jobs anderer Bäume ab:",
     children: "Kind-Jobs",
     input: "Eingabe",
     result: "Ergebnis",

@@ -194,6 +194,7 @@ export const en = {
     parent: "Parent",
     root: "Root",
     dagParents: "Depends on",
+    externalParents: "Depends on jobs of other trees:",
     children: "Children",
     input: "Input",
     result: "Result",

@@ -115,6 +115,12 @@ export function JobTimeline({ jobId }: { readonly jobId: string }) {
   }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
   const rootId = query.data.pages[0]?.rootId ?? jobId;
   const jobs = useMemo(() => query.data.pages.flatMap((page) => page.items), [query.data.pages]);
+  const externalParents = useMemo(() => {
+    const byId = new Map(
+      query.data.pages.flatMap((page) => page.externalParents).map((link) => [link.id, link]),
+    );
+    return [...byId.values()];
+  }, [query.data.pages]);
   const tree = useMemo(() => buildTimelineTree(jobs, rootId), [jobs, rootId]);
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
   const rows = useMemo(() => visibleRows(tree, collapsed), [tree, collapsed]);
@@ -144,6 +150,22 @@ export function JobTimeline({ jobId }: { readonly jobId: string }) {
         {t("job.timelineCount", { count: jobs.length })}
         {hasNextPage ? ` · ${t("common.loadingMore")}` : ""}
       </p>
+      {externalParents.length === 0 ? null : (
+        <div className="mb-2 flex flex-wrap items-center gap-2 text-xs text-muted">
+          <span>{t("job.externalParents")}</span>
+          {externalParents.map((link) => (
+            <Link
+              key={link.id}
+              to="/jobs/$jobId"
+              params={{ jobId: link.id }}
+              className="inline-flex items-center gap-1 text-accent-text hover:underline"
+            >
+              {link.function}
+              <StatusBadge status={link.status} />
+            </Link>
+          ))}
+        </div>
+      )}
       <div
         ref={scrollRef}
         tabIndex={0}

@@ -7,6 +7,7 @@
 import { type Logger, pino } from "pino";
 import type { ServerDependencies } from "../dependencies/server-dependencies.js";
 import { type ServerMetrics, createServerMetrics } from "../observability/server-metrics.js";
+import { PeriodicTask } from "../services/periodic-task.js";
 import { type AlertNotice, type AlertStatus, buildNotice, postWebhook } from "./alert-notifier.js";
 import { type Observation, RULES } from "./alert-rules.js";
 import { type AlertRuleName, type AlertSettings, alertSettings } from "./alert-settings.js";
@@ -52,9 +53,6 @@ export function startAlerts(deps: ServerDependencies, options: AlertsOptions = {
   const logger = options.logger ?? pino({ level: "silent" });
   const now = options.now ?? Date.now;
   const enabled = new Set(settings.rules);
-  let running: Promise<unknown> = Promise.resolve();
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
 
   /** Each enabled rule's observations; a rule that could not be evaluated is left out. */
   const evaluate = async (at: number): Promise<Map<AlertRuleName, Observation[]>> => {
@@ -149,33 +147,18 @@ export function startAlerts(deps: ServerDependencies, options: AlertsOptions = {
     return transitions;
   };
 
-  const tick = (): void => {
-    running = running
-      .then(runOnce)
-      .catch((error: unknown) => {
-        logger.warn({ err: error }, "alert evaluation failed; it runs again at the next interval");
-      })
-      .finally(() => {
-        if (!stopped) schedule();
-      });
-  };
-  const schedule = (): void => {
-    timer = setTimeout(tick, settings.intervalMs);
-    timer.unref();
-  };
-  if (options.timer !== false && enabled.size > 0) schedule();
+  const task = new PeriodicTask({
+    run: runOnce,
+    intervalMs: settings.intervalMs,
+    onError: (error) => {
+      logger.warn({ err: error }, "alert evaluation failed; it runs again at the next interval");
+    },
+  });
+  if (options.timer !== false && enabled.size > 0) task.start();
 
   return {
-    runOnce: () => {
-      const run = running.then(runOnce);
-      running = run.catch(() => undefined);
-      return run;
-    },
-    stop: async () => {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
+    runOnce: () => task.runNow(),
+    stop: () => task.stop(),
   };
 }
 

@@ -7,6 +7,7 @@
 import type { Kysely } from "kysely";
 import type { FastifyBaseLogger } from "fastify";
 import type { ServerDependencies } from "../dependencies/server-dependencies.js";
+import { PeriodicTask } from "../services/periodic-task.js";
 import type { HistorySchema } from "../store/schema.js";
 import {
   ARTIFACT_ID_BATCH,
@@ -126,42 +127,37 @@ export function artifactServiceHooks(
 
 /**
  * The server's periodic artifact housekeeping: the promotion sweep, the orphan collection (at
- * the retention interval) and the removal of partial files left by crashed uploads.
+ * the retention interval) and the removal of partial files left by crashed uploads. The two
+ * timers run independently, as they would on two replicas (which every function here allows).
  */
 export class ArtifactMaintenance {
-  private promotionTimer: NodeJS.Timeout | undefined;
-  private collectionTimer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> = Promise.resolve();
+  private readonly promotion: PeriodicTask<void>;
+  private readonly collection: PeriodicTask<void>;
 
   constructor(
     private readonly deps: ServerDependencies,
     private readonly storage: ArtifactStorage,
     private readonly logger: FastifyBaseLogger,
-    private readonly promotionIntervalMs = PROMOTION_SWEEP_INTERVAL_MS,
-  ) {}
+    promotionIntervalMs = PROMOTION_SWEEP_INTERVAL_MS,
+  ) {
+    const onError = (error: unknown): void => {
+      this.logger.warn({ err: error }, "artifact housekeeping failed; it runs again on its next tick");
+    };
+    this.promotion = new PeriodicTask({ run: () => this.sweep(), intervalMs: promotionIntervalMs, onError });
+    this.collection = new PeriodicTask({
+      run: () => this.collect(),
+      intervalMs: deps.config.retentionInterval,
+      onError,
+    });
+  }
 
   start(): void {
-    this.promotionTimer = setInterval(() => {
-      this.chain(() => this.sweep());
-    }, this.promotionIntervalMs);
-    this.promotionTimer.unref();
-    this.collectionTimer = setInterval(() => {
-      this.chain(() => this.collect());
-    }, this.deps.config.retentionInterval);
-    this.collectionTimer.unref();
+    this.promotion.start();
+    this.collection.start();
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.promotionTimer);
-    clearInterval(this.collectionTimer);
-    await this.running;
-  }
-
-  /** One run at a time: a slow database never piles sweeps up. */
-  private chain(run: () => Promise<void>): void {
-    this.running = this.running.then(run).catch((error: unknown) => {
-      this.logger.warn({ err: error }, "artifact housekeeping failed; it runs again on its next tick");
-    });
+    await Promise.all([this.promotion.stop(), this.collection.stop()]);
   }
 
   async sweep(): Promise<void> {

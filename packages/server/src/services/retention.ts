@@ -12,6 +12,7 @@ import { ROLLUP_BUCKET_MS } from "../ingest/job-fold.js";
 import type { ServerMetrics } from "../observability/server-metrics.js";
 import type { HistoryDatabase } from "../store/database.js";
 import { writeTransaction } from "../store/write-transaction.js";
+import { PeriodicTask } from "./periodic-task.js";
 
 /** Jobs deleted per transaction. */
 export const RETENTION_BATCH_SIZE = 1_000;
@@ -64,9 +65,8 @@ export function startRetention(deps: ServerDependencies, options: RetentionOptio
   const intervalMs = options.intervalMs ?? deps.config.retentionInterval;
   const batchSize = options.batchSize ?? RETENTION_BATCH_SIZE;
   const now = options.now ?? Date.now;
-  let timer: NodeJS.Timeout | undefined;
+  // Read by the sweep between batches, so a stop() does not wait for the whole backlog.
   let stopped = false;
-  let running: Promise<unknown> = Promise.resolve();
 
   const sweep = async (cutoff: number): Promise<{ deletedJobs: number; batches: number }> => {
     let deletedJobs = 0;
@@ -128,33 +128,20 @@ export function startRetention(deps: ServerDependencies, options: RetentionOptio
     }
   };
 
-  /** One run at a time; a failure is logged and the next tick tries again. */
-  const tick = (): void => {
-    running = running
-      .then(runOnce)
-      .catch((error: unknown) => {
-        logger.warn({ err: error }, "retention run failed; it runs again at the next interval");
-      })
-      .finally(() => {
-        if (!stopped) schedule(intervalMs);
-      });
-  };
-  const schedule = (delay: number): void => {
-    timer = setTimeout(tick, delay);
-    timer.unref();
-  };
-  schedule(options.firstRunDelayMs ?? Math.min(RETENTION_FIRST_RUN_DELAY_MS, intervalMs));
+  const task = new PeriodicTask({
+    run: runOnce,
+    intervalMs,
+    onError: (error) => {
+      logger.warn({ err: error }, "retention run failed; it runs again at the next interval");
+    },
+  });
+  task.start(options.firstRunDelayMs ?? Math.min(RETENTION_FIRST_RUN_DELAY_MS, intervalMs));
 
   return {
-    runOnce: () => {
-      const run = running.then(runOnce);
-      running = run.catch(() => undefined);
-      return run;
-    },
-    stop: async () => {
+    runOnce: () => task.runNow(),
+    stop: () => {
       stopped = true;
-      clearTimeout(timer);
-      await running;
+      return task.stop();
     },
   };
 }

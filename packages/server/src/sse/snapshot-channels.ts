@@ -6,6 +6,7 @@
  * subscriber gets `event: error` while the source fails and `event: ready` when it recovers.
  */
 import { DependencyUnavailableError } from "../dependencies/circuit-breaker.js";
+import { PeriodicTask } from "../services/periodic-task.js";
 import type { HubLogger } from "./hub-logger.js";
 import { messageFrame, type SseFrame } from "./sse-frame.js";
 import type { LiveSubscription, StreamSource } from "./stream-source.js";
@@ -97,36 +98,38 @@ type SnapshotListener = (frame: SseFrame, id: string, snapshot?: Snapshot) => vo
 /** The subscribers of one key and the timer that refreshes it while there are any. */
 class SnapshotChannel {
   private readonly listeners = new Set<SnapshotListener>();
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
+  private readonly refresher: PeriodicTask<void>;
   private failing = false;
   latest: Snapshot | undefined;
 
   constructor(
-    private readonly intervalMs: number,
+    intervalMs: number,
     private readonly refresh: () => Promise<Snapshot>,
     private readonly logger: HubLogger,
     private readonly onEmpty: () => void,
-  ) {}
+  ) {
+    this.refresher = new PeriodicTask({
+      run: () => this.tick(),
+      intervalMs,
+      onError: (error) => {
+        this.fail(error);
+      },
+    });
+  }
 
   subscribe(listener: SnapshotListener): () => void {
     this.listeners.add(listener);
-    if (this.timer === undefined) {
-      this.timer = setInterval(() => void this.tick(), this.intervalMs);
-      this.timer.unref();
-    }
+    this.refresher.start();
     return () => {
       this.listeners.delete(listener);
       if (this.listeners.size > 0) return;
-      clearInterval(this.timer);
-      this.timer = undefined;
+      void this.refresher.stop();
       this.onEmpty();
     };
   }
 
   stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
+    void this.refresher.stop();
     this.listeners.clear();
   }
 
@@ -135,29 +138,26 @@ class SnapshotChannel {
   }
 
   private async tick(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
     const lastId = this.latest?.id ?? "0-0";
-    try {
-      const snapshot = await this.refresh();
-      if (this.failing) {
-        this.failing = false;
-        this.broadcast(messageFrame("ready", lastId, { reason: "recovered" }), lastId);
-      } else if (this.latest?.json === snapshot.json) {
-        // Unchanged snapshots are not re-sent; heartbeats show the stream is alive.
-        return;
-      }
-      this.latest = snapshot;
-      this.broadcast(snapshot.frame, snapshot.id, snapshot);
-    } catch (error) {
-      if (!this.failing) {
-        this.failing = true;
-        this.logger.warn({ err: error }, "snapshot computation failed");
-        this.broadcast(messageFrame("error", lastId, streamErrorData(error)), lastId);
-      }
-    } finally {
-      this.running = false;
+    const snapshot = await this.refresh();
+    if (this.failing) {
+      this.failing = false;
+      this.broadcast(messageFrame("ready", lastId, { reason: "recovered" }), lastId);
+    } else if (this.latest?.json === snapshot.json) {
+      // Unchanged snapshots are not re-sent; heartbeats show the stream is alive.
+      return;
     }
+    this.latest = snapshot;
+    this.broadcast(snapshot.frame, snapshot.id, snapshot);
+  }
+
+  /** The first failure of a run of them is logged and sent once; the next success says "recovered". */
+  private fail(error: unknown): void {
+    if (this.failing) return;
+    this.failing = true;
+    const lastId = this.latest?.id ?? "0-0";
+    this.logger.warn({ err: error }, "snapshot computation failed");
+    this.broadcast(messageFrame("error", lastId, streamErrorData(error)), lastId);
   }
 }
 

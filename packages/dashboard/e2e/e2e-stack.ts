@@ -1,6 +1,6 @@
 /**
  * What the browser tests run against, in the test's process: the history server serving the
- * built dashboard, the ingester filling its history, and a worker with the tasks the tests
+ * built dashboard (its ingester fills the history), and a worker with the tasks the tests
  * submit. Everything on the real Redis, under a namespace of its own, with a fresh SQLite file.
  */
 import { spawnSync } from "node:child_process";
@@ -9,15 +9,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Config, loadConfig } from "@upnext/core";
-import {
-  type Ingester,
-  type RunningServer,
-  createDependencies,
-  openDatabase,
-  openServerRedis,
-  startIngester,
-  startServer,
-} from "@upnext/server";
+import { type RunningServer, openDatabase, startServer } from "@upnext/server";
 import { Worker } from "upnext";
 import { insertJobs, jobRow } from "../../server/test/helpers/seed-history.js";
 import { deleteNamespaceKeys } from "./namespace-cleanup.js";
@@ -64,9 +56,6 @@ export async function startE2eStack(): Promise<E2eStack> {
   );
   const server: RunningServer = await startServer({ config, host: "127.0.0.1", port: 0 });
   const database = await openDatabase(config.databaseUrl);
-  const redis = openServerRedis(config.redisUrl);
-  const deps = createDependencies({ config, redis, database });
-  const ingester: Ingester = startIngester(deps);
   const worker = new Worker({
     name: "e2e",
     namespace,
@@ -115,11 +104,8 @@ export async function startE2eStack(): Promise<E2eStack> {
     },
     async stop() {
       await worker.stop();
-      await ingester.stop();
+      await deleteNamespaceKeys(server.deps.redis, namespace).catch(() => undefined);
       await server.close();
-      deps.stop();
-      await deleteNamespaceKeys(redis, namespace).catch(() => undefined);
-      redis.disconnect();
       await database.close();
       await rm(databaseFile, { force: true });
       await rm(`${databaseFile}-wal`, { force: true });

@@ -15,7 +15,7 @@ import { LocalDirectoryStorage } from "../src/artifacts/local-directory-storage.
 import { createDependencies } from "../src/dependencies/server-dependencies.js";
 import { DIALECTS } from "./helpers/database.js";
 import { REDIS_URL } from "./helpers/app.js";
-import { PrivateRedis } from "./helpers/private-redis.js";
+import { PrivateRedis } from "../../upnext/test/helpers/private-redis.js";
 import { type ArtifactTestApp, createArtifactTestApp, insertJob, storedFiles } from "./helpers/artifacts.js";
 
 interface HttpAnswer {

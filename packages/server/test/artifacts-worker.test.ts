@@ -17,7 +17,7 @@ import { type Ingester, startIngester } from "../src/ingest/ingester.js";
 import { REDIS_URL, testNamespace } from "./helpers/app.js";
 import { type ArtifactTestApp, createArtifactTestApp, storedFiles } from "./helpers/artifacts.js";
 import { DIALECTS } from "./helpers/database.js";
-import { freePort } from "./helpers/private-redis.js";
+import { freePort } from "../../upnext/test/helpers/private-redis.js";
 import { pino } from "pino";
 
 function workerConfig(serverUrl: string, env: Record<string, string> = {}): Config {

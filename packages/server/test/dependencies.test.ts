@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../../upnext/test/helpers/redis.js";
 import { openDatabase } from "../src/store/database.js";
 import { type TestApp, createTestApp } from "./helpers/app.js";
-import { freePort, PrivateRedis } from "./helpers/private-redis.js";
+import { freePort, PrivateRedis } from "../../upnext/test/helpers/private-redis.js";
 
 describe("readiness and the circuit breakers", () => {
   let redis: PrivateRedis;

@@ -10,7 +10,7 @@ import { INGEST_GROUP } from "../src/ingest/stream-consumer.js";
 import type { DialectName } from "../src/store/database.js";
 import { DIALECTS } from "./helpers/database.js";
 import { type IngestHarness, createIngestHarness, eventually, ready } from "./helpers/ingest.js";
-import { PrivateRedis } from "./helpers/private-redis.js";
+import { PrivateRedis } from "../../upnext/test/helpers/private-redis.js";
 import { type JobFacts, appendEvents, completed, created, started } from "./helpers/status-events.js";
 
 let counter = 0;

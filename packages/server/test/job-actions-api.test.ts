@@ -20,7 +20,7 @@ import type { HistorySchema } from "../src/store/schema.js";
 import { REDIS_URL, type TestApp, createTestApp } from "./helpers/app.js";
 import { DIALECTS } from "./helpers/database.js";
 import { type OutageApp, appWithDatabaseDown } from "./helpers/outage-apps.js";
-import { PrivateRedis } from "./helpers/private-redis.js";
+import { PrivateRedis } from "../../upnext/test/helpers/private-redis.js";
 import type { Kysely } from "kysely";
 
 const UNKNOWN_ID = "01NOSUCHJOB0000000000000000";

@@ -9,7 +9,7 @@ import type { LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../../upnext/test/helpers/redis.js";
 import { type TestApp, createTestApp } from "./helpers/app.js";
-import { PrivateRedis } from "./helpers/private-redis.js";
+import { PrivateRedis } from "../../upnext/test/helpers/private-redis.js";
 
 const LIMIT = 5;
 const RATE = `${LIMIT}/m`;

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../../upnext/test/helpers/redis.js";
 import { testConfig as workerTestConfig, testWorker } from "../../upnext/test/helpers/worker.js";
 import { type TestApp, createTestApp } from "./helpers/app.js";
-import { PrivateRedis } from "./helpers/private-redis.js";
+import { PrivateRedis } from "../../upnext/test/helpers/private-redis.js";
 
 function errorOf(response: LightMyRequestResponse): ApiErrorEnvelope["error"] {
   return response.json<ApiErrorEnvelope>().error;

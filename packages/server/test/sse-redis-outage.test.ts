@@ -1,7 +1,7 @@
 import { STATUS_EVENT_FIELD, apiErrorEnvelopeSchema, type JobEvent } from "@upnext/core";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PrivateRedis } from "./helpers/private-redis.js";
+import { PrivateRedis } from "../../upnext/test/helpers/private-redis.js";
 import { SseClient } from "./helpers/sse-client.js";
 import { type StreamApp, jobEvent, startStreamApp } from "./helpers/stream-app.js";
 

@@ -3,71 +3,12 @@
  * again: /health keeps answering, /ready turns 503 (saying which check failed) while Redis is
  * gone and 200 once it is back, /metrics keeps serving and counts the failed round trips.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HealthEndpoint, Worker } from "../src/index.js";
+import { PrivateRedis } from "./helpers/private-redis.js";
 import { scrape, valueOf } from "./helpers/prometheus.js";
 import { deleteNamespace, eventually, redisClient, testNamespace } from "./helpers/redis.js";
 import { testConfig, testWorker } from "./helpers/worker.js";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => {
-        resolve(port);
-      });
-    });
-  });
-}
-
-/** A redis-server on `port` with no persistence; resolves once it answers PING. */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-    { stdio: "ignore" },
-  );
-  const probe = new Redis({
-    port,
-    host: "127.0.0.1",
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  probe.on("error", () => undefined);
-  try {
-    await eventually(async () => {
-      try {
-        if (probe.status !== "ready") await probe.connect();
-        await probe.ping();
-        return true;
-      } catch {
-        probe.disconnect();
-        return false;
-      }
-    }, `redis-server on port ${port} to answer`);
-  } finally {
-    probe.disconnect();
-  }
-  return child;
-}
-
-async function stopRedis(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => {
-    child.once("exit", () => {
-      resolve();
-    });
-  });
-  child.kill("SIGKILL");
-  await exited;
-}
 
 interface ReadyBody {
   readonly status: string;
@@ -81,18 +22,16 @@ async function get(url: string): Promise<{ status: number; body: ReadyBody }> {
 }
 
 describe("health and readiness across a Redis outage", () => {
-  let port: number;
-  let redisServer: ChildProcess;
+  let redisServer: PrivateRedis;
   let worker: Worker;
   let endpoint: HealthEndpoint;
 
   beforeAll(async () => {
-    port = await freePort();
-    redisServer = await startRedis(port);
+    redisServer = await PrivateRedis.start();
     worker = testWorker(
       testNamespace("health"),
       // Give up on a command after one reconnect attempt, so the outage shows in the error counts soon.
-      { name: "health", redis: `redis://127.0.0.1:${port}`, redisOptions: { maxRetriesPerRequest: 1 } },
+      { name: "health", redis: redisServer.url, redisOptions: { maxRetriesPerRequest: 1 } },
       testConfig({ UPNEXT_HEARTBEAT_INTERVAL: "200ms" }),
     );
     worker.task("h-echo", {}, (input: number) => input);
@@ -100,12 +39,10 @@ describe("health and readiness across a Redis outage", () => {
   });
 
   afterAll(async () => {
-    if (redisServer.exitCode === null && redisServer.signalCode === null) await worker.stop();
-    else {
-      redisServer = await startRedis(port);
-      await worker.stop();
-    }
-    await stopRedis(redisServer);
+    // The worker stops cleanly only with Redis up: bring it back if a test left it down.
+    await redisServer.restart();
+    await worker.stop();
+    await redisServer.stop();
   });
 
   it("is alive but not ready before the worker starts", async () => {
@@ -129,7 +66,7 @@ describe("health and readiness across a Redis outage", () => {
     if (!echo) throw new Error("no h-echo task");
     expect(await (await echo.submit(1)).result({ timeout: "5s" })).toBe(1);
 
-    await stopRedis(redisServer);
+    await redisServer.stop();
     const down = await eventually(async () => {
       const answer = await get(`${endpoint.url}/ready`);
       return answer.status === 503 ? answer : undefined;
@@ -151,7 +88,7 @@ describe("health and readiness across a Redis outage", () => {
       "a stale registration",
     );
 
-    redisServer = await startRedis(port);
+    await redisServer.restart();
     const up = await eventually(
       async () => {
         const answer = await get(`${endpoint.url}/ready`);

@@ -2,22 +2,17 @@
  * A server app against real dependencies: the shared Redis (or a private one) under a namespace
  * of the test file's own, and a fresh SQLite file or PostgreSQL schema.
  */
-import { type Config, loadConfig } from "@upnext/core";
+import type { Config } from "@upnext/core";
 import type { FastifyInstance } from "fastify";
 import type { Redis } from "ioredis";
 import { pino } from "pino";
 import { buildApp } from "../../src/app.js";
-import { createDependencies, type ServerDependencies } from "../../src/dependencies/server-dependencies.js";
-import { openServerRedis } from "../../src/dependencies/server-redis.js";
+import type { ServerDependencies } from "../../src/dependencies/server-dependencies.js";
 import type { DialectName } from "../../src/store/database.js";
-import { type TestDatabase, createTestDatabase } from "./database.js";
-import { randomBytes } from "node:crypto";
+import type { TestDatabase } from "./database.js";
+import { createIngestHarness } from "./ingest.js";
 
-export const REDIS_URL = process.env.UPNEXT_REDIS_URL ?? "redis://127.0.0.1:6379";
-
-export function testNamespace(label: string): string {
-  return `ts-${label}-${randomBytes(3).toString("hex")}`;
-}
+export { REDIS_URL, testConfig, testNamespace } from "./ingest.js";
 
 export interface TestApp {
   readonly app: FastifyInstance;
@@ -39,56 +34,22 @@ export interface TestAppOptions {
   readonly probeIntervalMs?: number;
 }
 
-export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({ UPNEXT_LOG_LEVEL: "silent", ...env }, () => undefined);
-}
-
+/** The ingest harness's dependencies with the whole app on top. */
 export async function createTestApp(options: TestAppOptions): Promise<TestApp> {
-  const namespace = options.namespace ?? testNamespace(options.label);
-  const config = testConfig({
-    UPNEXT_NAMESPACE: namespace,
-    UPNEXT_REDIS_URL: options.redisUrl ?? REDIS_URL,
-    ...options.env,
-  });
-  const database = await createTestDatabase(options.dialect, options.label);
-  const redis = openServerRedis(config.redisUrl);
-  await new Promise<void>((resolve) => {
-    if (redis.status === "ready") resolve();
-    else
-      redis.once("ready", () => {
-        resolve();
-      });
-  });
-  const deps = createDependencies({
-    config,
-    redis,
-    database: database.database,
-    probeIntervalMs: options.probeIntervalMs ?? 100,
-  });
-  const app = await buildApp({ deps, logger: pino({ level: "silent" }) });
+  const { dialect, label, ...harnessOptions } = options;
+  const harness = await createIngestHarness(dialect, label, harnessOptions);
+  const app = await buildApp({ deps: harness.deps, logger: pino({ level: "silent" }) });
   await app.ready();
   return {
     app,
-    deps,
-    config,
-    redis,
-    database,
-    namespace,
+    deps: harness.deps,
+    config: harness.config,
+    redis: harness.redis,
+    database: harness.database,
+    namespace: harness.namespace,
     close: async () => {
       await app.close();
-      deps.stop();
-      await deleteKeys(redis, namespace).catch(() => undefined);
-      redis.disconnect();
-      await database.destroy();
+      await harness.close();
     },
   };
-}
-
-async function deleteKeys(redis: Redis, namespace: string): Promise<void> {
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${namespace}:*`, "COUNT", 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== "0");
 }

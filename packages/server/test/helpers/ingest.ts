@@ -3,21 +3,27 @@
  * (the shared one or a private one) under a namespace of their own, and a fresh database,
  * without building the whole app.
  */
-import { randomBytes } from "node:crypto";
 import { type Config, type NamespaceKeys, loadConfig, namespaceKeys } from "@upnext/core";
 import type { Redis } from "ioredis";
 import { createDependencies, type ServerDependencies } from "../../src/dependencies/server-dependencies.js";
 import { openServerRedis } from "../../src/dependencies/server-redis.js";
 import type { DialectName } from "../../src/store/database.js";
 import type { JobRow } from "../../src/store/schema.js";
+import {
+  REDIS_URL,
+  deleteNamespace,
+  eventually as pollUntil,
+  testNamespace,
+} from "../../../upnext/test/helpers/redis.js";
 import { type TestDatabase, createTestDatabase } from "./database.js";
 
-// Not taken from ./app.js: that builds the whole app, which these tests do not need.
-export const REDIS_URL = process.env.UPNEXT_REDIS_URL ?? "redis://127.0.0.1:6379";
+export { REDIS_URL, deleteNamespace, testNamespace };
 
-export function testNamespace(label: string): string {
-  return `ts-${label}-${randomBytes(3).toString("hex")}`;
-}
+/** Ingest waits on a worker, the stream and a batch: longer than upnext's tests wait by default. */
+const INGEST_WAIT_MS = 15_000;
+
+/** The probe of the dependencies' circuit breakers: fast, so outage tests recover quickly. */
+const PROBE_INTERVAL_MS = 100;
 
 export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({ UPNEXT_LOG_LEVEL: "silent", ...env }, () => undefined);
@@ -36,7 +42,10 @@ export interface IngestHarness {
 
 export interface HarnessOptions {
   readonly redisUrl?: string;
+  /** Share a namespace with another harness or app (two replicas); default: a fresh one. */
+  readonly namespace?: string;
   readonly env?: Record<string, string>;
+  readonly probeIntervalMs?: number;
 }
 
 export async function createIngestHarness(
@@ -44,12 +53,21 @@ export async function createIngestHarness(
   label: string,
   options: HarnessOptions = {},
 ): Promise<IngestHarness> {
-  const namespace = testNamespace(label);
-  const config = testConfig({ UPNEXT_NAMESPACE: namespace, ...options.env });
+  const namespace = options.namespace ?? testNamespace(label);
+  const config = testConfig({
+    UPNEXT_NAMESPACE: namespace,
+    UPNEXT_REDIS_URL: options.redisUrl ?? REDIS_URL,
+    ...options.env,
+  });
   const database = await createTestDatabase(dialect, label);
-  const redis = openServerRedis(options.redisUrl ?? REDIS_URL);
+  const redis = openServerRedis(config.redisUrl);
   await ready(redis);
-  const deps = createDependencies({ config, redis, database: database.database, probeIntervalMs: 100 });
+  const deps = createDependencies({
+    config,
+    redis,
+    database: database.database,
+    probeIntervalMs: options.probeIntervalMs ?? PROBE_INTERVAL_MS,
+  });
   return {
     deps,
     config,
@@ -76,28 +94,13 @@ export async function ready(redis: Redis): Promise<void> {
   });
 }
 
-export async function deleteNamespace(redis: Redis, namespace: string): Promise<void> {
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${namespace}:*`, "COUNT", 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== "0");
-}
-
 /** Polls until `check` returns a truthy value, or fails with `what` after timeoutMs. */
-export async function eventually<T>(
+export function eventually<T>(
   check: () => Promise<T | undefined | false | null>,
   what: string,
-  timeoutMs = 15_000,
+  timeoutMs = INGEST_WAIT_MS,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false && value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  return pollUntil(check, what, timeoutMs);
 }
 
 /** Entries of a stream as plain objects of their fields. */

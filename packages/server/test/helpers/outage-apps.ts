@@ -11,7 +11,7 @@ import { openServerRedis } from "../../src/dependencies/server-redis.js";
 import { type DialectName, openDatabase } from "../../src/store/database.js";
 import { REDIS_URL, createTestApp, testConfig, testNamespace } from "./app.js";
 import { createTestDatabase } from "./database.js";
-import { PrivateRedis, freePort } from "./private-redis.js";
+import { PrivateRedis, freePort } from "../../../upnext/test/helpers/private-redis.js";
 
 export interface OutageApp {
   readonly app: FastifyInstance;

@@ -32,6 +32,7 @@ import {
   measureTogether,
   type DeepPage,
 } from "./history-measure.js";
+import { deleteNamespace } from "./redis-keys.js";
 
 const FULL_JOBS = 1_000_000;
 const QUICK_JOBS = 100_000;
@@ -99,15 +100,6 @@ async function seedRegistry(
     pipeline.zadd(keys.workers, now, id);
   }
   await pipeline.exec();
-}
-
-async function deleteNamespace(redis: ReturnType<typeof openServerRedis>, namespace: string): Promise<void> {
-  let cursor = "0";
-  do {
-    const [next, found] = await redis.scan(cursor, "MATCH", `${namespace}:*`, "COUNT", 1000);
-    cursor = next;
-    if (found.length > 0) await redis.unlink(...found);
-  } while (cursor !== "0");
 }
 
 function printTable(rows: readonly Measurement[]): void {

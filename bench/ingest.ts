@@ -36,6 +36,7 @@ import { Redis } from "ioredis";
 import { sql } from "kysely";
 import { Worker } from "upnext";
 import { BENCH_TASK, type IngestChildMessage, type IngestChildSpec } from "./ingest-shared.js";
+import { deleteNamespace } from "./redis-keys.js";
 
 const REDIS_URL = process.env.UPNEXT_REDIS_URL ?? "redis://127.0.0.1:6379";
 const POSTGRES_URL = process.env.UPNEXT_BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -354,15 +355,6 @@ async function sustainedPhase(
     all_complete: complete === submitted,
     worker: workerCounters,
   };
-}
-
-async function deleteNamespace(redis: Redis, namespace: string): Promise<void> {
-  let cursor = "0";
-  do {
-    const [next, found] = await redis.scan(cursor, "MATCH", `${namespace}:*`, "COUNT", 1000);
-    cursor = next;
-    if (found.length > 0) await redis.unlink(...found);
-  } while (cursor !== "0");
 }
 
 /** "Bounded" for the report: the oldest unapplied event never older than this, and caught up as fast. */

@@ -4,6 +4,7 @@
  */
 import os from "node:os";
 import { Worker } from "upnext";
+import { unlinkMatching } from "./redis-keys.js";
 import type { BenchSystem } from "./shared.js";
 
 export interface RedisCounters {
@@ -41,7 +42,7 @@ export class RedisAdmin {
   async cleanup(sys: BenchSystem, queues: readonly string[]): Promise<void> {
     for (const queue of queues) {
       await sys.cleanup?.(this.redisUrl, queue);
-      const left = await this.unlinkMatching(sys.keyPattern(queue));
+      const left = await unlinkMatching(this.redis, sys.keyPattern(queue));
       if (sys.cleanup && left > 0)
         console.log(`  note: ${left} ${queue} key(s) were left after obliterate; unlinked`);
     }
@@ -70,17 +71,6 @@ export class RedisAdmin {
   private async configGet(name: string): Promise<string> {
     const reply = (await this.redis.config("GET", name)) as unknown;
     return Array.isArray(reply) && typeof reply[1] === "string" ? reply[1] : "";
-  }
-
-  private async unlinkMatching(pattern: string): Promise<number> {
-    let cursor = "0";
-    let removed = 0;
-    do {
-      const [next, keys] = await this.redis.scan(cursor, "MATCH", pattern, "COUNT", 1_000);
-      cursor = next;
-      if (keys.length > 0) removed += await this.redis.unlink(...keys);
-    } while (cursor !== "0");
-    return removed;
   }
 }
 

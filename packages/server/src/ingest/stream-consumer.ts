@@ -66,7 +66,17 @@ export class StatusStreamConsumer {
   }
 
   /** New entries for this consumer; waits up to blockMs when there are none (0: no wait). */
-  async readNew(count: number, blockMs: number): Promise<StreamEntry[]> {
+  readNew(count: number, blockMs: number): Promise<StreamEntry[]> {
+    return this.readGroup(">", count, blockMs);
+  }
+
+  /** This consumer's delivered-but-unacknowledged entries, delivered again (count + 1). */
+  readOwnPending(count: number): Promise<StreamEntry[]> {
+    return this.readGroup("0", count, 0);
+  }
+
+  /** XREADGROUP from `from`: ">" for new entries, "0" for this consumer's pending ones. */
+  private async readGroup(from: ">" | "0", count: number, blockMs: number): Promise<StreamEntry[]> {
     const block = blockMs > 0 ? ["BLOCK", blockMs] : [];
     const reply = await this.redis.call(
       "XREADGROUP",
@@ -78,23 +88,7 @@ export class StatusStreamConsumer {
       ...block,
       "STREAMS",
       this.stream,
-      ">",
-    );
-    return readReply(reply);
-  }
-
-  /** This consumer's delivered-but-unacknowledged entries, delivered again (count + 1). */
-  async readOwnPending(count: number): Promise<StreamEntry[]> {
-    const reply = await this.redis.call(
-      "XREADGROUP",
-      "GROUP",
-      INGEST_GROUP,
-      this.consumer,
-      "COUNT",
-      count,
-      "STREAMS",
-      this.stream,
-      "0",
+      from,
     );
     return readReply(reply);
   }

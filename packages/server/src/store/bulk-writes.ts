@@ -7,7 +7,7 @@
  * ingest/event-order.ts: the state moves only forward and never off a terminal status; with the
  * state unchanged the other columns (progress, creation fields) may still change.
  */
-import { type Expression, type Kysely, type SqlBool, sql } from "kysely";
+import { type Expression, type Insertable, type Kysely, type SqlBool, sql } from "kysely";
 import { type JobEventType, TERMINAL_STATUSES } from "@upnext/core";
 import type { DialectName } from "./database.js";
 import type { HistorySchema, JobRow } from "./schema.js";
@@ -94,33 +94,36 @@ export function bulkWrites(dialect: DialectName): BulkWrites {
   return dialect === "postgres" ? postgresWrites : portableWrites;
 }
 
+/** Runs `insert` on each chunk of `rows` and collects the ids the statements inserted. */
+async function insertChunks<R>(
+  rows: readonly R[],
+  rowsPerStatement: number,
+  insert: (chunk: R[]) => Promise<readonly { id: string }[]>,
+): Promise<string[]> {
+  const ids: string[] = [];
+  for (const chunk of chunks(rows, rowsPerStatement)) for (const row of await insert(chunk)) ids.push(row.id);
+  return ids;
+}
+
+/** Inserts the rows whose id is not stored yet (SQLite: Kysely's multi-row values). */
+function insertNewValues<T extends "jobs" | "job_events">(
+  trx: Db,
+  table: T,
+  chunk: Insertable<HistorySchema[T]>[],
+): Promise<{ id: string }[]> {
+  return trx
+    .insertInto(table)
+    .values(chunk)
+    .onConflict((conflict) => conflict.column("id").doNothing())
+    .returning("id")
+    .execute();
+}
+
 const portableWrites: BulkWrites = {
-  async insertEvents(trx, rows) {
-    const ids: string[] = [];
-    for (const chunk of chunks(rows, EVENT_ROWS_PER_STATEMENT)) {
-      const inserted = await trx
-        .insertInto("job_events")
-        .values(chunk)
-        .onConflict((conflict) => conflict.column("id").doNothing())
-        .returning("id")
-        .execute();
-      for (const row of inserted) ids.push(row.id);
-    }
-    return ids;
-  },
-  async insertJobs(trx, rows) {
-    const ids: string[] = [];
-    for (const chunk of chunks(rows, JOB_ROWS_PER_STATEMENT)) {
-      const inserted = await trx
-        .insertInto("jobs")
-        .values(chunk)
-        .onConflict((conflict) => conflict.column("id").doNothing())
-        .returning("id")
-        .execute();
-      for (const row of inserted) ids.push(row.id);
-    }
-    return ids;
-  },
+  insertEvents: (trx, rows) =>
+    insertChunks(rows, EVENT_ROWS_PER_STATEMENT, (chunk) => insertNewValues(trx, "job_events", chunk)),
+  insertJobs: (trx, rows) =>
+    insertChunks(rows, JOB_ROWS_PER_STATEMENT, (chunk) => insertNewValues(trx, "jobs", chunk)),
   async updateJobs(trx, rows) {
     for (const chunk of chunks(rows, JOB_ROWS_PER_STATEMENT)) {
       await trx
@@ -158,27 +161,25 @@ const EVENT_COLUMNS = [
 const columnList = (columns: readonly (readonly [string, string])[]) =>
   sql.join(columns.map(([name]) => sql.ref(name)));
 
+/** Inserts the rows whose id is not stored yet (PostgreSQL: one array per column through unnest). */
+async function insertNewUnnest<R>(
+  trx: Db,
+  table: "jobs" | "job_events",
+  columns: readonly (readonly [keyof R & string, string])[],
+  chunk: readonly R[],
+): Promise<{ id: string }[]> {
+  const { rows } = await sql<{ id: string }>`insert into ${sql.table(table)} (${columnList(columns)})
+    ${unnestRows(chunk, columns)} on conflict (id) do nothing returning id`.execute(trx);
+  return rows;
+}
+
 const postgresWrites: BulkWrites = {
-  async insertEvents(trx, rows) {
-    const ids: string[] = [];
-    for (const chunk of chunks(rows, EVENT_ROWS_PER_STATEMENT)) {
-      const { rows: inserted } = await sql<{
-        id: string;
-      }>`insert into job_events (${columnList(EVENT_COLUMNS)})
-        ${unnestRows(chunk, EVENT_COLUMNS)} on conflict (id) do nothing returning id`.execute(trx);
-      for (const row of inserted) ids.push(row.id);
-    }
-    return ids;
-  },
-  async insertJobs(trx, rows) {
-    const ids: string[] = [];
-    for (const chunk of chunks(rows, JOB_ROWS_PER_STATEMENT)) {
-      const { rows: inserted } = await sql<{ id: string }>`insert into jobs (${columnList(JOB_COLUMNS)})
-        ${unnestRows(chunk, JOB_COLUMNS)} on conflict (id) do nothing returning id`.execute(trx);
-      for (const row of inserted) ids.push(row.id);
-    }
-    return ids;
-  },
+  insertEvents: (trx, rows) =>
+    insertChunks(rows, EVENT_ROWS_PER_STATEMENT, (chunk) =>
+      insertNewUnnest(trx, "job_events", EVENT_COLUMNS, chunk),
+    ),
+  insertJobs: (trx, rows) =>
+    insertChunks(rows, JOB_ROWS_PER_STATEMENT, (chunk) => insertNewUnnest(trx, "jobs", JOB_COLUMNS, chunk)),
   async updateJobs(trx, rows) {
     const assignments = sql.join(
       UPDATED_COLUMNS.map((name) => sql`${sql.ref(name)} = excluded.${sql.ref(name)}`),

@@ -4,18 +4,14 @@
  * again on the worker), and purge with its confirmation. Dead letters live in Redis only, so one
  * dialect is enough; Redis outages answer 503.
  */
-import { type ApiErrorEnvelope, type DeadLetter, type DeadLetterList, TaskFailedError } from "@upnext/core";
-import type { LightMyRequestResponse } from "fastify";
+import { type DeadLetter, type DeadLetterList, TaskFailedError } from "@upnext/core";
 import type { JobRef, TaskHandle, Worker } from "upnext";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../../upnext/test/helpers/redis.js";
 import { testConfig as workerTestConfig, testWorker } from "../../upnext/test/helpers/worker.js";
 import { type TestApp, createTestApp } from "./helpers/app.js";
-import { PrivateRedis } from "../../upnext/test/helpers/private-redis.js";
-
-function errorOf(response: LightMyRequestResponse): ApiErrorEnvelope["error"] {
-  return response.json<ApiErrorEnvelope>().error;
-}
+import { type ApiCall, errorOf, expectUnavailable, send } from "./helpers/api-requests.js";
+import { type PrivateRedisApp, appOnPrivateRedis } from "./helpers/outage-apps.js";
 
 async function failAll(refs: readonly JobRef[]): Promise<string[]> {
   for (const ref of refs)
@@ -200,48 +196,32 @@ describe("the dead letters API", () => {
 });
 
 describe("the dead letters API while Redis is down", () => {
-  let redis: PrivateRedis;
-  let test: TestApp;
+  let outage: PrivateRedisApp;
   beforeAll(async () => {
-    redis = await PrivateRedis.start();
-    test = await createTestApp({ dialect: "sqlite", label: "dead-letters-outage", redisUrl: redis.url });
+    outage = await appOnPrivateRedis({ dialect: "sqlite", label: "dead-letters-outage" });
   });
   afterAll(async () => {
-    await redis.restart();
-    await test.close();
-    await redis.stop();
+    await outage.close();
   });
 
-  const calls: [string, string, unknown?][] = [
+  const calls: ApiCall[] = [
     ["GET", "/api/v1/dead-letters"],
     ["GET", "/api/v1/dead-letters/01NOSUCHJOB0000000000000000"],
     ["POST", "/api/v1/dead-letters/01NOSUCHJOB0000000000000000/replay"],
     ["POST", "/api/v1/dead-letters/purge", { all: true, confirm: "yes" }],
   ];
-  const call = ([method, url, body]: [string, string, unknown?]) =>
-    test.app.inject({
-      method: method as "GET",
-      url,
-      ...(body === undefined ? {} : { payload: body as object }),
-    });
 
   it("answers 503 dependency_unavailable for every endpoint, then recovers by itself", async () => {
-    await redis.stop();
-    for (const request of calls) {
-      const response = await call(request);
-      expect(response.statusCode, request.join(" ")).toBe(503);
-      expect(errorOf(response)).toMatchObject({
-        code: "dependency_unavailable",
-        details: { dependency: "redis" },
-      });
-    }
-    await redis.restart();
+    await outage.redis.stop();
+    for (const [method, url, body] of calls)
+      expectUnavailable(await send(outage.test.app, [method, url, body]), "redis", `${method} ${url}`);
+    await outage.redis.restart();
     await eventually(
-      async () => (await call(calls[0] ?? ["GET", ""])).statusCode === 200,
+      async () => (await send(outage.test.app, calls[0] ?? ["GET", ""])).statusCode === 200,
       "the list to recover",
       15_000,
     );
-    expect((await call(calls[1] ?? ["GET", ""])).statusCode).toBe(404);
-    expect((await call(calls[3] ?? ["GET", ""])).json()).toEqual({ matched: 0, purged: 0 });
+    expect((await send(outage.test.app, calls[1] ?? ["GET", ""])).statusCode).toBe(404);
+    expect((await send(outage.test.app, calls[3] ?? ["GET", ""])).json()).toEqual({ matched: 0, purged: 0 });
   });
 });

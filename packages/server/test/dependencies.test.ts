@@ -1,25 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../../upnext/test/helpers/redis.js";
 import { openDatabase } from "../src/store/database.js";
-import { type TestApp, createTestApp } from "./helpers/app.js";
-import { freePort, PrivateRedis } from "../../upnext/test/helpers/private-redis.js";
+import type { TestApp } from "./helpers/app.js";
+import { type PrivateRedis, freePort } from "../../upnext/test/helpers/private-redis.js";
+import { type PrivateRedisApp, appOnPrivateRedis } from "./helpers/outage-apps.js";
 
 describe("readiness and the circuit breakers", () => {
+  let outage: PrivateRedisApp;
   let redis: PrivateRedis;
   let test: TestApp;
   beforeAll(async () => {
-    redis = await PrivateRedis.start();
-    test = await createTestApp({
-      dialect: "sqlite",
-      label: "deps",
-      redisUrl: redis.url,
-      probeIntervalMs: 50,
-    });
+    outage = await appOnPrivateRedis({ dialect: "sqlite", label: "deps", probeIntervalMs: 50 });
+    ({ redis, test } = outage);
   });
   afterAll(async () => {
-    await redis.restart();
-    await test.close();
-    await redis.stop();
+    await outage.close();
   });
 
   it("turns not ready while Redis is down, fails Redis calls fast with 503, and recovers by itself", async () => {

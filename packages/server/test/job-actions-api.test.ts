@@ -4,13 +4,7 @@
  * longer holds. Outages of Redis (a private redis-server stopped and restarted) and of the
  * database answer 503.
  */
-import {
-  type ApiErrorEnvelope,
-  type Config,
-  TaskCancelledError,
-  TaskFailedError,
-  loadConfig,
-} from "@upnext/core";
+import { type Config, TaskCancelledError, TaskFailedError, loadConfig } from "@upnext/core";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import type { TaskHandle, Worker } from "upnext";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,8 +13,13 @@ import { deferred, testWorker } from "../../upnext/test/helpers/worker.js";
 import type { HistorySchema } from "../src/store/schema.js";
 import { REDIS_URL, type TestApp, createTestApp } from "./helpers/app.js";
 import { DIALECTS } from "./helpers/database.js";
-import { type OutageApp, appWithDatabaseDown } from "./helpers/outage-apps.js";
-import { PrivateRedis } from "../../upnext/test/helpers/private-redis.js";
+import { errorOf, expectUnavailable } from "./helpers/api-requests.js";
+import {
+  type OutageApp,
+  type PrivateRedisApp,
+  appOnPrivateRedis,
+  appWithDatabaseDown,
+} from "./helpers/outage-apps.js";
 import type { Kysely } from "kysely";
 
 const UNKNOWN_ID = "01NOSUCHJOB0000000000000000";
@@ -40,10 +39,6 @@ function workerConfig(namespace: string, redisUrl = REDIS_URL): Config {
 
 async function post(app: FastifyInstance, url: string, body?: unknown): Promise<LightMyRequestResponse> {
   return app.inject({ method: "POST", url, ...(body === undefined ? {} : { payload: body as object }) });
-}
-
-function errorOf(response: LightMyRequestResponse): ApiErrorEnvelope["error"] {
-  return response.json<ApiErrorEnvelope>().error;
 }
 
 /** A job row as ingest would have written it, for a job Redis has forgotten. */
@@ -284,16 +279,12 @@ describe.each(DIALECTS)("job and function actions (%s)", (dialect) => {
 });
 
 describe("job and function actions while Redis is down", () => {
-  let redis: PrivateRedis;
-  let test: TestApp;
+  let outage: PrivateRedisApp;
   beforeAll(async () => {
-    redis = await PrivateRedis.start();
-    test = await createTestApp({ dialect: "sqlite", label: "job-actions-outage", redisUrl: redis.url });
+    outage = await appOnPrivateRedis({ dialect: "sqlite", label: "job-actions-outage" });
   });
   afterAll(async () => {
-    await redis.restart();
-    await test.close();
-    await redis.stop();
+    await outage.close();
   });
 
   const calls = [
@@ -304,21 +295,17 @@ describe("job and function actions while Redis is down", () => {
   ] as const;
 
   it("answers 503 dependency_unavailable for every action, then recovers by itself", async () => {
-    await redis.stop();
+    await outage.redis.stop();
     for (const [, url] of calls) {
-      const response = await post(test.app, url);
-      expect(response.statusCode, url).toBe(503);
-      expect(errorOf(response)).toMatchObject({
-        code: "dependency_unavailable",
-        details: { dependency: "redis" },
-      });
+      const response = await post(outage.test.app, url);
+      expectUnavailable(response, "redis", url);
       expect(response.headers["retry-after"]).toBeDefined();
     }
-    await redis.restart();
+    await outage.redis.restart();
     for (const [, url] of calls) {
       // Back: an unknown job or function is a 404 again.
       await eventually(
-        async () => (await post(test.app, url)).statusCode === 404,
+        async () => (await post(outage.test.app, url)).statusCode === 404,
         `${url} to recover`,
         15_000,
       );
@@ -338,11 +325,7 @@ describe.each(DIALECTS)("job actions while the database is down (%s)", (dialect)
   it("answers 503 when the history must tell an unknown id from an expired one", async () => {
     for (const action of ["cancel", "retry"]) {
       const response = await post(outage.app, `/api/v1/jobs/${UNKNOWN_ID}/${action}`);
-      expect(response.statusCode).toBe(503);
-      expect(errorOf(response)).toMatchObject({
-        code: "dependency_unavailable",
-        details: { dependency: "database" },
-      });
+      expectUnavailable(response, "database", action);
     }
   });
 });

@@ -5,7 +5,6 @@ import {
   type JobLogList,
   type JobTimeline,
   JOB_KINDS as CONTRACT_JOB_KINDS,
-  apiErrorEnvelopeSchema,
   jobDetailSchema,
   jobListSchema,
 } from "@upnext/core";
@@ -16,6 +15,7 @@ import { tagCondition } from "../src/store/tag-filter.js";
 import { JOB_KINDS } from "../src/store/schema.js";
 import { type TestApp, createTestApp } from "./helpers/app.js";
 import { DIALECTS } from "./helpers/database.js";
+import { errorOf, expectUnavailable, getOk } from "./helpers/api-requests.js";
 import { type OutageApp, appWithDatabaseDown } from "./helpers/outage-apps.js";
 import { type SeedJob, type SeedEvent, insertEvents, insertJobs } from "./helpers/seed-history.js";
 
@@ -175,11 +175,7 @@ describe.each(DIALECTS)("jobs API on %s", (dialect) => {
     await test.close();
   });
 
-  async function get<T>(url: string): Promise<T> {
-    const response = await test.app.inject({ method: "GET", url });
-    expect(response.statusCode, `${url}: ${response.body}`).toBe(200);
-    return response.json<T>();
-  }
+  const get = <T>(url: string): Promise<T> => getOk<T>(test.app, url);
 
   async function ids(url: string): Promise<string[]> {
     return (await get<JobList>(url)).items.map((item) => item.id);
@@ -188,7 +184,7 @@ describe.each(DIALECTS)("jobs API on %s", (dialect) => {
   async function badRequest(url: string): Promise<{ code: string; message: string }> {
     const response = await test.app.inject({ method: "GET", url });
     expect(response.statusCode, `${url}: ${response.body}`).toBe(400);
-    return apiErrorEnvelopeSchema.parse(response.json()).error;
+    return errorOf(response);
   }
 
   it("documents every read endpoint in the OpenAPI spec", async () => {
@@ -452,7 +448,7 @@ describe.each(DIALECTS)("jobs API on %s", (dialect) => {
 
     const missing = await test.app.inject({ method: "GET", url: "/api/v1/jobs/NOPE000000000000000000000" });
     expect(missing.statusCode).toBe(404);
-    expect(apiErrorEnvelopeSchema.parse(missing.json()).error.code).toBe("not_found");
+    expect(errorOf(missing).code).toBe("not_found");
     expect((await badRequest("/api/v1/jobs/bad.id")).message).toContain("params id");
   });
 
@@ -543,10 +539,6 @@ describe.each(DIALECTS)("jobs API with the database down on %s", (dialect) => {
     "/api/v1/jobs/01HZZZZZZZZZZZZZZZZZZZZZZZ/events",
     "/api/v1/jobs/01HZZZZZZZZZZZZZZZZZZZZZZZ/logs",
   ])("answers 503 dependency_unavailable for %s", async (url) => {
-    const response = await down.app.inject({ method: "GET", url });
-    expect(response.statusCode).toBe(503);
-    const body = apiErrorEnvelopeSchema.parse(response.json());
-    expect(body.error.code).toBe("dependency_unavailable");
-    expect(body.error.details).toEqual({ dependency: "database" });
+    expectUnavailable(await down.app.inject({ method: "GET", url }), "database", url);
   });
 });

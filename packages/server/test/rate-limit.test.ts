@@ -4,12 +4,11 @@
  * Retry-After and the limit headers; while Redis is down requests are served uncounted.
  */
 import { randomBytes } from "node:crypto";
-import type { ApiErrorEnvelope } from "@upnext/core";
-import type { LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../../upnext/test/helpers/redis.js";
 import { type TestApp, createTestApp } from "./helpers/app.js";
-import { PrivateRedis } from "../../upnext/test/helpers/private-redis.js";
+import { errorOf } from "./helpers/api-requests.js";
+import { type PrivateRedisApp, appOnPrivateRedis } from "./helpers/outage-apps.js";
 
 const LIMIT = 5;
 const RATE = `${LIMIT}/m`;
@@ -18,10 +17,6 @@ const API_URL = "/api/v1/docs/json";
 
 function get(test: TestApp, url = API_URL, headers: Record<string, string> = {}, remoteAddress?: string) {
   return test.app.inject({ method: "GET", url, headers, ...(remoteAddress ? { remoteAddress } : {}) });
-}
-
-function errorOf(response: LightMyRequestResponse): ApiErrorEnvelope["error"] {
-  return response.json<ApiErrorEnvelope>().error;
 }
 
 describe("a rate limit shared by two replicas", () => {
@@ -107,24 +102,20 @@ describe("a rate limit keyed by the bearer token", () => {
 });
 
 describe("a rate limit while Redis is down", () => {
-  let redis: PrivateRedis;
-  let test: TestApp;
+  let outage: PrivateRedisApp;
   beforeAll(async () => {
-    redis = await PrivateRedis.start();
-    test = await createTestApp({
+    outage = await appOnPrivateRedis({
       dialect: "sqlite",
       label: "rate-outage",
-      redisUrl: redis.url,
       env: { UPNEXT_API_RATE_LIMIT: "2/m" },
     });
   });
   afterAll(async () => {
-    await redis.restart();
-    await test.close();
-    await redis.stop();
+    await outage.close();
   });
 
   it("serves requests uncounted (skipOnError), and limits again once Redis is back", async () => {
+    const { test, redis } = outage;
     await redis.stop();
     for (let i = 0; i < 5; i++) expect((await get(test)).statusCode).toBe(200);
     await redis.restart();

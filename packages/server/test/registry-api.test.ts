@@ -6,7 +6,6 @@ import {
   type QueueList,
   type WorkerList,
   type WorkerSummary,
-  apiErrorEnvelopeSchema,
   dashboardSummarySchema,
   functionDetailSchema,
   functionKeys,
@@ -19,6 +18,7 @@ import { Worker } from "upnext";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REDIS_URL, type TestApp, createTestApp } from "./helpers/app.js";
 import { DIALECTS } from "./helpers/database.js";
+import { errorOf, expectUnavailable, getOk } from "./helpers/api-requests.js";
 import { type OutageApp, appWithDatabaseDown, appWithRedisDown } from "./helpers/outage-apps.js";
 import { hourOf, insertJobs, insertRollups } from "./helpers/seed-history.js";
 
@@ -161,16 +161,12 @@ describe.each(DIALECTS)("functions, workers, queues and the dashboard on %s", (d
     await test.close();
   });
 
-  async function get<T>(url: string): Promise<T> {
-    const response = await test.app.inject({ method: "GET", url });
-    expect(response.statusCode, `${url}: ${response.body}`).toBe(200);
-    return response.json<T>();
-  }
+  const get = <T>(url: string): Promise<T> => getOk<T>(test.app, url);
 
   async function error(url: string, status: number): Promise<{ code: string; message: string }> {
     const response = await test.app.inject({ method: "GET", url });
     expect(response.statusCode, `${url}: ${response.body}`).toBe(status);
-    return apiErrorEnvelopeSchema.parse(response.json()).error;
+    return errorOf(response);
   }
 
   it("lists every function by name in pages both ways, with last-24-hours figures", async () => {
@@ -348,20 +344,10 @@ describe.each(DIALECTS)("registry endpoints with a dependency down on %s", (dial
   });
 
   it.each(REDIS_ENDPOINTS)("answers 503 for %s while Redis is down", async (url) => {
-    const response = await redisDown.app.inject({ method: "GET", url });
-    expect(response.statusCode).toBe(503);
-    expect(apiErrorEnvelopeSchema.parse(response.json()).error).toMatchObject({
-      code: "dependency_unavailable",
-      details: { dependency: "redis" },
-    });
+    expectUnavailable(await redisDown.app.inject({ method: "GET", url }), "redis", url);
   });
 
   it.each(DATABASE_ENDPOINTS)("answers 503 for %s while the database is down", async (url) => {
-    const response = await databaseDown.app.inject({ method: "GET", url });
-    expect(response.statusCode).toBe(503);
-    expect(apiErrorEnvelopeSchema.parse(response.json()).error).toMatchObject({
-      code: "dependency_unavailable",
-      details: { dependency: "database" },
-    });
+    expectUnavailable(await databaseDown.app.inject({ method: "GET", url }), "database", url);
   });
 });

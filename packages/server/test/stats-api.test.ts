@@ -1,13 +1,8 @@
-import {
-  type JobStats,
-  type JobTrends,
-  apiErrorEnvelopeSchema,
-  jobStatsSchema,
-  jobTrendsSchema,
-} from "@upnext/core";
+import { type JobStats, type JobTrends, jobStatsSchema, jobTrendsSchema } from "@upnext/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type TestApp, createTestApp } from "./helpers/app.js";
 import { DIALECTS } from "./helpers/database.js";
+import { errorOf, expectUnavailable, getOk } from "./helpers/api-requests.js";
 import { type OutageApp, appWithDatabaseDown } from "./helpers/outage-apps.js";
 import { HOUR_MS, type SeedRollup, hourOf, insertRollups } from "./helpers/seed-history.js";
 
@@ -49,16 +44,12 @@ describe.each(DIALECTS)("stats and trends on %s", (dialect) => {
     await test.close();
   });
 
-  async function get<T>(url: string): Promise<T> {
-    const response = await test.app.inject({ method: "GET", url });
-    expect(response.statusCode, `${url}: ${response.body}`).toBe(200);
-    return response.json<T>();
-  }
+  const get = <T>(url: string): Promise<T> => getOk<T>(test.app, url);
 
   async function badRequest(url: string): Promise<string> {
     const response = await test.app.inject({ method: "GET", url });
     expect(response.statusCode, `${url}: ${response.body}`).toBe(400);
-    return apiErrorEnvelopeSchema.parse(response.json()).error.message;
+    return errorOf(response).message;
   }
 
   it("sums the last 24 hours by default, with the success rate over complete + failed only", async () => {
@@ -164,12 +155,7 @@ describe.each(DIALECTS)("stats and trends with the database down on %s", (dialec
   it.each(["/api/v1/jobs/stats", "/api/v1/jobs/stats?by=function", "/api/v1/jobs/trends"])(
     "answers 503 dependency_unavailable for %s",
     async (url) => {
-      const response = await down.app.inject({ method: "GET", url });
-      expect(response.statusCode).toBe(503);
-      expect(apiErrorEnvelopeSchema.parse(response.json()).error).toMatchObject({
-        code: "dependency_unavailable",
-        details: { dependency: "database" },
-      });
+      expectUnavailable(await down.app.inject({ method: "GET", url }), "database", url);
     },
   );
 });

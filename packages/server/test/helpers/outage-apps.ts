@@ -1,7 +1,8 @@
 /**
  * Apps whose Redis or database is down, to check that every endpoint needing it answers 503
- * `dependency_unavailable`: Redis is a private redis-server stopped after the app started; the
- * database is a closed SQLite handle, or a PostgreSQL URL to a port nothing listens on.
+ * `dependency_unavailable`: Redis is a private redis-server stopped after the app started (or
+ * stopped and restarted by the test); the database is a closed SQLite handle, or a PostgreSQL URL
+ * to a port nothing listens on.
  */
 import type { FastifyInstance } from "fastify";
 import { pino } from "pino";
@@ -9,7 +10,14 @@ import { buildApp } from "../../src/app.js";
 import { type ServerDependencies, createDependencies } from "../../src/dependencies/server-dependencies.js";
 import { openServerRedis } from "../../src/dependencies/server-redis.js";
 import { type DialectName, openDatabase } from "../../src/store/database.js";
-import { REDIS_URL, createTestApp, testConfig, testNamespace } from "./app.js";
+import {
+  REDIS_URL,
+  type TestApp,
+  type TestAppOptions,
+  createTestApp,
+  testConfig,
+  testNamespace,
+} from "./app.js";
 import { createTestDatabase } from "./database.js";
 import { PrivateRedis, freePort } from "../../../upnext/test/helpers/private-redis.js";
 
@@ -40,6 +48,28 @@ export async function appWithDatabaseDown(dialect: DialectName, label: string): 
       redis.disconnect();
       if (test) await test.destroy();
       else await database.close();
+    },
+  };
+}
+
+/** An app on a redis-server of its own, which the test stops and restarts for an outage that ends. */
+export interface PrivateRedisApp {
+  readonly test: TestApp;
+  readonly redis: PrivateRedis;
+  /** Brings Redis back (the app closes cleanly only with it up), closes the app, stops Redis. */
+  close(): Promise<void>;
+}
+
+export async function appOnPrivateRedis(options: Omit<TestAppOptions, "redisUrl">): Promise<PrivateRedisApp> {
+  const redis = await PrivateRedis.start();
+  const test = await createTestApp({ ...options, redisUrl: redis.url });
+  return {
+    test,
+    redis,
+    close: async () => {
+      await redis.restart();
+      await test.close();
+      await redis.stop();
     },
   };
 }

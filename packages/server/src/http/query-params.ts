@@ -13,6 +13,7 @@ import {
   isValidWorkerId,
 } from "@upnext/core";
 import { z } from "zod";
+import { DEFAULT_TREND_HOURS, MAX_TREND_HOURS } from "../reports/job-trends.js";
 
 /** Most values one repeated (or comma-separated) parameter may carry. */
 export const MAX_LIST_VALUES = 50;
@@ -117,6 +118,16 @@ export function timeSchema() {
       }
       return ms;
     });
+}
+
+/** `hours` of a trends query (REST and live): whole hours, 1 to a week; the caller describes it. */
+export function trendHoursSchema() {
+  return z.coerce
+    .number({ error: (issue) => `${JSON.stringify(issue.input)} is not a number of hours` })
+    .int({ error: "hours must be a whole number" })
+    .min(1, { error: `hours must be 1-${MAX_TREND_HOURS}` })
+    .max(MAX_TREND_HOURS, { error: `hours must be 1-${MAX_TREND_HOURS} (7 days)` })
+    .default(DEFAULT_TREND_HOURS);
 }
 
 export interface TagFilter {

@@ -11,8 +11,14 @@ import type { ServerDependencies } from "../dependencies/server-dependencies.js"
 import { badRequest } from "../http/api-error.js";
 import { LIST_ERRORS } from "../http/error-responses.js";
 import { isoTime } from "../http/iso-time.js";
-import { functionNameSchema, listSchema, oneOfSchema, timeSchema } from "../http/query-params.js";
-import { DEFAULT_TREND_HOURS, MAX_TREND_HOURS, jobTrends } from "../reports/job-trends.js";
+import {
+  functionNameSchema,
+  listSchema,
+  oneOfSchema,
+  timeSchema,
+  trendHoursSchema,
+} from "../http/query-params.js";
+import { MAX_TREND_HOURS, jobTrends } from "../reports/job-trends.js";
 import { HOUR_MS, hourStart, rollupTotals, rollupTotalsByFunction } from "../store/stats-queries.js";
 
 export const DEFAULT_STATS_WINDOW_MS = 24 * HOUR_MS;
@@ -29,13 +35,9 @@ const statsQuery = z.object({
 });
 
 const trendsQuery = z.object({
-  hours: z.coerce
-    .number({ error: (issue) => `${JSON.stringify(issue.input)} is not a number of hours` })
-    .int({ error: "hours must be a whole number" })
-    .min(1, { error: `hours must be 1-${MAX_TREND_HOURS}` })
-    .max(MAX_TREND_HOURS, { error: `hours must be 1-${MAX_TREND_HOURS} (7 days)` })
-    .default(DEFAULT_TREND_HOURS)
-    .describe(`Hourly buckets to return, 1-${MAX_TREND_HOURS}, ending with the hour of \`to\`.`),
+  hours: trendHoursSchema().describe(
+    `Hourly buckets to return, 1-${MAX_TREND_HOURS}, ending with the hour of \`to\`.`,
+  ),
   to: timeSchema().optional().describe("End of the last bucket's hour (exclusive); default now."),
   function: listSchema(functionNameSchema()).optional().describe("Only these functions."),
 });

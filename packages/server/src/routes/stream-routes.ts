@@ -9,8 +9,14 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { ApiError } from "../http/api-error.js";
-import { functionNameSchema, jobIdSchema, listSchema, oneOfSchema } from "../http/query-params.js";
-import { DEFAULT_TREND_HOURS, MAX_TREND_HOURS } from "../reports/job-trends.js";
+import {
+  functionNameSchema,
+  jobIdSchema,
+  listSchema,
+  oneOfSchema,
+  trendHoursSchema,
+} from "../http/query-params.js";
+import { MAX_TREND_HOURS } from "../reports/job-trends.js";
 import { MESSAGE_ID_PATTERN } from "../sse/stream-ids.js";
 import type { SnapshotStreamName, StreamHub } from "../sse/stream-hub.js";
 
@@ -189,13 +195,9 @@ export function streamRoutes(hub: StreamHub) {
           produces: ["text/event-stream"],
           querystring: z.object({
             // The rules of GET /api/v1/jobs/trends (a live window always ends now).
-            hours: z.coerce
-              .number({ error: (issue) => `${JSON.stringify(issue.input)} is not a number of hours` })
-              .int({ error: "hours must be a whole number" })
-              .min(1, { error: `hours must be 1-${MAX_TREND_HOURS}` })
-              .max(MAX_TREND_HOURS, { error: `hours must be 1-${MAX_TREND_HOURS} (7 days)` })
-              .default(DEFAULT_TREND_HOURS)
-              .describe(`Hourly buckets, 1-${MAX_TREND_HOURS}, ending with the current hour.`),
+            hours: trendHoursSchema().describe(
+              `Hourly buckets, 1-${MAX_TREND_HOURS}, ending with the current hour.`,
+            ),
             function: listSchema(functionNameSchema()).optional().describe("Only these functions."),
             ...common,
           }),

@@ -4,20 +4,17 @@
  * again on the worker), and purge with its confirmation. Dead letters live in Redis only, so one
  * dialect is enough; Redis outages answer 503.
  */
-import { type DeadLetter, type DeadLetterList, TaskFailedError } from "@upnext/core";
-import type { JobRef, TaskHandle, Worker } from "upnext";
+import type { DeadLetter, DeadLetterList } from "@upnext/core";
+import type { TaskHandle, Worker } from "upnext";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually } from "../../upnext/test/helpers/redis.js";
-import { testConfig as workerTestConfig, testWorker } from "../../upnext/test/helpers/worker.js";
+import { failAll, testConfig as workerTestConfig, testWorker } from "../../upnext/test/helpers/worker.js";
 import { type TestApp, createTestApp } from "./helpers/app.js";
-import { type ApiCall, errorOf, expectUnavailable, send } from "./helpers/api-requests.js";
-import { type PrivateRedisApp, appOnPrivateRedis } from "./helpers/outage-apps.js";
-
-async function failAll(refs: readonly JobRef[]): Promise<string[]> {
-  for (const ref of refs)
-    await expect(ref.result({ timeout: "10s" })).rejects.toBeInstanceOf(TaskFailedError);
-  return refs.map((ref) => ref.id);
-}
+import { type ApiCall, errorOf, send } from "./helpers/api-requests.js";
+import {
+  type PrivateRedisApp,
+  appOnPrivateRedis,
+  expectRedisOutageAndRecovery,
+} from "./helpers/outage-apps.js";
 
 const ids = (list: DeadLetterList): string[] => list.items.map((entry) => entry.jobId);
 
@@ -53,8 +50,10 @@ describe("the dead letters API", () => {
     });
     fine = worker.task("fine", {}, () => "ok");
     await worker.start();
-    charged = await failAll(await charge.submitMany([1, 2, 3, 4, 5].map((order) => ({ order }))));
-    timedOut = await failAll(await slow.submitMany([{ n: 1 }, { n: 2 }]));
+    charged = await failAll(await charge.submitMany([1, 2, 3, 4, 5].map((order) => ({ order }))), {
+      timeout: "10s",
+    });
+    timedOut = await failAll(await slow.submitMany([{ n: 1 }, { n: 2 }]), { timeout: "10s" });
   });
 
   afterAll(async () => {
@@ -204,7 +203,7 @@ describe("the dead letters API while Redis is down", () => {
     await outage.close();
   });
 
-  const calls: ApiCall[] = [
+  const calls: [ApiCall, ...ApiCall[]] = [
     ["GET", "/api/v1/dead-letters"],
     ["GET", "/api/v1/dead-letters/01NOSUCHJOB0000000000000000"],
     ["POST", "/api/v1/dead-letters/01NOSUCHJOB0000000000000000/replay"],
@@ -212,15 +211,7 @@ describe("the dead letters API while Redis is down", () => {
   ];
 
   it("answers 503 dependency_unavailable for every endpoint, then recovers by itself", async () => {
-    await outage.redis.stop();
-    for (const [method, url, body] of calls)
-      expectUnavailable(await send(outage.test.app, [method, url, body]), "redis", `${method} ${url}`);
-    await outage.redis.restart();
-    await eventually(
-      async () => (await send(outage.test.app, calls[0] ?? ["GET", ""])).statusCode === 200,
-      "the list to recover",
-      15_000,
-    );
+    await expectRedisOutageAndRecovery(outage, calls);
     expect((await send(outage.test.app, calls[1] ?? ["GET", ""])).statusCode).toBe(404);
     expect((await send(outage.test.app, calls[3] ?? ["GET", ""])).json()).toEqual({ matched: 0, purged: 0 });
   });

@@ -10,8 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../../upnext/test/helpers/redis.js";
 import { testConfig as workerTestConfig, testWorker } from "../../upnext/test/helpers/worker.js";
 import { type TestApp, createTestApp } from "./helpers/app.js";
-import { type ApiCall, errorOf, expectUnavailable, send } from "./helpers/api-requests.js";
-import { type PrivateRedisApp, appOnPrivateRedis } from "./helpers/outage-apps.js";
+import { type ApiCall, errorOf, send } from "./helpers/api-requests.js";
+import {
+  type PrivateRedisApp,
+  appOnPrivateRedis,
+  expectRedisOutageAndRecovery,
+} from "./helpers/outage-apps.js";
 
 interface Run {
   readonly jobId: string;
@@ -191,7 +195,7 @@ describe("the schedules API while Redis is down", () => {
     await outage.close();
   });
 
-  const calls: ApiCall[] = [
+  const calls: [ApiCall, ...ApiCall[]] = [
     ["GET", "/api/v1/schedules"],
     ["GET", "/api/v1/schedules/s1"],
     ["PUT", "/api/v1/schedules/s1", { task: "report", cron: "0 2 * * *" }],
@@ -202,15 +206,7 @@ describe("the schedules API while Redis is down", () => {
   ];
 
   it("answers 503 dependency_unavailable for every endpoint, then recovers by itself", async () => {
-    await outage.redis.stop();
-    for (const [method, url, body] of calls)
-      expectUnavailable(await send(outage.test.app, [method, url, body]), "redis", `${method} ${url}`);
-    await outage.redis.restart();
-    await eventually(
-      async () => (await send(outage.test.app, calls[0] ?? ["GET", ""])).statusCode === 200,
-      "the list to recover",
-      15_000,
-    );
+    await expectRedisOutageAndRecovery(outage, calls);
     expect((await send(outage.test.app, calls[2] ?? ["GET", ""])).statusCode).toBe(201);
     expect((await send(outage.test.app, calls[1] ?? ["GET", ""])).statusCode).toBe(200);
   });

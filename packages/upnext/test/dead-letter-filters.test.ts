@@ -3,11 +3,11 @@
  * jobs really fail on a worker, some by throwing ("exception"), some by running past their
  * timeout ("timeout").
  */
-import { InvalidOptionError, TaskFailedError } from "@upnext/core";
+import { InvalidOptionError } from "@upnext/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DeadLetters, type DeadLetterEntry, type DeadLetterPage, type JobRef } from "../src/index.js";
+import { DeadLetters, type DeadLetterEntry, type DeadLetterPage } from "../src/index.js";
 import { deleteNamespace, redisClient, testNamespace } from "./helpers/redis.js";
-import { testConfig, testWorker } from "./helpers/worker.js";
+import { failAll, testConfig, testWorker } from "./helpers/worker.js";
 
 const namespace = testNamespace("dlq-filters");
 const redis = redisClient();
@@ -21,15 +21,6 @@ const slow = worker.task("slow", { timeout: "50ms" }, async (input: { n: number 
   await new Promise((resolve) => setTimeout(resolve, 2_000));
   return input.n;
 });
-
-async function failAll(refs: readonly JobRef[]): Promise<string[]> {
-  const outcomes = await Promise.allSettled(refs.map((ref) => ref.result()));
-  for (const outcome of outcomes) {
-    expect(outcome.status).toBe("rejected");
-    if (outcome.status === "rejected") expect(outcome.reason).toBeInstanceOf(TaskFailedError);
-  }
-  return refs.map((ref) => ref.id);
-}
 
 const ids = (entries: readonly DeadLetterEntry[]): string[] => entries.map((entry) => entry.jobId);
 

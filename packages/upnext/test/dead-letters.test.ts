@@ -12,12 +12,11 @@ import {
   type DeadLetterEntry,
   type DeadLetterFilter,
   type DeadLetterPage,
-  type JobRef,
   type DeadLetterProgress,
   type DeadLetterReplayProgress,
 } from "../src/index.js";
 import { deleteNamespace, eventually, redisClient, testNamespace } from "./helpers/redis.js";
-import { readEvents, testConfig, testWorker } from "./helpers/worker.js";
+import { failAll, readEvents, testConfig, testWorker } from "./helpers/worker.js";
 
 const namespace = testNamespace("dead-letters");
 const redis = redisClient();
@@ -47,16 +46,6 @@ const bulk = worker.task("bulk", {}, (input: { n: number }, ctx) => {
 });
 
 const succeeds = worker.task("succeeds", {}, () => "fine");
-
-/** Waits until every job has failed (so it is dead-lettered); returns their ids. */
-async function failAll(refs: readonly JobRef[]): Promise<string[]> {
-  const outcomes = await Promise.allSettled(refs.map((ref) => ref.result()));
-  for (const outcome of outcomes) {
-    expect(outcome.status).toBe("rejected");
-    if (outcome.status === "rejected") expect(outcome.reason).toBeInstanceOf(TaskFailedError);
-  }
-  return refs.map((ref) => ref.id);
-}
 
 function isNewestFirst(entries: readonly DeadLetterEntry[]): boolean {
   return entries.every((entry, i) => {

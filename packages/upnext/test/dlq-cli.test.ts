@@ -4,10 +4,10 @@
  * produced for real by a worker in this process, which also runs the replays.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DeadLetters, TaskFailedError, type DeadLetterEntry, type JobRef } from "../src/index.js";
+import { DeadLetters, type DeadLetterEntry } from "../src/index.js";
 import { runCli, type Finished } from "./helpers/cli.js";
 import { deleteNamespace, eventually, redisClient, testNamespace } from "./helpers/redis.js";
-import { testConfig, testWorker } from "./helpers/worker.js";
+import { failAll, testConfig, testWorker } from "./helpers/worker.js";
 
 const namespace = testNamespace("dlq-cli");
 const redis = redisClient();
@@ -44,15 +44,6 @@ function expectUsageError(result: Finished, ...fragments: string[]): void {
   expect(errorLines, result.stderr).toHaveLength(1);
   expect(errorLines[0]).toMatch(/^upnext: /);
   for (const fragment of fragments) expect(errorLines[0]).toContain(fragment);
-}
-
-async function failAll(refs: readonly JobRef[]): Promise<string[]> {
-  const outcomes = await Promise.allSettled(refs.map((ref) => ref.result()));
-  for (const outcome of outcomes) {
-    if (outcome.status === "rejected") expect(outcome.reason).toBeInstanceOf(TaskFailedError);
-    else throw new Error("a job meant to fail completed");
-  }
-  return refs.map((ref) => ref.id);
 }
 
 let invoiceIds: string[] = [];

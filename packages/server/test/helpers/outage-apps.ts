@@ -18,6 +18,8 @@ import {
   testConfig,
   testNamespace,
 } from "./app.js";
+import { eventually } from "../../../upnext/test/helpers/redis.js";
+import { type ApiCall, expectUnavailable, send } from "./api-requests.js";
 import { createTestDatabase } from "./database.js";
 import { PrivateRedis, freePort } from "../../../upnext/test/helpers/private-redis.js";
 
@@ -72,6 +74,29 @@ export async function appOnPrivateRedis(options: Omit<TestAppOptions, "redisUrl"
       await redis.stop();
     },
   };
+}
+
+/** Generous: the app answers again once its client has reconnected and its breaker has probed. */
+const RECOVERY_WAIT_MS = 15_000;
+
+/**
+ * Stops Redis under the app, expects 503 `dependency_unavailable` from every call, starts Redis
+ * again and waits until the first call answers 200: the app recovers by itself.
+ */
+export async function expectRedisOutageAndRecovery(
+  outage: PrivateRedisApp,
+  calls: readonly [ApiCall, ...ApiCall[]],
+): Promise<void> {
+  await outage.redis.stop();
+  for (const [method, url, body] of calls)
+    expectUnavailable(await send(outage.test.app, [method, url, body]), "redis", `${method} ${url}`);
+  await outage.redis.restart();
+  const [first] = calls;
+  await eventually(
+    async () => (await send(outage.test.app, first)).statusCode === 200,
+    `${first[0]} ${first[1]} to recover`,
+    RECOVERY_WAIT_MS,
+  );
 }
 
 export async function appWithRedisDown(dialect: DialectName, label: string): Promise<OutageApp> {

@@ -2,11 +2,13 @@ import {
   loadConfig,
   statusEventSchema,
   STATUS_EVENT_FIELD,
+  TaskFailedError,
   type Config,
   type StatusEvent,
 } from "@upnext/core";
 import type { Redis } from "ioredis";
-import { Worker, type WorkerOptions } from "../../src/index.js";
+import { expect } from "vitest";
+import { Worker, type JobRef, type ResultOptions, type WorkerOptions } from "../../src/index.js";
 import { REDIS_URL } from "./redis.js";
 
 /** Configuration for tests: the environment's, with faster timers, and overrides. */
@@ -51,4 +53,14 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T)
     resolve = r;
   });
   return { promise, resolve };
+}
+
+/** Waits for every job to fail for good (so it is dead-lettered); returns their ids. */
+export async function failAll(refs: readonly JobRef[], options: ResultOptions = {}): Promise<string[]> {
+  const outcomes = await Promise.allSettled(refs.map((ref) => ref.result(options)));
+  for (const outcome of outcomes) {
+    expect(outcome.status, "a job meant to fail completed").toBe("rejected");
+    if (outcome.status === "rejected") expect(outcome.reason).toBeInstanceOf(TaskFailedError);
+  }
+  return refs.map((ref) => ref.id);
 }

@@ -34,6 +34,28 @@ describe("PeriodicTask", () => {
     return task;
   }
 
+  /** A task on a short timer whose first run is held until `release()`; resolves once it runs. */
+  async function heldFirstRun() {
+    const { state, run } = probe();
+    const gate = deferred();
+    state.gate = gate.promise;
+    const task = track(new PeriodicTask({ run, intervalMs: INTERVAL_MS, onError: () => undefined }));
+    task.start(0);
+    await eventually(() => state.inFlight === 1, "the first run to start");
+    const release = (): void => {
+      state.gate = undefined;
+      gate.resolve();
+    };
+    return { state, task, release };
+  }
+
+  /** Several intervals pass without a run: no timer is left. */
+  async function expectNoMoreRuns(state: { runs: number }): Promise<void> {
+    const runsAtStop = state.runs;
+    await new Promise((resolve) => setTimeout(resolve, INTERVAL_MS * 4));
+    expect(state.runs).toBe(runsAtStop);
+  }
+
   it("runs on its timer one run at a time, also with runs asked for by hand", async () => {
     const { state, run } = probe();
     const task = track(new PeriodicTask({ run, intervalMs: INTERVAL_MS, onError: () => undefined }));
@@ -44,24 +66,17 @@ describe("PeriodicTask", () => {
   });
 
   it("stop() resolves only once the running run is over, and no run starts after it", async () => {
-    const { state, run } = probe();
-    const gate = deferred();
-    state.gate = gate.promise;
-    const task = track(new PeriodicTask({ run, intervalMs: INTERVAL_MS, onError: () => undefined }));
-    task.start(0);
-    await eventually(() => state.inFlight === 1, "the first run to start");
+    const { state, task, release } = await heldFirstRun();
     let stopped = false;
     const stopping = task.stop().then(() => {
       stopped = true;
     });
     await new Promise((resolve) => setTimeout(resolve, INTERVAL_MS * 4));
     expect(stopped).toBe(false);
-    gate.resolve();
+    release();
     await stopping;
     expect(state.inFlight).toBe(0);
-    const runsAtStop = state.runs;
-    await new Promise((resolve) => setTimeout(resolve, INTERVAL_MS * 4));
-    expect(state.runs).toBe(runsAtStop);
+    await expectNoMoreRuns(state);
   });
 
   it("keeps running after a failed run, which goes to onError; runNow() hands its error to the caller", async () => {
@@ -86,21 +101,13 @@ describe("PeriodicTask", () => {
   });
 
   it("a stop() and start() during a run leave one timer, which the next stop() ends", async () => {
-    const { state, run } = probe();
-    const gate = deferred();
-    state.gate = gate.promise;
-    const task = track(new PeriodicTask({ run, intervalMs: INTERVAL_MS, onError: () => undefined }));
-    task.start(0);
-    await eventually(() => state.inFlight === 1, "the first run to start");
+    const { state, task, release } = await heldFirstRun();
     void task.stop();
     task.start();
-    state.gate = undefined;
-    gate.resolve();
+    release();
     await eventually(() => state.runs >= 5, "five runs");
     await task.stop();
-    const runsAtStop = state.runs;
     // A second timer, lost to stop(), would run once more.
-    await new Promise((resolve) => setTimeout(resolve, INTERVAL_MS * 4));
-    expect(state.runs).toBe(runsAtStop);
+    await expectNoMoreRuns(state);
   });
 });

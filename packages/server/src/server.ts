@@ -22,6 +22,9 @@ import { createStreamHub } from "./sse/stream-hub.js";
 import { type HistoryDatabase, openDatabase } from "./store/database.js";
 import { migrate } from "./store/migrator.js";
 
+/** How long start-up waits for the ingest consumer group before listening anyway. */
+const INGEST_READY_TIMEOUT_MS = 5_000;
+
 export interface StartServerOptions {
   readonly config?: Config;
   /** Overrides UPNEXT_SERVER_HOST / UPNEXT_SERVER_PORT. */
@@ -96,6 +99,13 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       ...(ingestDatabase ? { database: ingestDatabase } : {}),
     });
     services.push({ name: "ingest", stop: () => ingester.stop() });
+    // Listen only once the consumer group exists: a first start reads from `$`, and an event
+    // written between "listening" and the group's creation would otherwise never be ingested.
+    if (!(await ingester.ready(INGEST_READY_TIMEOUT_MS))) {
+      logger.warn(
+        "the ingest consumer group is not created yet (is Redis down?); ingest starts when Redis answers",
+      );
+    }
     const retention = startRetention(deps, {
       logger,
       metrics,

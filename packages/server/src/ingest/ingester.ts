@@ -88,6 +88,11 @@ export interface Ingester {
   stop(options?: { readonly drainTimeoutMs?: number }): Promise<void>;
   /** Resolves once the group has ingested and acknowledged everything the stream holds now. */
   drain(timeoutMs?: number): Promise<void>;
+  /**
+   * Resolves true once the consumer group exists, so every event written from then on will be
+   * ingested (a first start at `$` skips what came before); false if that takes over timeoutMs.
+   */
+  ready(timeoutMs: number): Promise<boolean>;
   counters(): IngesterCounters;
 }
 
@@ -123,6 +128,10 @@ class IngestLoop implements Ingester {
   private failures = 0;
   private readonly applier: BatchApplier;
   private sleeper: { timer: NodeJS.Timeout; wake: () => void } | undefined;
+  private markGrouped: () => void = () => undefined;
+  private readonly grouped = new Promise<void>((resolve) => {
+    this.markGrouped = resolve;
+  });
 
   constructor(
     private readonly deps: ServerDependencies,
@@ -196,6 +205,20 @@ class IngestLoop implements Ingester {
     await this.loop;
   }
 
+  async ready(timeoutMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => {
+        resolve(false);
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([this.grouped.then(() => true), timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async drain(timeoutMs: number = DEFAULT_DRAIN_TIMEOUT_MS): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -236,6 +259,7 @@ class IngestLoop implements Ingester {
           if (await this.reader.ensureGroup(start))
             this.logger.info({ start }, "ingest consumer group created");
           grouped = true;
+          this.markGrouped();
         }
         if (this.held === undefined) await this.maintain();
         if (this.held === undefined) {

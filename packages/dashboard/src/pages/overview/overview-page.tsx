@@ -172,39 +172,27 @@ function Runbook() {
       <Panel title={t("overview.stuckJobs")}>
         <RunbookList empty={t("overview.stuckJobsEmpty")}>
           {runbook.stuckJobs.map((row) => (
-            <li key={row.id} className="flex items-center justify-between gap-2 py-2">
-              <Link
-                to="/jobs/$jobId"
-                params={{ jobId: row.id }}
-                className="font-mono text-xs text-accent-text hover:underline"
-              >
-                {row.function} · {row.id}
-              </Link>
-              <span className="text-xs text-muted">
-                {t("overview.activeFor", {
-                  duration: format.duration(row.activeForMs),
-                  timeout: format.duration(row.timeoutMs),
-                })}
-              </span>
-            </li>
+            <RunbookJobRow
+              key={row.id}
+              id={row.id}
+              fn={row.function}
+              detail={t("overview.activeFor", {
+                duration: format.duration(row.activeForMs),
+                timeout: format.duration(row.timeoutMs),
+              })}
+            />
           ))}
         </RunbookList>
       </Panel>
       <Panel title={t("overview.oldestQueuedJobs")}>
         <RunbookList empty={t("overview.oldestQueuedEmpty")}>
           {runbook.oldestQueued.map((row) => (
-            <li key={row.id} className="flex items-center justify-between gap-2 py-2">
-              <Link
-                to="/jobs/$jobId"
-                params={{ jobId: row.id }}
-                className="font-mono text-xs text-accent-text hover:underline"
-              >
-                {row.function} · {row.id}
-              </Link>
-              <span className="text-xs text-muted">
-                {t("overview.queuedFor", { duration: format.duration(row.ageMs) })}
-              </span>
-            </li>
+            <RunbookJobRow
+              key={row.id}
+              id={row.id}
+              fn={row.function}
+              detail={t("overview.queuedFor", { duration: format.duration(row.ageMs) })}
+            />
           ))}
         </RunbookList>
       </Panel>
@@ -252,5 +240,21 @@ export function OverviewPage() {
         <Runbook />
       </section>
     </div>
+  );
+}
+
+/** One job of a runbook panel: a link to its page and why it is listed. */
+function RunbookJobRow({ id, fn, detail }: { id: string; fn: string; detail: string }) {
+  return (
+    <li className="flex items-center justify-between gap-2 py-2">
+      <Link
+        to="/jobs/$jobId"
+        params={{ jobId: id }}
+        className="font-mono text-xs text-accent-text hover:underline"
+      >
+        {fn} · {id}
+      </Link>
+      <span className="text-xs text-muted">{detail}</span>
+    </li>
   );
 }

@@ -126,13 +126,14 @@ export function artifactServiceHooks(
 }
 
 /**
- * The server's periodic artifact housekeeping: the promotion sweep, the orphan collection (at
- * the retention interval) and the removal of partial files left by crashed uploads. The two
- * timers run independently, as they would on two replicas (which every function here allows).
+ * The artifact housekeeping every replica runs: the promotion sweep (behind the ingest hook) and
+ * the removal of partial files crashed uploads left on this replica's disk. Pending artifacts
+ * whose job never arrived are retention's work (its `collectOrphanedArtifacts` hook, run by one
+ * replica at a time at the retention cutoff), not repeated here.
  */
 export class ArtifactMaintenance {
   private readonly promotion: PeriodicTask<void>;
-  private readonly collection: PeriodicTask<void>;
+  private readonly partialCleanup: PeriodicTask<void>;
 
   constructor(
     private readonly deps: ServerDependencies,
@@ -144,8 +145,8 @@ export class ArtifactMaintenance {
       this.logger.warn({ err: error }, "artifact housekeeping failed; it runs again on its next tick");
     };
     this.promotion = new PeriodicTask({ run: () => this.sweep(), intervalMs: promotionIntervalMs, onError });
-    this.collection = new PeriodicTask({
-      run: () => this.collect(),
+    this.partialCleanup = new PeriodicTask({
+      run: () => this.removeStalePartials(),
       intervalMs: deps.config.retentionInterval,
       onError,
     });
@@ -153,11 +154,11 @@ export class ArtifactMaintenance {
 
   start(): void {
     this.promotion.start();
-    this.collection.start();
+    this.partialCleanup.start();
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.promotion.stop(), this.collection.stop()]);
+    await Promise.all([this.promotion.stop(), this.partialCleanup.stop()]);
   }
 
   async sweep(): Promise<void> {
@@ -167,18 +168,9 @@ export class ArtifactMaintenance {
     if (moved > 0) this.logger.info({ promoted: moved }, "pending artifacts promoted by the sweep");
   }
 
-  async collect(): Promise<void> {
-    const collected = await this.deps.withDatabase((db) =>
-      collectOrphanedPendingArtifacts(db, this.storage, this.deps.config.historyRetention, {
-        onStorageError: (error, key) => {
-          this.logger.warn({ err: error, storageKey: key }, "could not delete an orphaned artifact's file");
-        },
-      }),
-    );
-    if (collected > 0) this.logger.info({ collected }, "orphaned pending artifacts deleted");
-    if (this.storage instanceof LocalDirectoryStorage) {
-      const partials = await this.storage.removeStalePartials();
-      if (partials > 0) this.logger.info({ partials }, "partial uploads of crashed processes removed");
-    }
+  async removeStalePartials(): Promise<void> {
+    if (!(this.storage instanceof LocalDirectoryStorage)) return;
+    const partials = await this.storage.removeStalePartials();
+    if (partials > 0) this.logger.info({ partials }, "partial uploads of crashed processes removed");
   }
 }

@@ -54,10 +54,10 @@ export interface AppOptions {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { deps } = options;
   const { config } = deps;
+  // One logger for the app and the queue-admin connection, so both write lines of one format.
+  const logger = options.logger ?? pino(serverLoggerOptions(config.logLevel, config.logFormat));
   const app = Fastify({
-    ...(options.logger
-      ? { loggerInstance: options.logger }
-      : { logger: serverLoggerOptions(config.logLevel, config.logFormat) }),
+    loggerInstance: logger,
     genReqId: requestIdOf,
     // Query strings like ?status=a&status=b arrive as arrays; the zod schemas decide what is allowed.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
@@ -105,10 +105,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.register(workerRoutes(deps));
   app.register(queueRoutes(deps));
   app.register(dashboardRoutes(deps));
-  const queueAdmin = await openQueueAdmin(
-    deps,
-    options.logger ?? pino(serverLoggerOptions(config.logLevel, config.logFormat)),
-  );
+  const queueAdmin = await openQueueAdmin(deps, logger);
   app.addHook("onClose", () => queueAdmin.close());
   app.register(jobActionRoutes(deps, queueAdmin));
   app.register(functionActionRoutes(deps, queueAdmin));

@@ -32,30 +32,37 @@ export const JOBS_PAGE_SIZE = 50;
 export const TIMELINE_PAGE_SIZE = 500;
 export const TREND_HOURS = 24;
 
-function nextCursor(last: { page: { nextCursor: string | null } }): string | undefined {
-  return last.page.nextCursor ?? undefined;
+interface CursorPage {
+  readonly page: { readonly nextCursor: string | null };
+}
+
+/** A cursor-paged list as an infinite query: each page asks for the rows after the last one's cursor. */
+function useCursorPages<Page extends CursorPage>(
+  queryKey: readonly unknown[],
+  fetchPage: (cursor: string | undefined, signal: AbortSignal) => Promise<Page>,
+  refetchInterval?: number,
+) {
+  return useSuspenseInfiniteQuery<Page, Error, InfiniteData<Page>, readonly unknown[], string | undefined>({
+    queryKey,
+    queryFn: ({ pageParam, signal }) => fetchPage(pageParam, signal),
+    initialPageParam: undefined,
+    getNextPageParam: (last) => last.page.nextCursor ?? undefined,
+    ...(refetchInterval === undefined ? {} : { refetchInterval }),
+  });
 }
 
 export function useJobsList(filters: JobFilters, limit = JOBS_PAGE_SIZE) {
   const { sync } = useLive();
   const interval = useSafetyNetInterval();
   const normalized = normalizeJobFilters(filters);
-  return useSuspenseInfiniteQuery<
-    JobList,
-    Error,
-    InfiniteData<JobList>,
-    ReturnType<typeof queryKeys.jobs.list>,
-    string | undefined
-  >({
-    queryKey: queryKeys.jobs.list(normalized, limit),
-    queryFn: async ({ pageParam, signal }) => {
-      const page = await api.jobs(normalized, limit, pageParam, { signal });
+  return useCursorPages<JobList>(
+    queryKeys.jobs.list(normalized, limit),
+    async (cursor, signal) => {
+      const page = await api.jobs(normalized, limit, cursor, { signal });
       return sync === undefined ? page : { ...page, items: sync.reconcileRows(page.items) };
     },
-    initialPageParam: undefined,
-    getNextPageParam: nextCursor,
-    refetchInterval: interval,
-  });
+    interval,
+  );
 }
 
 export function useJob(jobId: string) {
@@ -73,51 +80,22 @@ export function useJob(jobId: string) {
 
 export function useTimeline(jobId: string) {
   const { sync } = useLive();
-  return useSuspenseInfiniteQuery<
-    JobTimeline,
-    Error,
-    InfiniteData<JobTimeline>,
-    ReturnType<typeof queryKeys.jobs.timeline>,
-    string | undefined
-  >({
-    queryKey: queryKeys.jobs.timeline(jobId),
-    queryFn: async ({ pageParam, signal }) => {
-      const page = await api.timeline(jobId, TIMELINE_PAGE_SIZE, pageParam, { signal });
-      return sync === undefined ? page : { ...page, items: sync.reconcileRows(page.items) };
-    },
-    initialPageParam: undefined,
-    getNextPageParam: nextCursor,
+  return useCursorPages<JobTimeline>(queryKeys.jobs.timeline(jobId), async (cursor, signal) => {
+    const page = await api.timeline(jobId, TIMELINE_PAGE_SIZE, cursor, { signal });
+    return sync === undefined ? page : { ...page, items: sync.reconcileRows(page.items) };
   });
 }
 
 export function useJobLogs(jobId: string) {
-  return useSuspenseInfiniteQuery<
-    JobLogList,
-    Error,
-    InfiniteData<JobLogList>,
-    ReturnType<typeof queryKeys.jobs.logs>,
-    string | undefined
-  >({
-    queryKey: queryKeys.jobs.logs(jobId),
-    queryFn: ({ pageParam, signal }) => api.jobLogs(jobId, pageParam, { signal }),
-    initialPageParam: undefined,
-    getNextPageParam: nextCursor,
-  });
+  return useCursorPages<JobLogList>(queryKeys.jobs.logs(jobId), (cursor, signal) =>
+    api.jobLogs(jobId, cursor, { signal }),
+  );
 }
 
 export function useJobEvents(jobId: string) {
-  return useSuspenseInfiniteQuery<
-    JobEventList,
-    Error,
-    InfiniteData<JobEventList>,
-    ReturnType<typeof queryKeys.jobs.events>,
-    string | undefined
-  >({
-    queryKey: queryKeys.jobs.events(jobId),
-    queryFn: ({ pageParam, signal }) => api.jobEvents(jobId, pageParam, { signal }),
-    initialPageParam: undefined,
-    getNextPageParam: nextCursor,
-  });
+  return useCursorPages<JobEventList>(queryKeys.jobs.events(jobId), (cursor, signal) =>
+    api.jobEvents(jobId, cursor, { signal }),
+  );
 }
 
 export function useArtifacts(jobId: string) {
@@ -224,22 +202,14 @@ export function useSchedules() {
 }
 
 export function useDeadLetters(fn: string | undefined, reason: FailureReason | undefined) {
-  return useSuspenseInfiniteQuery<
-    DeadLetterList,
-    Error,
-    InfiniteData<DeadLetterList>,
-    readonly unknown[],
-    string | undefined
-  >({
-    queryKey: [...queryKeys.deadLetters.list(fn), reason ?? null],
-    queryFn: ({ pageParam, signal }) =>
+  return useCursorPages<DeadLetterList>(
+    [...queryKeys.deadLetters.list(fn), reason ?? null],
+    (cursor, signal) =>
       api.deadLetters(
         { ...(fn === undefined ? {} : { function: fn }), ...(reason === undefined ? {} : { reason }) },
-        pageParam,
+        cursor,
         { signal },
       ),
-    initialPageParam: undefined,
-    getNextPageParam: nextCursor,
-    refetchInterval: useSafetyNetInterval(),
-  });
+    useSafetyNetInterval(),
+  );
 }

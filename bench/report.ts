@@ -148,7 +148,7 @@ function targets(results: readonly WorkloadResult[]): string[] {
       lines.push(
         "     hint: done/s swings with other load on the machine (see loadavg_1m in the JSON); the CPU per job",
         "           ratio is the steadier figure. `npm run bench -- --only=tracing --cpu-prof` profiles each arm",
-        "           (bench/results/tracing-upnext-api-*.cpuprofile: look for runtime/tracing.ts).",
+        "           (bench/results/tracing-upnext-api-*.cpuprofile: look for runtime/observability/tracing.ts).",
       );
   } else skip("tracing overhead target");
   return lines;

@@ -10,8 +10,8 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fast
 import { type Logger, pino } from "pino";
 import type { ArtifactStorage } from "./artifacts/artifact-storage.js";
 import { LocalDirectoryStorage } from "./artifacts/local-directory-storage.js";
-import { openQueueAdmin } from "./dependencies/queue-admin.js";
-import type { ServerDependencies } from "./dependencies/server-dependencies.js";
+import { openQueueAdmin } from "./connections/queue-admin.js";
+import type { ServerDependencies } from "./connections/server-dependencies.js";
 import { ApiError, sendError } from "./http/api-error.js";
 import { API_PREFIX, authenticate } from "./http/auth.js";
 import { registerRateLimit } from "./http/rate-limit.js";

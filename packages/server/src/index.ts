@@ -2,8 +2,8 @@ export { buildApp, type AppOptions } from "./app.js";
 export { startServer, type RunningServer, type StartServerOptions } from "./server.js";
 export { openDatabase, type HistoryDatabase } from "./store/database.js";
 export { migrate, migrationStatus } from "./store/migrator.js";
-export { createDependencies, type ServerDependencies } from "./dependencies/server-dependencies.js";
-export { openServerRedis } from "./dependencies/server-redis.js";
+export { createDependencies, type ServerDependencies } from "./connections/server-dependencies.js";
+export { openServerRedis } from "./connections/server-redis.js";
 export {
   startIngester,
   type Ingester,
@@ -15,7 +15,7 @@ export {
   type Retention,
   type RetentionOptions,
   type RetentionReport,
-} from "./services/retention.js";
+} from "./sweeps/retention-sweep.js";
 export { startAlerts, type Alerts, type AlertsOptions } from "./alerts/alert-engine.js";
 export { createServerMetrics, type ServerMetrics } from "./observability/server-metrics.js";
 export { createStreamHub, type StreamHub, type StreamHubOptions } from "./sse/stream-hub.js";

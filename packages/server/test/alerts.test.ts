@@ -10,7 +10,7 @@ import { type AlertTransition, startAlerts } from "../src/alerts/alert-engine.js
 import type { AlertNotice } from "../src/alerts/alert-notifier.js";
 import { AlertSettingsError, alertSettings } from "../src/alerts/alert-settings.js";
 import { createServerMetrics } from "../src/observability/server-metrics.js";
-import { writeBatch } from "../src/store/history-writer.js";
+import { writeBatch } from "../src/ingest/history-writer.js";
 import type { DialectName } from "../src/store/database.js";
 import { DIALECTS } from "./helpers/database.js";
 import { type IngestHarness, createIngestHarness } from "./helpers/ingest.js";

@@ -12,7 +12,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../src/app.js";
 import { LocalDirectoryStorage } from "../src/artifacts/local-directory-storage.js";
-import { createDependencies } from "../src/dependencies/server-dependencies.js";
+import { createDependencies } from "../src/connections/server-dependencies.js";
 import { DIALECTS } from "./helpers/database.js";
 import { REDIS_URL } from "./helpers/app.js";
 import { PrivateRedis } from "../../upnext/test/helpers/private-redis.js";

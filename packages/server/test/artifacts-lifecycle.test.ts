@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import type { ArtifactInfo } from "@upnext/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startRetention } from "../src/services/retention.js";
+import { startRetention } from "../src/sweeps/retention-sweep.js";
 import {
   ArtifactMaintenance,
   artifactServiceHooks,

@@ -10,8 +10,8 @@ import type { FastifyInstance } from "fastify";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../src/app.js";
-import { createDependencies, type ServerDependencies } from "../src/dependencies/server-dependencies.js";
-import { openServerRedis } from "../src/dependencies/server-redis.js";
+import { createDependencies, type ServerDependencies } from "../src/connections/server-dependencies.js";
+import { openServerRedis } from "../src/connections/server-redis.js";
 import { REDIS_URL, testConfig, testNamespace } from "./helpers/app.js";
 import { type TestDatabase, createTestDatabase } from "./helpers/database.js";
 

@@ -10,7 +10,7 @@ import { type Ingester, startIngester } from "../src/ingest/ingester.js";
 import { INGEST_GROUP, StatusStreamConsumer } from "../src/ingest/stream-consumer.js";
 import { createServerMetrics } from "../src/observability/server-metrics.js";
 import { metricsRoutes } from "../src/routes/metrics-routes.js";
-import { writeBatch } from "../src/store/history-writer.js";
+import { writeBatch } from "../src/ingest/history-writer.js";
 import type { DialectName } from "../src/store/database.js";
 import { DIALECTS } from "./helpers/database.js";
 import { type IngestHarness, createIngestHarness, streamRecords } from "./helpers/ingest.js";

@@ -4,7 +4,7 @@
  * stop() and start() during a run leave no timer behind the next stop().
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { PeriodicTask } from "../src/services/periodic-task.js";
+import { PeriodicTask } from "../src/lib/periodic-task.js";
 import { eventually } from "../../upnext/test/helpers/redis.js";
 import { deferred } from "../../upnext/test/helpers/worker.js";
 

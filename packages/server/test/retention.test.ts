@@ -4,9 +4,9 @@
  */
 import type { JobEvent } from "@upnext/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeBatch } from "../src/store/history-writer.js";
+import { writeBatch } from "../src/ingest/history-writer.js";
 import type { DialectName } from "../src/store/database.js";
-import { startRetention } from "../src/services/retention.js";
+import { startRetention } from "../src/sweeps/retention-sweep.js";
 import { DIALECTS } from "./helpers/database.js";
 import { type IngestHarness, createIngestHarness } from "./helpers/ingest.js";
 import { completed, created, entryIds, logLine, started } from "./helpers/status-events.js";

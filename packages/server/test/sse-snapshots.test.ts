@@ -1,6 +1,6 @@
 import { apiErrorEnvelopeSchema, type ArtifactEvent, type WorkerSummary } from "@upnext/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DependencyUnavailableError } from "../src/dependencies/circuit-breaker.js";
+import { DependencyUnavailableError } from "../src/connections/circuit-breaker.js";
 import type { SnapshotParams } from "../src/sse/snapshot-channels.js";
 import { SseClient } from "./helpers/sse-client.js";
 import { type StreamApp, startStreamApp } from "./helpers/stream-app.js";

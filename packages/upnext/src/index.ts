@@ -9,7 +9,7 @@ export {
   type RetryOptions,
   type RetryOutcome,
 } from "./sdk/jobs-admin.js";
-export { Connection, type StandaloneOptions } from "./runtime/connection.js";
+export { Connection, type StandaloneOptions } from "./runtime/namespace-client.js";
 export type { FlowControlOptions, RateLimitOptions } from "./sdk/flow-control-options.js";
 export {
   ScheduleNotFoundError,
@@ -71,27 +71,32 @@ export {
   type ResultsOf,
 } from "./sdk/parallel.js";
 export type { TaskOptions, ThreadTaskOptions } from "./sdk/task-options.js";
-export type { Context, LogLevel, ParentResult } from "./runtime/job-context.js";
+export type { Context, LogLevel, ParentResult } from "./runtime/execution/job-context.js";
 export {
   ArtifactUploadError,
   type Artifact,
   type ArtifactData,
   type ArtifactPutOptions,
   type JobArtifacts,
-} from "./runtime/artifact-uploader.js";
-export type { InputSchema, TaskHandler, TaskHooks, TaskOutcome } from "./runtime/task-definition.js";
+} from "./runtime/artifacts/artifact-uploader.js";
+export type {
+  InputSchema,
+  TaskHandler,
+  TaskHooks,
+  TaskOutcome,
+} from "./runtime/execution/task-definition.js";
 export type { RedisOperation, WorkerMetrics } from "./runtime/worker-runtime.js";
-export type { FunctionMetrics, HistogramSnapshot } from "./runtime/job-stats.js";
-export type { QueueDepthSample } from "./runtime/queue-depth.js";
+export type { FunctionMetrics, HistogramSnapshot } from "./runtime/observability/job-stats.js";
+export type { QueueDepthSample } from "./runtime/observability/queue-depth.js";
 export {
   readQueueDepths,
   type DeadLetterGrowthOptions,
   type QueueDepth,
   type QueueDepthWithGrowth,
 } from "./backend/redis/queue-depths.js";
-export type { Readiness, ReadinessCheck, ReadinessCheckName } from "./runtime/readiness.js";
-export type { HealthEndpoint } from "./runtime/health-server.js";
-export type { ThreadContext, ThreadHandler } from "./runtime/thread-pool.js";
+export type { Readiness, ReadinessCheck, ReadinessCheckName } from "./runtime/observability/readiness.js";
+export type { HealthEndpoint } from "./runtime/observability/health-server.js";
+export type { ThreadContext, ThreadHandler } from "./runtime/threads/thread-protocol.js";
 export {
   ConfigError,
   InvalidInputError,

@@ -8,7 +8,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import { tmpdir } from "node:os";
 import { Readable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import { ArtifactUploadError, ArtifactUploader } from "../src/runtime/artifact-uploader.js";
+import { ArtifactUploadError, ArtifactUploader } from "../src/runtime/artifacts/artifact-uploader.js";
 
 interface Received {
   readonly url: URL;

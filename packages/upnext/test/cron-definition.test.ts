@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { InvalidOptionError, type ScheduleOptions } from "../src/index.js";
 import { defineSchedule } from "../src/sdk/cron-definition.js";
-import { CronSlots, planSlots } from "../src/runtime/cron-slots.js";
+import { CronSlots, planSlots } from "../src/runtime/cron/cron-slots.js";
 import { testWorker } from "./helpers/worker.js";
 import { testNamespace } from "./helpers/redis.js";
 

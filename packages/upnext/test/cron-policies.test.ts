@@ -5,7 +5,7 @@
  * scheduler of a started worker never finds these slots due); nothing waits for wall-clock time.
  */
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import type { CronScheduler } from "../src/runtime/cron-scheduler.js";
+import type { CronScheduler } from "../src/runtime/cron/cron-scheduler.js";
 import type { ScheduleOptions, Worker } from "../src/index.js";
 import {
   HOUR,

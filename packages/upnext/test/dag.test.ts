@@ -1,7 +1,7 @@
 import { InvalidOptionError } from "@upnext/core";
 import { afterAll, describe, expect, it } from "vitest";
 import type { ParentResult } from "../src/index.js";
-import { DependencyResolver } from "../src/runtime/dependency-resolver.js";
+import { DependencyResolver } from "../src/runtime/flow/dependency-resolver.js";
 import { deleteNamespace, eventually, redisClient, testNamespace } from "./helpers/redis.js";
 import { deferred, jobEvents, testWorker } from "./helpers/worker.js";
 

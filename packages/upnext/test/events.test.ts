@@ -7,7 +7,7 @@ import {
 } from "@upnext/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { EventSubscriptions, SUBSCRIPTION_TTL_MS } from "../src/runtime/event-subscriptions.js";
+import { EventSubscriptions, SUBSCRIPTION_TTL_MS } from "../src/runtime/flow/event-subscriptions.js";
 import {
   InvalidEventPayloadError,
   defineEvent,

@@ -10,8 +10,8 @@ import {
   type OverflowStrategy,
   type StatusEvent,
 } from "@upnext/core";
-import type { Logger } from "../src/runtime/logger.js";
-import { StatusPublisher, type StatusPublisherOptions } from "../src/runtime/status-publisher.js";
+import type { Logger } from "../src/runtime/observability/logger.js";
+import { StatusPublisher, type StatusPublisherOptions } from "../src/runtime/status/status-publisher.js";
 import { deleteNamespace, eventually, redisClient, testNamespace } from "./helpers/redis.js";
 
 let redis: Redis;

@@ -1,6 +1,6 @@
 import { CONSUMER_GROUP } from "@upnext/core";
 import { afterAll, describe, expect, it } from "vitest";
-import { Housekeeping } from "../src/runtime/housekeeping.js";
+import { Housekeeping } from "../src/runtime/sweeps/stream-sweep.js";
 import { deleteNamespace, eventually, redisClient, testNamespace } from "./helpers/redis.js";
 import { testWorker } from "./helpers/worker.js";
 

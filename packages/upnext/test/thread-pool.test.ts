@@ -7,7 +7,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { pino } from "pino";
 import { afterEach, beforeAll, afterAll, describe, expect, test, vi } from "vitest";
-import { ThreadPool, type ThreadContextMessage, type ThreadJob } from "../src/runtime/thread-pool.js";
+import { ThreadPool } from "../src/runtime/threads/thread-pool.js";
+import type { ThreadContextMessage, ThreadJob } from "../src/runtime/threads/thread-protocol.js";
 import { checksum } from "./fixtures/threads/handlers.js";
 
 const HANDLERS = fileURLToPath(new URL("./fixtures/threads/handlers.ts", import.meta.url));

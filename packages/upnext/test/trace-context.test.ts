@@ -5,7 +5,11 @@
 import { TraceFlags, createTraceState } from "@opentelemetry/api";
 import { describe, expect, it } from "vitest";
 import { InvalidOptionError, Worker } from "../src/index.js";
-import { activeTracer, decodeTraceContext, encodeTraceContext } from "../src/runtime/tracing.js";
+import {
+  activeTracer,
+  decodeTraceContext,
+  encodeTraceContext,
+} from "../src/runtime/observability/tracing.js";
 import { testConfig } from "./helpers/worker.js";
 
 const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";

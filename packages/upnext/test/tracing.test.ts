@@ -16,7 +16,7 @@ import {
   type ReadableSpan,
 } from "@opentelemetry/sdk-trace-base";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { activeTracer } from "../src/runtime/tracing.js";
+import { activeTracer } from "../src/runtime/observability/tracing.js";
 import { defineEvent, type Worker } from "../src/index.js";
 import { deleteNamespace, eventually, redisClient, testNamespace } from "./helpers/redis.js";
 import { testWorker } from "./helpers/worker.js";

@@ -5,9 +5,9 @@
  * evaluate the same rules do not notify twice (HSETNX to fire, HDEL to resolve).
  */
 import { type Logger, pino } from "pino";
-import type { ServerDependencies } from "../dependencies/server-dependencies.js";
+import type { ServerDependencies } from "../connections/server-dependencies.js";
 import { type ServerMetrics, createServerMetrics } from "../observability/server-metrics.js";
-import { PeriodicTask } from "../services/periodic-task.js";
+import { PeriodicTask } from "../lib/periodic-task.js";
 import { type AlertNotice, type AlertStatus, buildNotice, postWebhook } from "./alert-notifier.js";
 import { type Observation, RULES } from "./alert-rules.js";
 import { type AlertRuleName, type AlertSettings, alertSettings } from "./alert-settings.js";

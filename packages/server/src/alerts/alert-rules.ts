@@ -13,7 +13,7 @@
  * - queue_wait: a function's average queue wait over the rollups the window overlaps, in ms.
  */
 import { functionKeys, isValidName } from "@upnext/core";
-import type { ServerDependencies } from "../dependencies/server-dependencies.js";
+import type { ServerDependencies } from "../connections/server-dependencies.js";
 import { INVALID_REASONS } from "../ingest/entry-decoder.js";
 import { ROLLUP_BUCKET_MS } from "../ingest/job-fold.js";
 import type { AlertRuleName, AlertSettings } from "./alert-settings.js";

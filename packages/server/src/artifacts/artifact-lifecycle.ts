@@ -6,8 +6,8 @@
  */
 import type { Kysely } from "kysely";
 import type { FastifyBaseLogger } from "fastify";
-import type { ServerDependencies } from "../dependencies/server-dependencies.js";
-import { PeriodicTask } from "../services/periodic-task.js";
+import type { ServerDependencies } from "../connections/server-dependencies.js";
+import { PeriodicTask } from "../lib/periodic-task.js";
 import type { HistorySchema } from "../store/schema.js";
 import {
   ARTIFACT_ID_BATCH,

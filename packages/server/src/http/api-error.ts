@@ -5,7 +5,7 @@
 import type { ApiErrorCode, ApiErrorEnvelope } from "@upnext/core";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
-import { DependencyUnavailableError } from "../dependencies/circuit-breaker.js";
+import { DependencyUnavailableError } from "../connections/circuit-breaker.js";
 
 export class ApiError extends Error {
   constructor(

@@ -5,7 +5,7 @@
  */
 import { InvalidInputError, InvalidOptionError, JobNotFoundError, UnknownTaskError } from "@upnext/core";
 import { AlreadyReplayedError, NotDeadLetteredError, NotRetryableError, ScheduleNotFoundError } from "upnext";
-import type { ServerDependencies } from "../dependencies/server-dependencies.js";
+import type { ServerDependencies } from "../connections/server-dependencies.js";
 import { ApiError, badRequest, conflict } from "./api-error.js";
 
 /** The API error for an SDK error, or the error unchanged when it is not one the API answers. */

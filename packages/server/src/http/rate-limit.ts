@@ -10,8 +10,8 @@ import { createHash } from "node:crypto";
 import fastifyRateLimit from "@fastify/rate-limit";
 import { formatDuration } from "@upnext/core";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import type { ServerDependencies } from "../dependencies/server-dependencies.js";
-import { waitForReady } from "../dependencies/server-redis.js";
+import type { ServerDependencies } from "../connections/server-dependencies.js";
+import { waitForReady } from "../connections/server-redis.js";
 import { ApiError } from "./api-error.js";
 import { API_PREFIX, tokenOf } from "./auth.js";
 

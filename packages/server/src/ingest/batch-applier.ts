@@ -5,10 +5,10 @@
  * rest are acknowledged, always after the transaction that stored them committed.
  */
 import type { Logger } from "pino";
-import { isDatabaseOutage } from "../dependencies/outage-errors.js";
+import { isDatabaseOutage } from "../connections/outage-errors.js";
 import type { ServerMetrics } from "../observability/server-metrics.js";
 import type { HistoryDatabase } from "../store/database.js";
-import { writeBatch } from "../store/history-writer.js";
+import { writeBatch } from "./history-writer.js";
 import { decodeEntry, rawPayload } from "./entry-decoder.js";
 import type { IngestedEvent } from "./job-fold.js";
 import type { DeadLetterRecord, StatusStreamConsumer, StreamEntry } from "./stream-consumer.js";

@@ -1,6 +1,6 @@
 /**
  * The ingest loop: reads the status stream through the "history" consumer group and applies it
- * to the history, one transaction per batch (store/history-writer.ts).
+ * to the history, one transaction per batch (ingest/history-writer.ts).
  *
  * Guarantees:
  * - Nothing is lost: an entry is acknowledged only after the transaction that stored it
@@ -17,8 +17,8 @@ import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import { type Logger, pino } from "pino";
-import { isRedisOutage } from "../dependencies/outage-errors.js";
-import type { ServerDependencies } from "../dependencies/server-dependencies.js";
+import { isRedisOutage } from "../connections/outage-errors.js";
+import type { ServerDependencies } from "../connections/server-dependencies.js";
 import { type ServerMetrics, createServerMetrics } from "../observability/server-metrics.js";
 import type { HistoryDatabase } from "../store/database.js";
 import { BatchApplier, DependencyDown } from "./batch-applier.js";

@@ -1,6 +1,6 @@
 /**
  * Folds a job's newly ingested events into its history row: pure, no I/O, so the rules can be
- * read (and tested) in one place. The writer (store/history-writer.ts) gives it the stored row,
+ * read (and tested) in one place. The writer (ingest/history-writer.ts) gives it the stored row,
  * locked for the transaction, and writes back what it returns.
  *
  * - Status follows event-order.ts: a terminal status is never overwritten; otherwise the event

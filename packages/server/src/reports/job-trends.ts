@@ -3,7 +3,7 @@
  * from the rollups, zero-filled, at most a week.
  */
 import { type JobTrends, emptyOutcomeCounts, outcomeFigures } from "@upnext/core";
-import type { ServerDependencies } from "../dependencies/server-dependencies.js";
+import type { ServerDependencies } from "../connections/server-dependencies.js";
 import { isoTime } from "../http/iso-time.js";
 import { HOUR_MS, hourStart, rollupHourly } from "../store/stats-queries.js";
 

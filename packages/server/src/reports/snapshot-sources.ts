@@ -2,7 +2,7 @@
  * The read API's reports as the sources of the dashboard and trends streams, so a stream sends
  * exactly what the matching REST endpoint answers.
  */
-import type { ServerDependencies } from "../dependencies/server-dependencies.js";
+import type { ServerDependencies } from "../connections/server-dependencies.js";
 import type { StreamHub } from "../sse/stream-hub.js";
 import { dashboardSummary } from "./dashboard-summary.js";
 import { DEFAULT_TREND_HOURS, jobTrends } from "./job-trends.js";

@@ -48,8 +48,8 @@ import {
   servesInline,
 } from "../artifacts/content-headers.js";
 import { checkDeclaredLength, discardRest, tooLarge, uploadBody } from "../artifacts/upload-body.js";
-import { DependencyUnavailableError } from "../dependencies/circuit-breaker.js";
-import type { ServerDependencies } from "../dependencies/server-dependencies.js";
+import { DependencyUnavailableError } from "../connections/circuit-breaker.js";
+import type { ServerDependencies } from "../connections/server-dependencies.js";
 import { ApiError, badRequest, conflict, notFound } from "../http/api-error.js";
 import { API_PREFIX } from "../http/auth.js";
 import { decodeTypedCursor, pageInfo, pageQuerySchema, toPage } from "../http/pagination.js";

@@ -2,7 +2,7 @@
 import { dashboardSummarySchema } from "@upnext/core";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import type { ServerDependencies } from "../dependencies/server-dependencies.js";
+import type { ServerDependencies } from "../connections/server-dependencies.js";
 import { LIST_ERRORS } from "../http/error-responses.js";
 import { dashboardSummary } from "../reports/dashboard-summary.js";
 

@@ -14,8 +14,8 @@ import {
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { QueueAdmin } from "../dependencies/queue-admin.js";
-import type { ServerDependencies } from "../dependencies/server-dependencies.js";
+import type { QueueAdmin } from "../connections/queue-admin.js";
+import type { ServerDependencies } from "../connections/server-dependencies.js";
 import { ApiError, conflict } from "../http/api-error.js";
 import { ITEM_ERRORS } from "../http/error-responses.js";
 import { jobIdSchema } from "../http/query-params.js";

@@ -16,7 +16,7 @@ import {
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { ServerDependencies } from "../dependencies/server-dependencies.js";
+import type { ServerDependencies } from "../connections/server-dependencies.js";
 import { badRequest, notFound } from "../http/api-error.js";
 import { ITEM_ERRORS, LIST_ERRORS } from "../http/error-responses.js";
 import { dependsOnOf, toJobDetail, toJobEvent, toJobLink, toJobLog, toJobSummary } from "../http/job-dto.js";

@@ -7,7 +7,7 @@ import { jobStatsSchema, jobTrendsSchema, outcomeFigures } from "@upnext/core";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { ServerDependencies } from "../dependencies/server-dependencies.js";
+import type { ServerDependencies } from "../connections/server-dependencies.js";
 import { badRequest } from "../http/api-error.js";
 import { LIST_ERRORS } from "../http/error-responses.js";
 import { isoTime } from "../http/iso-time.js";

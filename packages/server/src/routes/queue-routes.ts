@@ -5,7 +5,7 @@
 import { queueListSchema } from "@upnext/core";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
-import type { ServerDependencies } from "../dependencies/server-dependencies.js";
+import type { ServerDependencies } from "../connections/server-dependencies.js";
 import { LIST_ERRORS } from "../http/error-responses.js";
 import { decodeNameCursor, pageInMemory } from "../http/memory-pagination.js";
 import { pageInfo, pageQuerySchema } from "../http/pagination.js";

@@ -3,7 +3,7 @@ import { workerListSchema, workerSchema } from "@upnext/core";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { ServerDependencies } from "../dependencies/server-dependencies.js";
+import type { ServerDependencies } from "../connections/server-dependencies.js";
 import { notFound } from "../http/api-error.js";
 import { ITEM_ERRORS, LIST_ERRORS } from "../http/error-responses.js";
 import { decodeNameCursor, pageInMemory } from "../http/memory-pagination.js";

@@ -5,8 +5,8 @@
  * entries are swept by time, never flushed all at once for size. Failures are not cached: each
  * subscriber gets `event: error` while the source fails and `event: ready` when it recovers.
  */
-import { DependencyUnavailableError } from "../dependencies/circuit-breaker.js";
-import { PeriodicTask } from "../services/periodic-task.js";
+import { DependencyUnavailableError } from "../connections/circuit-breaker.js";
+import { PeriodicTask } from "../lib/periodic-task.js";
 import type { HubLogger } from "./hub-logger.js";
 import { messageFrame, type SseFrame } from "./sse-frame.js";
 import type { LiveSubscription, StreamSource } from "./stream-source.js";

@@ -4,7 +4,7 @@
  * resumes reconnecting clients.
  */
 import type { Redis } from "ioredis";
-import type { ServerDependencies } from "../dependencies/server-dependencies.js";
+import type { ServerDependencies } from "../connections/server-dependencies.js";
 import { EventRing } from "./event-ring.js";
 import type { HubLogger } from "./hub-logger.js";
 import { type JobEventFilter, JobEventFanout, JobSubscriber } from "./job-event-fanout.js";

@@ -13,7 +13,7 @@
  * - `socketTimeout`: a half-open socket (no FIN, no RST) is noticed and replaced.
  */
 import type { Redis } from "ioredis";
-import { isRedisOutage } from "../dependencies/outage-errors.js";
+import { isRedisOutage } from "../connections/outage-errors.js";
 import type { EventRing } from "./event-ring.js";
 import type { HubLogger } from "./hub-logger.js";
 import { type StatusEntry, decodeStatusEntry } from "./status-entries.js";

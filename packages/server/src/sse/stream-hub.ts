@@ -9,8 +9,8 @@
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { OutgoingHttpHeaders } from "node:http";
-import { DependencyUnavailableError } from "../dependencies/circuit-breaker.js";
-import type { ServerDependencies } from "../dependencies/server-dependencies.js";
+import { DependencyUnavailableError } from "../connections/circuit-breaker.js";
+import type { ServerDependencies } from "../connections/server-dependencies.js";
 import { badRequest } from "../http/api-error.js";
 import { clientKey } from "../http/rate-limit.js";
 import { ArtifactFeed, artifactFeedConnectionOptions } from "./artifact-feed.js";

@@ -3,7 +3,7 @@
  * in the REST shape of a worker (@upnext/core's workerSchema), newest heartbeat first.
  */
 import type { WorkerSummary } from "@upnext/core";
-import type { ServerDependencies } from "../dependencies/server-dependencies.js";
+import type { ServerDependencies } from "../connections/server-dependencies.js";
 import { toWorkerSummary } from "../http/worker-dto.js";
 import { onlineSince, readWorkers, tallyWorkers, workerIndex } from "../registry/worker-registry.js";
 

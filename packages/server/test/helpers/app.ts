@@ -7,7 +7,7 @@ import type { FastifyInstance } from "fastify";
 import type { Redis } from "ioredis";
 import { pino } from "pino";
 import { buildApp } from "../../src/app.js";
-import type { ServerDependencies } from "../../src/dependencies/server-dependencies.js";
+import type { ServerDependencies } from "../../src/connections/server-dependencies.js";
 import type { DialectName } from "../../src/store/database.js";
 import type { TestDatabase } from "./database.js";
 import { createIngestHarness } from "./ingest.js";

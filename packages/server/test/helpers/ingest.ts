@@ -5,8 +5,8 @@
  */
 import { type Config, type NamespaceKeys, loadConfig, namespaceKeys } from "@upnext/core";
 import type { Redis } from "ioredis";
-import { createDependencies, type ServerDependencies } from "../../src/dependencies/server-dependencies.js";
-import { openServerRedis } from "../../src/dependencies/server-redis.js";
+import { createDependencies, type ServerDependencies } from "../../src/connections/server-dependencies.js";
+import { openServerRedis } from "../../src/connections/server-redis.js";
 import type { DialectName } from "../../src/store/database.js";
 import type { JobRow } from "../../src/store/schema.js";
 import {

@@ -7,8 +7,8 @@
 import type { FastifyInstance } from "fastify";
 import { pino } from "pino";
 import { buildApp } from "../../src/app.js";
-import { type ServerDependencies, createDependencies } from "../../src/dependencies/server-dependencies.js";
-import { openServerRedis } from "../../src/dependencies/server-redis.js";
+import { type ServerDependencies, createDependencies } from "../../src/connections/server-dependencies.js";
+import { openServerRedis } from "../../src/connections/server-redis.js";
 import { type DialectName, openDatabase } from "../../src/store/database.js";
 import {
   REDIS_URL,

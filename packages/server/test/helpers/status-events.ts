@@ -1,5 +1,5 @@
 /**
- * Status events as the runtime writes them (packages/upnext/src/runtime/job-events.ts), for
+ * Status events as the runtime writes them (packages/upnext/src/runtime/status/job-events.ts), for
  * tests that feed the ingest path directly or through a stream.
  */
 import { type JobEvent, type JobEventData, type JobEventType, STATUS_EVENT_FIELD } from "@upnext/core";

@@ -6,8 +6,8 @@
 import type { Command } from "commander";
 import type { RedisOptions } from "ioredis";
 import { getConfig } from "@upnext/core";
-import type { StandaloneOptions } from "../runtime/connection.js";
-import { rootLogger } from "../runtime/logger.js";
+import type { StandaloneOptions } from "../runtime/namespace-client.js";
+import { rootLogger } from "../runtime/observability/logger.js";
 import { CliError, EXIT_FAILURE, messageOf } from "./cli-error.js";
 
 export interface ConnectionFlags {

@@ -7,9 +7,9 @@
 import { hostname } from "node:os";
 import type { NamespaceKeys, WorkerInfo } from "@upnext/core";
 import type { ChainableCommander, Redis } from "ioredis";
-import type { Logger } from "./logger.js";
-import type { StatusPublisher } from "./status-publisher.js";
-import type { TaskDefinition } from "./task-definition.js";
+import type { Logger } from "./observability/logger.js";
+import type { StatusPublisher } from "./status/status-publisher.js";
+import type { TaskDefinition } from "./execution/task-definition.js";
 
 /** Function records outlive their workers, so the dashboard can show functions nobody serves now. */
 const FUNCTION_RECORD_TTL_MS = 30 * 86_400_000;

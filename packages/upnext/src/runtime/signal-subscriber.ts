@@ -5,7 +5,7 @@
  */
 import { Redis, type RedisOptions } from "ioredis";
 import type { NamespaceKeys } from "@upnext/core";
-import type { Logger } from "./logger.js";
+import type { Logger } from "./observability/logger.js";
 
 type DoneListener = (status: string) => void;
 type CancelListener = (jobId: string) => void;

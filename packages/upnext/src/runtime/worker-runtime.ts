@@ -3,22 +3,22 @@
  * registration and housekeeping together, and takes them down in the order that loses nothing.
  */
 import { newWorkerId } from "@upnext/core";
-import type { Connection } from "./connection.js";
-import { ArtifactUploader } from "./artifact-uploader.js";
-import { DependencyResolver } from "./dependency-resolver.js";
-import { Fetcher } from "./fetcher.js";
-import { Housekeeping } from "./housekeeping.js";
-import { JobProcessor, type ProcessorCounters } from "./job-processor.js";
-import { JobStats, type FunctionMetrics } from "./job-stats.js";
-import { LeaseRenewer } from "./lease-renewer.js";
-import type { Logger } from "./logger.js";
-import { Maintenance } from "./maintenance.js";
-import { QueueDepthSampler, type QueueDepthSample } from "./queue-depth.js";
-import { checkReadiness, type Readiness } from "./readiness.js";
+import type { Connection } from "./namespace-client.js";
+import { ArtifactUploader } from "./artifacts/artifact-uploader.js";
+import { DependencyResolver } from "./flow/dependency-resolver.js";
+import { Fetcher } from "./execution/fetcher.js";
+import { Housekeeping } from "./sweeps/stream-sweep.js";
+import { JobProcessor, type ProcessorCounters } from "./execution/job-processor.js";
+import { JobStats, type FunctionMetrics } from "./observability/job-stats.js";
+import { LeaseRenewer } from "./execution/lease-renewer.js";
+import type { Logger } from "./observability/logger.js";
+import { Maintenance } from "./sweeps/job-sweep.js";
+import { QueueDepthSampler, type QueueDepthSample } from "./observability/queue-depth.js";
+import { checkReadiness, type Readiness } from "./observability/readiness.js";
 import { Registration } from "./registration.js";
-import type { StatusPublisherMetrics } from "./status-publisher.js";
-import type { TaskDefinition } from "./task-definition.js";
-import { ThreadPool } from "./thread-pool.js";
+import type { StatusPublisherMetrics } from "./status/status-publisher.js";
+import type { TaskDefinition } from "./execution/task-definition.js";
+import { ThreadPool } from "./threads/thread-pool.js";
 
 /**
  * Something that runs beside a started worker (the cron scheduler, event subscriptions): started
@@ -287,7 +287,7 @@ export class WorkerRuntime {
     };
   }
 
-  /** What `/ready` answers: see readiness.ts. */
+  /** What `/ready` answers: see observability/readiness.ts. */
   readiness(): Promise<Readiness> {
     return checkReadiness({
       redis: this.connection.redis,

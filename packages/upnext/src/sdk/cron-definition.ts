@@ -11,8 +11,8 @@ import {
   OVERLAP_POLICIES,
   type MissedRunPolicy,
   type OverlapPolicy,
-} from "../runtime/cron-slots.js";
-import type { ScheduleDefinition } from "../runtime/schedule-store.js";
+} from "../runtime/cron/cron-slots.js";
+import type { ScheduleDefinition } from "../runtime/cron/schedule-store.js";
 import { rejectUnknown, type TaskOptions } from "./task-options.js";
 
 export type { MissedRunPolicy, OverlapPolicy, ScheduleDefinition };

@@ -11,7 +11,7 @@ import {
   type PageCursor,
   type ScoreRange,
 } from "../backend/redis/dead-letter-store.js";
-import { LazyConnection, type Connection, type StandaloneOptions } from "../runtime/connection.js";
+import { LazyConnection, type Connection, type StandaloneOptions } from "../runtime/namespace-client.js";
 import {
   AlreadyReplayedError,
   NotDeadLetteredError,

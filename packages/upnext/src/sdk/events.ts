@@ -13,7 +13,7 @@ import {
   type EventSentEvent,
 } from "@upnext/core";
 import type { NewJob } from "../backend/queue-backend.js";
-import { Connection } from "../runtime/connection.js";
+import { Connection } from "../runtime/namespace-client.js";
 import {
   EventSubscriptions,
   deleteSubscription,
@@ -21,10 +21,10 @@ import {
   subscriptionTable,
   type RoutedSubscription,
   type SubscriptionTable,
-} from "../runtime/event-subscriptions.js";
-import { jobEvent } from "../runtime/job-events.js";
-import { currentJob, lineageFor } from "../runtime/lineage.js";
-import type { InputSchema, TaskHandler } from "../runtime/task-definition.js";
+} from "../runtime/flow/event-subscriptions.js";
+import { jobEvent } from "../runtime/status/job-events.js";
+import { currentJob, lineageFor } from "../runtime/execution/lineage.js";
+import type { InputSchema, TaskHandler } from "../runtime/execution/task-definition.js";
 import { derivedHandlerName, matchesPattern, validateEventName, validatePattern } from "./event-patterns.js";
 import { JobRef } from "./job-ref.js";
 import { enqueueJobs } from "./job-submitter.js";

@@ -4,7 +4,7 @@
  * at definition time like every other option.
  */
 import { InvalidOptionError, parseRate, validateName } from "@upnext/core";
-import type { FlowControl, RateKeyFunction } from "../runtime/task-definition.js";
+import type { FlowControl, RateKeyFunction } from "../runtime/execution/task-definition.js";
 
 export interface RateLimitOptions<I = unknown> {
   /** "100/s", "10/m", "5/10s", "1000/h". */

@@ -4,7 +4,7 @@
  * arriving and wait, nothing is dropped; running jobs finish.
  */
 import { UnknownTaskError, validateName } from "@upnext/core";
-import { Connection, type StandaloneOptions } from "../runtime/connection.js";
+import { Connection, type StandaloneOptions } from "../runtime/namespace-client.js";
 
 export interface FunctionState {
   readonly name: string;

@@ -15,8 +15,8 @@ import {
   type JobSnapshot,
   type JobStatus,
 } from "@upnext/core";
-import type { Connection } from "../runtime/connection.js";
-import { jobEvent } from "../runtime/job-events.js";
+import type { Connection } from "../runtime/namespace-client.js";
+import { jobEvent } from "../runtime/status/job-events.js";
 
 export interface ResultOptions {
   /** How long to wait; a WaitTimeoutError is thrown after it (the job keeps going). */

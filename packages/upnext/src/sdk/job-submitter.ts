@@ -4,10 +4,10 @@
  */
 import { InvalidOptionError, RateLimitedError } from "@upnext/core";
 import type { EnqueueResult, NewJob, ParentRef } from "../backend/queue-backend.js";
-import type { Connection } from "../runtime/connection.js";
-import { creationEvent } from "../runtime/job-events.js";
-import type { TaskDefinition } from "../runtime/task-definition.js";
-import { SubmitSpans } from "../runtime/tracing.js";
+import type { Connection } from "../runtime/namespace-client.js";
+import { creationEvent } from "../runtime/status/job-events.js";
+import type { TaskDefinition } from "../runtime/execution/task-definition.js";
+import { SubmitSpans } from "../runtime/observability/tracing.js";
 
 /** A parent given to `dependsOn`: a JobRef (anything with `id` and `functionName`) or a job id. */
 export type ParentInput = string | { readonly id: string; readonly functionName: string };

@@ -5,7 +5,7 @@
  */
 import { JobNotFoundError, UpNextError, validateJobId, type JobSnapshot, type JobStatus } from "@upnext/core";
 import { RedisDeadLetterStore } from "../backend/redis/dead-letter-store.js";
-import { Connection, type StandaloneOptions } from "../runtime/connection.js";
+import { Connection, type StandaloneOptions } from "../runtime/namespace-client.js";
 import { AlreadyReplayedError } from "./dead-letter-entry.js";
 import { JobRef, cancelJob } from "./job-ref.js";
 import { replayJobs } from "./replays.js";

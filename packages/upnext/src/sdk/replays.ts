@@ -12,8 +12,8 @@ import type {
   Reservation,
   ReserveOutcome,
 } from "../backend/redis/dead-letter-store.js";
-import type { Connection } from "../runtime/connection.js";
-import { creationEvent } from "../runtime/job-events.js";
+import type { Connection } from "../runtime/namespace-client.js";
+import { creationEvent } from "../runtime/status/job-events.js";
 import { replayJob } from "./dead-letter-entry.js";
 import { enqueueJobs } from "./job-submitter.js";
 

@@ -11,14 +11,14 @@ import {
   validateName,
   type JobStatus,
 } from "@upnext/core";
-import { LazyConnection, type Connection, type StandaloneOptions } from "../runtime/connection.js";
-import { slotsOf } from "../runtime/cron-slots.js";
+import { LazyConnection, type Connection, type StandaloneOptions } from "../runtime/namespace-client.js";
+import { slotsOf } from "../runtime/cron/cron-slots.js";
 import {
   ScheduleStore,
   type ScheduleDefinition,
   type ScheduleRecord,
   type ScheduleSource,
-} from "../runtime/schedule-store.js";
+} from "../runtime/cron/schedule-store.js";
 import { defineSchedule, type ScheduleOptions } from "./cron-definition.js";
 import type { JobRef } from "./job-ref.js";
 import { TaskHandle } from "./task-handle.js";

@@ -13,9 +13,9 @@ import {
   type JobOrigin,
 } from "@upnext/core";
 import type { NewJob, ParentFailurePolicy } from "../backend/queue-backend.js";
-import type { Connection } from "../runtime/connection.js";
-import { lineageFor } from "../runtime/lineage.js";
-import type { TaskDefinition } from "../runtime/task-definition.js";
+import type { Connection } from "../runtime/namespace-client.js";
+import { lineageFor } from "../runtime/execution/lineage.js";
+import type { TaskDefinition } from "../runtime/execution/task-definition.js";
 import { JobRef, type ResultOptions } from "./job-ref.js";
 import { rateKeyOf } from "./flow-control-options.js";
 import { resolveParents, submitPrepared, type ParentInput } from "./job-submitter.js";

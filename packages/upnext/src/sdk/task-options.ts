@@ -12,7 +12,12 @@ import {
   type Config,
   type Duration,
 } from "@upnext/core";
-import type { InputSchema, TaskDefinition, TaskHandler, TaskHooks } from "../runtime/task-definition.js";
+import type {
+  InputSchema,
+  TaskDefinition,
+  TaskHandler,
+  TaskHooks,
+} from "../runtime/execution/task-definition.js";
 import {
   FLOW_CONTROL_OPTION_NAMES,
   resolveFlowControl,

@@ -4,7 +4,7 @@
  */
 import type { JobOrigin } from "@upnext/core";
 import type { Redis } from "ioredis";
-import { CronScheduler, type PassReport } from "../../src/runtime/cron-scheduler.js";
+import { CronScheduler, type PassReport } from "../../src/runtime/cron/cron-scheduler.js";
 import { defineSchedule, type ScheduleOptions } from "../../src/sdk/cron-definition.js";
 import { Schedules, type Worker } from "../../src/index.js";
 

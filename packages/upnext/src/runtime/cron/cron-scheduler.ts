@@ -14,18 +14,18 @@
  * are missed, and the missed-run policy decides what happens when one comes back.
  */
 import type { JobOrigin } from "@upnext/core";
-import type { NewJob } from "../backend/queue-backend.js";
-import type { Connection } from "./connection.js";
+import type { NewJob } from "../../backend/queue-backend.js";
+import type { Connection } from "../namespace-client.js";
 import { planSlots, slotsOf, type SlotPlan } from "./cron-slots.js";
-import { creationEvent } from "./job-events.js";
-import type { Logger } from "./logger.js";
+import { creationEvent } from "../status/job-events.js";
+import type { Logger } from "../observability/logger.js";
 import {
   ScheduleStore,
   type FireCandidate,
   type ScheduleDefinition,
   type ScheduleRecord,
 } from "./schedule-store.js";
-import type { RuntimeService, RuntimeServiceContext } from "./worker-runtime.js";
+import type { RuntimeService, RuntimeServiceContext } from "../worker-runtime.js";
 
 /** Schedules are re-read at least this often even when the change counter says nothing changed. */
 const FULL_RELOAD_MS = 30_000;

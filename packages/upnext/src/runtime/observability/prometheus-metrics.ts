@@ -6,7 +6,7 @@
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics, type Metric } from "prom-client";
 import type { HistogramSnapshot } from "./job-stats.js";
-import type { WorkerMetrics } from "./worker-runtime.js";
+import type { WorkerMetrics } from "../worker-runtime.js";
 
 type Labels = Readonly<Record<string, string>>;
 type Sample = readonly [Labels, number];

@@ -3,8 +3,8 @@
  * too), one call per function, at a third of the lease duration, so a healthy worker keeps
  * long jobs forever and a dead one loses them within one lease.
  */
-import type { HeldJob, QueueBackend } from "../backend/queue-backend.js";
-import type { Logger } from "./logger.js";
+import type { HeldJob, QueueBackend } from "../../backend/queue-backend.js";
+import type { Logger } from "../observability/logger.js";
 
 export class LeaseRenewer {
   private timer: NodeJS.Timeout | undefined;

@@ -6,7 +6,7 @@
  */
 import { CONSUMER_GROUP, type FunctionKeys, type NamespaceKeys } from "@upnext/core";
 import type { Redis } from "ioredis";
-import type { Logger } from "./logger.js";
+import type { Logger } from "../observability/logger.js";
 
 export interface HousekeepingOptions {
   readonly redis: Redis;

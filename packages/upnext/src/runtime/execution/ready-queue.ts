@@ -3,7 +3,7 @@
  * (bypassing the turns); the others are served with functions taking turns (round-robin), so one
  * busy function cannot starve the others on this worker; within a function jobs run in claim order.
  */
-import type { ClaimedJob } from "../backend/queue-backend.js";
+import type { ClaimedJob } from "../../backend/queue-backend.js";
 
 export class ReadyQueue {
   private readonly queues = new Map<string, ClaimedJob[]>();

@@ -12,9 +12,9 @@
  */
 import { functionKeys, namespaceKeys, type NamespaceKeys } from "@upnext/core";
 import type { Redis } from "ioredis";
-import type { NewJob } from "../backend/queue-backend.js";
-import { newJobFields } from "../backend/redis/job-hash.js";
-import { defineScripts, pipeScript, runScript } from "../backend/redis/scripts.js";
+import type { NewJob } from "../../backend/queue-backend.js";
+import { newJobFields } from "../../backend/redis/job-hash.js";
+import { defineScripts, pipeScript, runScript } from "../../backend/redis/scripts.js";
 import {
   MISSED_RUN_POLICIES,
   OVERLAP_POLICIES,

@@ -11,12 +11,12 @@ import {
   type FailureReason,
   type JobEvent,
 } from "@upnext/core";
-import type { ClaimedJob, FinishOutcome } from "../backend/queue-backend.js";
-import { jobEvent } from "./job-events.js";
+import type { ClaimedJob, FinishOutcome } from "../../backend/queue-backend.js";
+import { jobEvent } from "../status/job-events.js";
 import { JobContext, type JobContextDeps } from "./job-context.js";
 import { currentJob } from "./lineage.js";
 import type { TaskDefinition, TaskOutcome } from "./task-definition.js";
-import type { ThreadPool } from "./thread-pool.js";
+import type { ThreadPool } from "../threads/thread-pool.js";
 
 export type AbortKind = "timeout" | "cancel" | "shutdown";
 

@@ -18,7 +18,7 @@ import {
   validateContentType,
 } from "@upnext/core";
 import { type ArtifactData, prepareArtifactBody } from "./artifact-body.js";
-import type { Logger } from "./logger.js";
+import type { Logger } from "../observability/logger.js";
 
 export type { ArtifactData } from "./artifact-body.js";
 

@@ -25,7 +25,7 @@ import {
   type StatusEvent,
 } from "@upnext/core";
 import { Deque } from "./deque.js";
-import { RateLimitedLog, type Logger } from "./logger.js";
+import { RateLimitedLog, type Logger } from "../observability/logger.js";
 import { StatusSpill } from "./status-spill.js";
 import { StatusStream } from "./status-stream.js";
 

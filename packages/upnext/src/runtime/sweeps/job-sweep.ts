@@ -5,12 +5,12 @@
  * over, and a job is moved exactly once. Between passes it sleeps until the earliest known due
  * time, at most `intervalMs`.
  */
-import type { DependencyResolver } from "./dependency-resolver.js";
-import { jobEvent } from "./job-events.js";
-import type { JobStats } from "./job-stats.js";
-import type { Logger } from "./logger.js";
-import type { QueueBackend } from "../backend/queue-backend.js";
-import type { StatusPublisher } from "./status-publisher.js";
+import type { DependencyResolver } from "../flow/dependency-resolver.js";
+import { jobEvent } from "../status/job-events.js";
+import type { JobStats } from "../observability/job-stats.js";
+import type { Logger } from "../observability/logger.js";
+import type { QueueBackend } from "../../backend/queue-backend.js";
+import type { StatusPublisher } from "../status/status-publisher.js";
 
 const BATCH = 500;
 const FUNCTION_LIST_REFRESH_MS = 5_000;

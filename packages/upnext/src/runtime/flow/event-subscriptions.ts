@@ -14,10 +14,10 @@
  *   a new subscription within a second without re-reading the HASH on every send.
  */
 import { z } from "zod";
-import type { Connection } from "./connection.js";
-import type { Logger } from "./logger.js";
-import type { TaskDefinition } from "./task-definition.js";
-import type { RuntimeService, RuntimeServiceContext } from "./worker-runtime.js";
+import type { Connection } from "../namespace-client.js";
+import type { Logger } from "../observability/logger.js";
+import type { TaskDefinition } from "../execution/task-definition.js";
+import type { RuntimeService, RuntimeServiceContext } from "../worker-runtime.js";
 
 /** How long a subscription stays live after the last worker serving it was seen: 7 days. */
 export const SUBSCRIPTION_TTL_MS = 7 * 86_400_000;

@@ -5,18 +5,18 @@
  * prefetched jobs back at once and in-flight ones after the grace period.
  */
 import { toErrorInfo, type JobEvent } from "@upnext/core";
-import type { ClaimedJob, ClaimResult, DependentRef, QueueBackend } from "../backend/queue-backend.js";
+import type { ClaimedJob, ClaimResult, DependentRef, QueueBackend } from "../../backend/queue-backend.js";
 import { ClaimsCache, type HeldEntry } from "./claims-cache.js";
 import type { ClaimBudget } from "./fetcher.js";
 import { Finisher } from "./finisher.js";
 import { JobExecution, type ExecutionDeps, type ExecutionEnd } from "./job-execution.js";
-import { emitJobEvent, jobEvent } from "./job-events.js";
-import { JobStats } from "./job-stats.js";
-import type { Logger } from "./logger.js";
+import { emitJobEvent, jobEvent } from "../status/job-events.js";
+import { JobStats } from "../observability/job-stats.js";
+import type { Logger } from "../observability/logger.js";
 import { ReadyQueue } from "./ready-queue.js";
-import type { StatusPublisher } from "./status-publisher.js";
+import type { StatusPublisher } from "../status/status-publisher.js";
 import type { TaskDefinition } from "./task-definition.js";
-import { activeTracer, startRunSpan, withRunSpan, type RunSpan } from "./tracing.js";
+import { activeTracer, startRunSpan, withRunSpan, type RunSpan } from "../observability/tracing.js";
 
 export interface ProcessorCounters {
   completed: number;

@@ -3,7 +3,7 @@
  * the same envelope (lineage, attempt, worker, tags) and the publisher stays generic.
  */
 import type { JobEvent, JobEventData, JobEventType } from "@upnext/core";
-import type { NewJob } from "../backend/queue-backend.js";
+import type { NewJob } from "../../backend/queue-backend.js";
 import type { StatusPublisher } from "./status-publisher.js";
 
 export interface JobIdentity {

@@ -6,10 +6,10 @@
 import { getConfig, namespaceKeys, validateName, type Config, type NamespaceKeys } from "@upnext/core";
 import { Redis, type RedisOptions } from "ioredis";
 import { RedisBackend } from "../backend/redis/redis-backend.js";
-import { rootLogger, type Logger } from "./logger.js";
-import { DependencyResolver } from "./dependency-resolver.js";
+import { rootLogger, type Logger } from "./observability/logger.js";
+import { DependencyResolver } from "./flow/dependency-resolver.js";
 import { SignalSubscriber } from "./signal-subscriber.js";
-import { StatusPublisher } from "./status-publisher.js";
+import { StatusPublisher } from "./status/status-publisher.js";
 
 /** Where and how to connect: the same options for a Worker and for standalone admin objects. */
 export interface StandaloneOptions {
@@ -61,7 +61,7 @@ export class Connection {
   readonly logger: Logger;
   readonly redisUrl: string;
   readonly redisOptions: RedisOptions;
-  /** Whether submits and runs through this connection may record spans (see runtime/tracing.ts). */
+  /** Whether submits and runs through this connection may record spans (see runtime/observability/tracing.ts). */
   readonly tracing: boolean;
   private closed = false;
   private resolver: DependencyResolver | undefined;

@@ -5,8 +5,8 @@
  * without polling and without missing an entry added in between.
  */
 import type { Redis } from "ioredis";
-import type { ClaimResult, QueueBackend } from "../backend/queue-backend.js";
-import type { Logger } from "./logger.js";
+import type { ClaimResult, QueueBackend } from "../../backend/queue-backend.js";
+import type { Logger } from "../observability/logger.js";
 
 export interface ClaimBudget {
   /** How many more jobs may be claimed now. */

@@ -5,8 +5,8 @@
  */
 import type { Redis } from "ioredis";
 import { STATUS_EVENT_FIELD } from "@upnext/core";
-import { defineScripts, runScript } from "../backend/redis/scripts.js";
-import type { Logger, RateLimitedLog } from "./logger.js";
+import { defineScripts, runScript } from "../../backend/redis/scripts.js";
+import type { Logger, RateLimitedLog } from "../observability/logger.js";
 
 const MAX_RETRY_DELAY_MS = 5_000;
 

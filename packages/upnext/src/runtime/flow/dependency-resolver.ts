@@ -5,10 +5,10 @@
  * whose resolution was lost (the process that finished the parent died before resolving).
  */
 import { isTerminal } from "@upnext/core";
-import type { DependentRef, ParentOutcome, QueueBackend } from "../backend/queue-backend.js";
-import { jobEvent } from "./job-events.js";
-import type { Logger } from "./logger.js";
-import type { StatusPublisher } from "./status-publisher.js";
+import type { DependentRef, ParentOutcome, QueueBackend } from "../../backend/queue-backend.js";
+import { jobEvent } from "../status/job-events.js";
+import type { Logger } from "../observability/logger.js";
+import type { StatusPublisher } from "../status/status-publisher.js";
 
 /** A child must have waited this long before the reconciler looks at it. */
 const RECONCILE_AFTER_MS = 10_000;

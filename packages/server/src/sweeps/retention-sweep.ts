@@ -7,12 +7,12 @@
  */
 import { randomBytes } from "node:crypto";
 import { type Logger, pino } from "pino";
-import type { ServerDependencies } from "../dependencies/server-dependencies.js";
+import type { ServerDependencies } from "../connections/server-dependencies.js";
 import { ROLLUP_BUCKET_MS } from "../ingest/job-fold.js";
 import type { ServerMetrics } from "../observability/server-metrics.js";
 import type { HistoryDatabase } from "../store/database.js";
 import { writeTransaction } from "../store/write-transaction.js";
-import { PeriodicTask } from "./periodic-task.js";
+import { PeriodicTask } from "../lib/periodic-task.js";
 
 /** Jobs deleted per transaction. */
 export const RETENTION_BATCH_SIZE = 1_000;

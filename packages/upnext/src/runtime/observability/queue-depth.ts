@@ -5,7 +5,7 @@
  */
 import type { FunctionKeys } from "@upnext/core";
 import type { Redis } from "ioredis";
-import { type QueueDepth, readQueueDepths } from "../backend/redis/queue-depths.js";
+import { type QueueDepth, readQueueDepths } from "../../backend/redis/queue-depths.js";
 import type { Logger } from "./logger.js";
 import { RateLimitedLog } from "./logger.js";
 

@@ -7,71 +7,14 @@
 import { Worker } from "node:worker_threads";
 import { isAbsolute } from "node:path";
 import { InvalidOptionError } from "@upnext/core";
-import type { Logger } from "./logger.js";
-import type { RunRequest, SerializedError, ThreadData, ThreadReply } from "./thread-entry.js";
+import type { Logger } from "../observability/logger.js";
+import type { RunRequest, SerializedError, ThreadData, ThreadJob, ThreadReply } from "./thread-protocol.js";
 
 export interface ThreadPoolOptions {
   readonly maxThreads: number;
   /** Default 30_000; idle threads exit. */
   readonly idleTimeoutMs?: number;
   readonly logger: Logger;
-}
-
-/** Messages a handler inside a thread sends to the job's real context in the main thread. */
-export type ThreadContextMessage =
-  | {
-      readonly kind: "progress";
-      readonly value: number | { current: number; total: number };
-      readonly message?: string;
-    }
-  | {
-      readonly kind: "log";
-      readonly level: "debug" | "info" | "warn" | "error";
-      readonly message: string;
-      readonly fields?: Record<string, unknown>;
-    }
-  | {
-      readonly kind: "metric";
-      readonly name: string;
-      readonly value: number;
-      readonly labels?: Record<string, string>;
-    };
-
-/** The context a thread handler receives. Every call is forwarded to the job's context in the main thread. */
-export interface ThreadContext {
-  readonly jobId: string;
-  readonly attempt: number;
-  readonly functionName: string;
-  /**
-   * Never fires. A timeout or cancel terminates the whole thread at once (a hard stop that needs no
-   * cooperation), so no code in the thread runs afterwards to see an abort.
-   */
-  readonly signal: AbortSignal;
-  readonly progress: (value: number | { current: number; total: number }, message?: string) => void;
-  readonly log: (
-    level: "debug" | "info" | "warn" | "error",
-    message: string,
-    fields?: Record<string, unknown>,
-  ) => void;
-  readonly recordMetric: (name: string, value: number, labels?: Record<string, string>) => void;
-}
-
-/** The shape of a module export run with `isolate: "thread"`. Input and output must be structured-clonable. */
-export type ThreadHandler<I, O> = (input: I, ctx: ThreadContext) => O | Promise<O>;
-
-export interface ThreadJob {
-  /** Absolute path or file: URL of a .js/.mjs/.ts/.mts module. */
-  readonly modulePath: string;
-  /** Usually "default". */
-  readonly exportName: string;
-  /** Structured-clonable. */
-  readonly input: unknown;
-  readonly jobId: string;
-  readonly attempt: number;
-  readonly functionName: string;
-  /** Abort => the thread running this job is terminated at once. */
-  readonly signal: AbortSignal;
-  readonly onMessage: (message: ThreadContextMessage) => void;
 }
 
 interface Pending {

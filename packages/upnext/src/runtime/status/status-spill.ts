@@ -5,7 +5,7 @@
  * that spilled them.
  */
 import type { ChainableCommander, Redis } from "ioredis";
-import type { Logger, RateLimitedLog } from "./logger.js";
+import type { Logger, RateLimitedLog } from "../observability/logger.js";
 import type { StatusStream } from "./status-stream.js";
 
 /** LLEN probes of the spill list happen at most this often, so idle publishers stay quiet. */

@@ -10,13 +10,13 @@ import {
   getConfig,
   type JobOrigin,
 } from "@upnext/core";
-import type { QueueBackend } from "../backend/queue-backend.js";
-import type { ClaimedJob } from "../backend/queue-backend.js";
-import { ArtifactUploader, type JobArtifacts } from "./artifact-uploader.js";
-import { emitJobEvent, type JobIdentity } from "./job-events.js";
-import type { Logger } from "./logger.js";
+import type { QueueBackend } from "../../backend/queue-backend.js";
+import type { ClaimedJob } from "../../backend/queue-backend.js";
+import { ArtifactUploader, type JobArtifacts } from "../artifacts/artifact-uploader.js";
+import { emitJobEvent, type JobIdentity } from "../status/job-events.js";
+import type { Logger } from "../observability/logger.js";
 import { ProgressCoalescer } from "./progress-coalescer.js";
-import type { StatusPublisher } from "./status-publisher.js";
+import type { StatusPublisher } from "../status/status-publisher.js";
 import type { TaskDefinition } from "./task-definition.js";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";

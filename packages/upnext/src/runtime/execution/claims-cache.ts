@@ -6,7 +6,7 @@
  * no longer renewed, so the queue recovers them). Running and settling entries are never evicted:
  * their outcome is on its way, and their lease must hold until it is stored.
  */
-import type { ClaimedJob, HeldJob } from "../backend/queue-backend.js";
+import type { ClaimedJob, HeldJob } from "../../backend/queue-backend.js";
 
 export type HeldState = "prefetched" | "running" | "settling";
 

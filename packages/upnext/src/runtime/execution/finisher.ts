@@ -11,8 +11,8 @@ import type {
   FinishRequest,
   QueueBackend,
   SettleResult,
-} from "../backend/queue-backend.js";
-import type { Logger } from "./logger.js";
+} from "../../backend/queue-backend.js";
+import type { Logger } from "../observability/logger.js";
 
 interface Pending {
   readonly request: FinishRequest;

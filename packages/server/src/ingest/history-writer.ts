@@ -5,18 +5,18 @@
  *    an entry ingested before (a re-delivery, a second replica) is recognised here and changes
  *    nothing further.
  * 2. The rows of the batch's jobs are read and locked (`FOR UPDATE` on PostgreSQL; SQLite's write
- *    lock covers the whole transaction), folded with their new events (ingest/job-fold.ts), and
+ *    lock covers the whole transaction), folded with their new events (job-fold.ts), and
  *    written back with one multi-row upsert whose `where` repeats the ordering rule, so no write
  *    can regress a row even if a lock were missing (store/bulk-writes.ts). New rows are inserted `on conflict do
  *    nothing`; a row another replica inserted meanwhile is read, locked and folded again.
  * 3. Tags, hourly rollups (counted from the fold's changes only) and late parent links follow.
  */
 import { type Kysely, sql } from "kysely";
-import { type IngestedEvent, type JobFold, type RollupDelta, foldJob } from "../ingest/job-fold.js";
-import { type BulkWrites, bulkWrites, chunks } from "./bulk-writes.js";
-import type { HistoryDatabase } from "./database.js";
-import type { HistorySchema, JobRow } from "./schema.js";
-import { writeTransaction } from "./write-transaction.js";
+import { type IngestedEvent, type JobFold, type RollupDelta, foldJob } from "./job-fold.js";
+import { type BulkWrites, bulkWrites, chunks } from "../store/bulk-writes.js";
+import type { HistoryDatabase } from "../store/database.js";
+import type { HistorySchema, JobRow } from "../store/schema.js";
+import { writeTransaction } from "../store/write-transaction.js";
 
 /** Tag and rollup rows per statement. */
 const SMALL_ROWS_PER_STATEMENT = 1_000;

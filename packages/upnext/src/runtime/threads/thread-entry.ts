@@ -3,31 +3,18 @@
  * a time: the pool sends the next one when the previous reply has arrived.
  */
 
-import { toErrorInfo, type ErrorInfo } from "@upnext/core";
+import { toErrorInfo } from "@upnext/core";
 import { parentPort, workerData } from "node:worker_threads";
 import { pathToFileURL } from "node:url";
-import type { ThreadContext, ThreadContextMessage, ThreadHandler, ThreadJob } from "./thread-pool.js";
-
-/** @internal What the pool sends to a thread: the job minus what cannot cross (signal, callback). */
-export type RunRequest = { readonly type: "run"; readonly id: number } & Omit<
-  ThreadJob,
-  "signal" | "onMessage"
->;
-
-/** @internal An error as it crosses the thread boundary (structured clone drops custom names and codes). */
-export type SerializedError = ErrorInfo;
-
-/** @internal What a thread sends back, always tagged with the request's id. */
-export type ThreadReply =
-  | { readonly type: "context"; readonly id: number; readonly message: ThreadContextMessage }
-  | { readonly type: "done"; readonly id: number; readonly value: unknown }
-  | { readonly type: "failed"; readonly id: number; readonly error: SerializedError };
-
-/** @internal Given by the pool at spawn time. */
-export interface ThreadData {
-  /** The bootstrap already registered tsx (needed to load this very file from source). */
-  readonly typescriptLoader: boolean;
-}
+import type {
+  RunRequest,
+  SerializedError,
+  ThreadContext,
+  ThreadContextMessage,
+  ThreadData,
+  ThreadHandler,
+  ThreadReply,
+} from "./thread-protocol.js";
 
 const port = parentPort;
 if (port === null) throw new Error("thread-entry must run inside a worker thread started by ThreadPool");

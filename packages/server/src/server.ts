@@ -50,6 +50,21 @@ export interface ServerService {
   stop(): Promise<void>;
 }
 
+/** Waits for `closing` at most `timeoutMs`; past it runs `force` and resolves. */
+async function closeWithin(timeoutMs: number, closing: Promise<void>, force: () => void): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<"late">((resolve) => {
+    timer = setTimeout(() => {
+      resolve("late");
+    }, timeoutMs);
+  });
+  try {
+    if ((await Promise.race([closing, deadline])) === "late") force();
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
   const config = options.config ?? getConfig();
   const host = options.host ?? config.serverHost;
@@ -64,7 +79,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const services: ServerService[] = [];
   let deps: ServerDependencies | undefined;
   let app: FastifyInstance | undefined;
-  const close = async (): Promise<void> => {
+  const closeGracefully = async (): Promise<void> => {
     for (const service of services.reverse()) {
       await service.stop().catch((error: unknown) => {
         app?.log.warn({ err: error, service: service.name }, "service did not stop cleanly");
@@ -78,6 +93,17 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     await ingestDatabase?.close();
     await database.close();
   };
+  // Whatever state Redis or the database is in, the process stops within its shutdown timeout:
+  // past it, open sockets are dropped and the connections cut instead of waited for.
+  const close = (): Promise<void> =>
+    closeWithin(config.shutdownTimeout, closeGracefully(), () => {
+      (app?.log ?? options.logger)?.warn(
+        { shutdownTimeoutMs: config.shutdownTimeout },
+        "the server did not stop within its shutdown timeout; closing its connections forcibly",
+      );
+      app?.server.closeAllConnections();
+      redis.disconnect();
+    });
   try {
     const migrated = options.migrate === false ? [] : await migrate(database);
     deps = createDependencies({ config, redis, database });

@@ -389,6 +389,46 @@ describe.each(DIALECTS)("jobs API on %s", (dialect) => {
     expect([...backward.flat(), ...page.items.map((item) => item.id)]).toEqual(expected);
   });
 
+  it("finds an exact id or an id prefix at any age, past the text search's scan bound", async () => {
+    const db = test.database.database.db;
+    const scanRows = 10;
+    const oldest = [...seeded.all].sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1));
+    const first = oldest[0];
+    if (first === undefined) throw new Error("no seeded jobs");
+    const exact = await searchJobs(db, { q: first.id }, { limit: 5, cursor: undefined }, scanRows);
+    expect(exact.items.map((item) => item.id)).toEqual([first.id]);
+    expect(await ids(`/api/v1/jobs?q=${first.id}`)).toEqual([first.id]);
+
+    // A prefix several old ids share: every one of them, newest id first, page after page.
+    const prefix = first.id.slice(0, 7);
+    const sharing = (await db.selectFrom("jobs").select("id").execute())
+      .map((row) => row.id)
+      .filter((id) => id.startsWith(prefix))
+      .sort()
+      .reverse();
+    expect(sharing.length).toBeGreaterThan(2);
+    const decode = (cursor: string | null) =>
+      cursor === null ? undefined : decodeTypedCursor(cursor, ["number", "string"]);
+    const pages: string[][] = [];
+    let page = await searchJobs(db, { q: prefix }, { limit: 2, cursor: undefined }, scanRows);
+    pages.push(page.items.map((item) => item.id));
+    while (page.nextCursor !== null) {
+      page = await searchJobs(db, { q: prefix }, { limit: 2, cursor: decode(page.nextCursor) }, scanRows);
+      pages.push(page.items.map((item) => item.id));
+    }
+    expect(pages.flat()).toEqual(sharing);
+    const back = await searchJobs(db, { q: prefix }, { limit: 2, cursor: decode(page.prevCursor) }, scanRows);
+    expect(back.items.map((item) => item.id)).toEqual(pages.at(-2));
+    // The other filters still apply to an id search.
+    const failedOnly = await searchJobs(
+      db,
+      { q: first.id, statuses: first.status === "failed" ? ["complete"] : ["failed"] },
+      { limit: 5, cursor: undefined },
+      scanRows,
+    );
+    expect(failedOnly.items).toEqual([]);
+  });
+
   it("answers 400 naming each bad parameter and value, with what is allowed", async () => {
     const status = await badRequest("/api/v1/jobs?status=foo");
     expect(status.code).toBe("validation_failed");

@@ -284,6 +284,15 @@ describe.each(DIALECTS)("query plans on %s", (dialect) => {
     );
   });
 
+  it("searches by an exact id or an id prefix through an index of the id, at any age", async () => {
+    const oldest = "job00000003";
+    expectIndexed("search by exact id", await explain.plans((db) => searchJobs(db, { q: oldest }, page())));
+    expectIndexed(
+      "search by id prefix",
+      await explain.plans((db) => searchJobs(db, { q: "job00001" }, page(cursorAt(START, "job00001500")))),
+    );
+  });
+
   it("reads one job, its children count, its tree and its events through indexes", async () => {
     expectIndexed("detail", await explain.plans((db) => findJob(db, jobId)));
     expectIndexed("children count", await explain.plans((db) => countChildren(db, rootId)), { sorted: true });

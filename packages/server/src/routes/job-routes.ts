@@ -75,7 +75,7 @@ const jobListQuery = pageQuerySchema.extend({
     .max(MAX_SEARCH_LENGTH, { error: `search text is limited to ${MAX_SEARCH_LENGTH} characters` })
     .optional()
     .describe(
-      `Job id (exact or prefix) or text in the error message, case-insensitive. Each request examines at most ${SEARCH_SCAN_ROWS} jobs: a page may be short and still have a next link.`,
+      `A job id (exact or prefix, found at any age, in id order), else text in the error message, case-insensitive: a text search examines at most ${SEARCH_SCAN_ROWS} jobs per request, so a page may be short and still have a next link.`,
     ),
 });
 

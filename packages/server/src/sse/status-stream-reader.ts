@@ -49,6 +49,9 @@ export class StatusStreamReader {
   private connected = false;
   private up = false;
   private loopDone: Promise<void> | undefined;
+  /** Settles on stop(): the loop races every command against it (see stop()). */
+  private readonly halt: Promise<undefined>;
+  private release: () => void = () => undefined;
   /** Entries read that were not valid status events (skipped). */
   skipped = 0;
 
@@ -64,6 +67,11 @@ export class StatusStreamReader {
       this.updateAvailability();
     });
     this.connected = redis.status === "ready";
+    this.halt = new Promise((resolve) => {
+      this.release = () => {
+        resolve(undefined);
+      };
+    });
   }
 
   /** The id of the last entry read: every entry up to it has been handed to `onEntries`. */
@@ -84,10 +92,24 @@ export class StatusStreamReader {
     this.loopDone ??= this.loop();
   }
 
+  /**
+   * Ends the loop at once. A command waiting in the offline queue of a connection that is
+   * between reconnect attempts is never settled by disconnect() (ioredis only flushes that queue
+   * on a close event, and a socket already closed sends none), so the loop stops waiting for it
+   * rather than holding the server's shutdown until Redis returns.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.release();
     this.options.redis.disconnect();
     await this.loopDone;
+  }
+
+  /** The command's reply, or undefined once stopped. */
+  private unlessStopped<T>(command: Promise<T>): Promise<T | undefined> {
+    // The abandoned command's rejection (the connection was closed) is nobody's concern.
+    command.catch(() => undefined);
+    return Promise.race([command, this.halt]);
   }
 
   private updateAvailability(): void {
@@ -105,13 +127,17 @@ export class StatusStreamReader {
       try {
         if (this.lastId === undefined) {
           // `$` resolved once: the newest entry now (or the start of an empty stream).
-          const newest = await redis.xrevrange(key, "+", "-", "COUNT", 1);
+          const newest = await this.unlessStopped(redis.xrevrange(key, "+", "-", "COUNT", 1));
+          if (newest === undefined) return;
           this.lastId = newest[0]?.[0] ?? "0-0";
           this.options.ring.reset(this.lastId);
           this.updateAvailability();
           continue;
         }
-        const reply = await redis.xread("COUNT", count, "BLOCK", blockMs, "STREAMS", key, this.lastId);
+        const reply = await this.unlessStopped(
+          redis.xread("COUNT", count, "BLOCK", blockMs, "STREAMS", key, this.lastId),
+        );
+        if (this.halted) return;
         const raw = reply?.[0]?.[1] ?? [];
         if (raw.length === 0) continue;
         const entries: StatusEntry[] = [];

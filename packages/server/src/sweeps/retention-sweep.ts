@@ -1,11 +1,15 @@
 /**
- * History retention: jobs created longer ago than UPNEXT_HISTORY_RETENTION are deleted in
- * batches, each batch in its own short transaction (the API keeps answering between them), with
+ * History retention: finished jobs (complete, failed, cancelled) created and finished longer ago
+ * than UPNEXT_HISTORY_RETENTION are deleted in batches, each batch in its own short transaction (the API keeps answering between them), with
  * their events and tags; artifacts rows go by the foreign key's cascade and children keep their
- * row (parent_id becomes null). Rollup buckets older than the window go too. One replica at a
+ * row (parent_id becomes null). A job still waiting, scheduled or running keeps its row, events
+ * and artifacts however old it is: deleting it would leave its later events to re-create a
+ * partial row. Rollup buckets older than the window go too (they count outcomes by the hour they
+ * happened in, so a job finishing later counts in a bucket inside the window). One replica at a
  * time runs it (a Redis lock); without Redis it runs anyway, since deleting twice is harmless.
  */
 import { randomBytes } from "node:crypto";
+import { TERMINAL_STATUSES } from "@upnext/core";
 import { type Logger, pino } from "pino";
 import type { ServerDependencies } from "../connections/server-dependencies.js";
 import { ROLLUP_BUCKET_MS } from "../ingest/job-fold.js";
@@ -47,7 +51,7 @@ export interface RetentionOptions {
 export interface RetentionReport {
   readonly deletedJobs: number;
   readonly batches: number;
-  /** Jobs created before this were deleted (epoch ms). */
+  /** Finished jobs created and finished before this were deleted (epoch ms). */
   readonly cutoff: number;
   /** Set when another replica held the lock and this run did nothing. */
   readonly skipped?: "locked";
@@ -76,7 +80,9 @@ export function startRetention(deps: ServerDependencies, options: RetentionOptio
         await database.db
           .selectFrom("jobs")
           .select("id")
+          .where("status", "in", TERMINAL_STATUSES)
           .where("created_at", "<", cutoff)
+          .where((eb) => eb.or([eb("finished_at", "is", null), eb("finished_at", "<", cutoff)]))
           .orderBy("created_at")
           .orderBy("id")
           .limit(batchSize)

@@ -101,10 +101,23 @@ async function shutdown(signal: string): Promise<void> {
   );
 }
 
+/**
+ * The longest a stop may take: the worker's 5s for in-flight jobs plus its 5s stop allowance, and
+ * time for the server. A step waiting on a dependency that is down (Redis, the database) must not
+ * keep the process running.
+ */
+const STOP_DEADLINE_MS = 15_000;
+
 let stopRequestedAt: number | undefined;
 function onSignal(signal: NodeJS.Signals): void {
   if (stopRequestedAt === undefined) {
     stopRequestedAt = Date.now();
+    setTimeout(() => {
+      complain(
+        `not stopped after ${STOP_DEADLINE_MS / 1000}s (is Redis reachable?): exiting now; unfinished jobs are re-delivered once their lease expires`,
+      );
+      process.exit(1);
+    }, STOP_DEADLINE_MS).unref();
     shutdown(signal).then(
       () => process.exit(0),
       (error: unknown) => {

@@ -145,6 +145,12 @@ describe.concurrent("upnext call: a call that cannot work exits 2 with one line 
     expectUsageError(result, "Cannot load entry file", "broken fixture: cannot start");
   });
 
+  it("blames a bad Redis URL, not the entry file that created the worker", async () => {
+    const result = await cli(["run", `${FIXTURES}/workers.ts`], { UPNEXT_REDIS_URL: "http://cache:6379" });
+    expectUsageError(result, 'UPNEXT_REDIS_URL="http://cache:6379" is invalid', "redis://");
+    expect(result.stderr).not.toContain("Cannot load entry file");
+  });
+
   it("reports an entry file without workers", async () => {
     const result = await cli(["call", `${FIXTURES}/no-workers.ts`, "echo"]);
     expectUsageError(result, "exports no Worker");

@@ -10,7 +10,7 @@ import { isAbsolute, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { TaskHandle } from "../sdk/task-handle.js";
 import { Worker } from "../sdk/worker.js";
-import { CliError, messageOf, oneLine } from "./cli-error.js";
+import { CliError, errorCode, messageOf, oneLine } from "./cli-error.js";
 
 export interface LoadedEntry {
   /** Absolute path of the entry file. */
@@ -89,6 +89,9 @@ export async function loadEntry(entry: string, options: LoadEntryOptions = {}): 
   try {
     namespace = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (error) {
+    // A Worker the file creates reads the configuration: a bad setting (UPNEXT_REDIS_URL, say)
+    // is reported as itself, naming the variable and value, not blamed on the file.
+    if (errorCode(error) === "invalid_config") throw error;
     throw new CliError(
       `Cannot load entry file ${displayPath(path)}: ${oneLine(messageOf(error))}`,
       undefined,

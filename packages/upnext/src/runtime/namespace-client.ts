@@ -6,6 +6,7 @@
 import { getConfig, namespaceKeys, validateName, type Config, type NamespaceKeys } from "@upnext/core";
 import { Redis, type RedisOptions } from "ioredis";
 import { RedisBackend } from "../backend/redis/redis-backend.js";
+import { closeRedis } from "./deadline.js";
 import { rootLogger, type Logger } from "./observability/logger.js";
 import { DependencyResolver } from "./flow/dependency-resolver.js";
 import { SignalSubscriber } from "./signal-subscriber.js";
@@ -45,10 +46,17 @@ export class LazyConnection {
     return this.current;
   }
 
-  async close(): Promise<void> {
-    await this.current?.close();
+  async close(flushTimeoutMs?: number): Promise<void> {
+    await this.current?.close(flushTimeoutMs);
+  }
+
+  abort(): void {
+    this.current?.abort();
   }
 }
+
+/** How long a close waits for each client's QUIT to be answered before dropping it. */
+const QUIT_TIMEOUT_MS = 1_000;
 
 export class Connection {
   readonly config: Config;
@@ -65,6 +73,8 @@ export class Connection {
   readonly tracing: boolean;
   private closed = false;
   private resolver: DependencyResolver | undefined;
+  /** Clients made by duplicate(), so abort() can drop them too. */
+  private readonly duplicates = new Set<Redis>();
 
   constructor(options: ConnectionOptions = {}) {
     this.config = options.config ?? getConfig();
@@ -107,6 +117,8 @@ export class Connection {
   /** A new connection to the same Redis, for blocking reads that must not stall other commands. */
   duplicate(): Redis {
     const client = new Redis(this.redisUrl, { ...this.redisOptions, maxRetriesPerRequest: null });
+    this.duplicates.add(client);
+    client.once("end", () => this.duplicates.delete(client));
     // Without a listener ioredis prints "Unhandled error event" on every failed reconnect; the
     // command connection already logs the outage as a warning.
     client.on("error", (error: Error) => {
@@ -119,15 +131,29 @@ export class Connection {
     return this.closed;
   }
 
+  /**
+   * Flushes buffered status events (at most `flushTimeoutMs`, then they are spilled or dropped)
+   * and closes every client. Bounded whatever state Redis is in: a client that is not connected
+   * is dropped instead of waiting for QUIT.
+   */
   async close(flushTimeoutMs = 5_000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.publisher.close(flushTimeoutMs);
-    await this.subscriber.close();
-    try {
-      await this.redis.quit();
-    } catch {
-      this.redis.disconnect();
-    }
+    await this.subscriber.close(QUIT_TIMEOUT_MS);
+    await closeRedis(this.redis, QUIT_TIMEOUT_MS);
+  }
+
+  /**
+   * Drops every client at once, without flushing: for a stop that ran out of time. Commands still
+   * waiting for Redis never complete; what they would have stored is recovered as after a crash
+   * (leases expire, jobs are re-delivered).
+   */
+  abort(): void {
+    this.closed = true;
+    void this.publisher.close(0);
+    this.subscriber.abort();
+    for (const client of this.duplicates) client.disconnect();
+    this.redis.disconnect();
   }
 }

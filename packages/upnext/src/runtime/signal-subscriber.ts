@@ -5,7 +5,11 @@
  */
 import { Redis, type RedisOptions } from "ioredis";
 import type { NamespaceKeys } from "@upnext/core";
+import { closeRedis } from "./deadline.js";
 import type { Logger } from "./observability/logger.js";
+
+/** How long a close waits for QUIT to be answered before dropping the connection. */
+const CLOSE_TIMEOUT_MS = 1_000;
 
 type DoneListener = (status: string) => void;
 type CancelListener = (jobId: string) => void;
@@ -87,16 +91,17 @@ export class SignalSubscriber {
     return () => this.reconnectListeners.delete(listener);
   }
 
-  async close(): Promise<void> {
+  async close(timeoutMs: number = CLOSE_TIMEOUT_MS): Promise<void> {
     this.closed = true;
     const client = this.client;
     this.client = undefined;
-    if (client) {
-      try {
-        await client.quit();
-      } catch {
-        client.disconnect();
-      }
-    }
+    if (client) await closeRedis(client, timeoutMs);
+  }
+
+  /** Drops the connection at once (a stop that ran out of time). */
+  abort(): void {
+    this.closed = true;
+    this.client?.disconnect();
+    this.client = undefined;
   }
 }

@@ -235,6 +235,10 @@ export class WorkerRuntime {
   async stop(reason = "stopped"): Promise<void> {
     this.stopping = true;
     this.logger.info({ reason }, "worker stopping");
+    // Started first: the in-flight jobs' grace must not wait for a service that waits on Redis.
+    const drained = this.processor.drain(this.settings.shutdownTimeoutMs);
+    // Awaited below; the handler only keeps an early rejection from counting as unhandled.
+    drained.catch(() => undefined);
     for (const service of this.services) {
       try {
         await service.stop();
@@ -242,7 +246,6 @@ export class WorkerRuntime {
         this.logger.warn({ service: service.name, err: String(error) }, "stopping a worker service failed");
       }
     }
-    const drained = this.processor.drain(this.settings.shutdownTimeoutMs);
     await this.fetcher.stop();
     await drained;
     this.renewer.stop();

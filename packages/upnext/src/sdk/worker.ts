@@ -18,9 +18,10 @@ import type { Registry } from "prom-client";
 import { LazyConnection, type Connection } from "../runtime/namespace-client.js";
 import { CronScheduler } from "../runtime/cron/cron-scheduler.js";
 import { startHealthServer, type HealthEndpoint } from "../runtime/observability/health-server.js";
-import type { Logger } from "../runtime/observability/logger.js";
+import { rootLogger, type Logger } from "../runtime/observability/logger.js";
 import { workerRegistry } from "../runtime/observability/prometheus-metrics.js";
 import { checkReadiness, type Readiness } from "../runtime/observability/readiness.js";
+import { settledWithin } from "../runtime/deadline.js";
 import { stopOnSignals } from "../runtime/shutdown-signals.js";
 import type { TaskDefinition, TaskHandler } from "../runtime/execution/task-definition.js";
 import { WorkerRuntime, type RuntimeService, type WorkerMetrics } from "../runtime/worker-runtime.js";
@@ -91,6 +92,15 @@ const WORKER_OPTION_NAMES = new Set([
   "tracing",
   "queueDepthInterval",
 ]);
+
+/**
+ * A stop takes at most the shutdown timeout (in-flight jobs) plus this (handing back, flushing
+ * status events, closing connections); past it the connections are dropped, so a process exits
+ * whatever state Redis is in (docs/shutdown-and-recovery.md).
+ */
+export const STOP_ALLOWANCE_MS = 5_000;
+/** Kept out of the status flush for closing the connections (see Connection.close). */
+const CLOSE_RESERVE_MS = 2_500;
 
 function positiveInteger(option: string, value: number, min: number): number {
   if (!Number.isInteger(value) || value < min)
@@ -335,9 +345,23 @@ export class Worker {
   stop(reason = "stopped"): Promise<void> {
     this.stopping ??= (async () => {
       this.unregisterSignals?.();
-      if (this.starting) await this.starting.catch(() => undefined);
-      await this.runtime?.stop(reason);
-      await this.connectionInstance.close();
+      const deadline = Date.now() + this.shutdownTimeoutMs + STOP_ALLOWANCE_MS;
+      const graceful = (async () => {
+        if (this.starting) await this.starting.catch(() => undefined);
+        await this.runtime?.stop(reason);
+        // What is left of the allowance goes to flushing status events; QUITs need the rest.
+        await this.connectionInstance.close(Math.max(0, deadline - Date.now() - CLOSE_RESERVE_MS));
+      })();
+      if (await settledWithin(graceful, deadline - Date.now())) {
+        // Rethrows what went wrong in a stop that finished in time.
+        await graceful;
+      } else {
+        this.connectionInstance.abort();
+        (this.options.logger ?? rootLogger(this.config.logLevel)).error(
+          { shutdownTimeoutMs: this.shutdownTimeoutMs, allowanceMs: STOP_ALLOWANCE_MS },
+          "worker did not stop in time (is Redis reachable?); dropped its connections. Jobs it still held are re-delivered when their leases expire",
+        );
+      }
       // Last: probes see "not ready: shutting down" for as long as the stop takes.
       const health = this.health;
       this.health = undefined;

@@ -15,7 +15,7 @@ import type { ClaimedJob } from "../../backend/queue-backend.js";
 import { ArtifactUploader, type JobArtifacts } from "../artifacts/artifact-uploader.js";
 import { emitJobEvent, type JobIdentity } from "../status/job-events.js";
 import type { Logger } from "../observability/logger.js";
-import { ProgressCoalescer } from "./progress-coalescer.js";
+import { ProgressCoalescer, type ProgressUpdate } from "./progress-coalescer.js";
 import type { StatusPublisher } from "../status/status-publisher.js";
 import type { TaskDefinition } from "./task-definition.js";
 
@@ -89,6 +89,7 @@ function toFraction(value: number | { readonly current: number; readonly total: 
 export class JobContext implements Context {
   readonly tags: Record<string, string>;
   private readonly progressGate: ProgressCoalescer;
+  private progressTimer: NodeJS.Timeout | undefined;
   private checkpointState: { state: string; version: number } | null;
   private logger: Logger | undefined;
   private artifactsApi: JobArtifacts | undefined;
@@ -186,7 +187,8 @@ export class JobContext implements Context {
 
   progress(value: number | { readonly current: number; readonly total: number }, message?: string): void {
     const fraction = toFraction(value);
-    const decision = this.progressGate.decide(fraction, message, Date.now());
+    const update = { fraction, message, counts: typeof value === "number" ? undefined : value };
+    const decision = this.progressGate.decide(update, Date.now());
     if (decision === "regression") {
       this.log_.warn(
         { progress: fraction, last: this.progressGate.current },
@@ -194,14 +196,40 @@ export class JobContext implements Context {
       );
       return;
     }
-    if (decision === "coalesce") return;
+    if (decision === "send") {
+      this.sendProgress(update);
+      return;
+    }
+    // Coalesced: sent once minInterval has passed since the last one, unless a later update or
+    // the job's end sends it first.
+    if (this.progressTimer === undefined) {
+      this.progressTimer = setTimeout(
+        () => {
+          this.progressTimer = undefined;
+          this.flushProgress();
+        },
+        Math.max(0, this.progressGate.dueAt - Date.now()),
+      );
+      this.progressTimer.unref();
+    }
+  }
+
+  /** Sends the last coalesced progress update, if any (on its timer, and when the job ends). */
+  flushProgress(): void {
+    clearTimeout(this.progressTimer);
+    this.progressTimer = undefined;
+    const update = this.progressGate.takePending(Date.now());
+    if (update) this.sendProgress(update);
+  }
+
+  private sendProgress(update: ProgressUpdate): void {
+    const { fraction, message, counts } = update;
     this.write({ progress: String(fraction) }).catch((error: unknown) => {
       this.log_.warn({ err: String(error) }, "could not store progress");
     });
-    const extra = typeof value === "number" ? {} : { current: value.current, total: value.total };
     void emitJobEvent(this.deps.publisher, "progress", this.identity(), this.deps.workerId, {
       progress: fraction,
-      ...extra,
+      ...(counts ? { current: counts.current, total: counts.total } : {}),
       ...(message !== undefined ? { message } : {}),
     });
   }

@@ -114,6 +114,15 @@ export class JobExecution {
   }
 
   async run(): Promise<ExecutionEnd> {
+    try {
+      return await this.execute();
+    } finally {
+      // Before the end's events are published: the last progress reported comes first.
+      this.context.flushProgress();
+    }
+  }
+
+  private async execute(): Promise<ExecutionEnd> {
     const { job, definition } = this;
     const ctx = this.context;
     const hooks = definition.hooks;

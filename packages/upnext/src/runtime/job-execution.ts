@@ -13,7 +13,9 @@ import {
 } from "@upnext/core";
 import type { ClaimedJob, FinishOutcome } from "../backend/queue-backend.js";
 import { jobEvent } from "./job-events.js";
-import { JobContext, type JobContextDeps } from "./job-context.js";
+import { JobContext, type Context, type JobContextDeps } from "./job-context.js";
+import type { JobIdentity } from "./job-events.js";
+import type { Logger } from "./logger.js";
 import { currentJob } from "./lineage.js";
 import type { TaskDefinition, TaskOutcome } from "./task-definition.js";
 import type { ThreadPool } from "./thread-pool.js";
@@ -46,10 +48,27 @@ export type ExecutionEnd =
   /** Aborted by shutdown: hand the job back to the queue. */
   | { readonly kind: "hand-back" };
 
-export interface ExecutionDeps extends JobContextDeps {
+/** The `ctx` a run reports through, plus the identity its status events carry. */
+export interface ExecutionContext extends Context {
+  identity(): JobIdentity;
+}
+
+interface BaseExecutionDeps {
+  readonly workerId: string;
+  readonly logger: Logger;
   readonly threadPool: () => ThreadPool;
   readonly random?: () => number;
 }
+
+/**
+ * A queued job reports through a JobContext over the backend; an inline run (`task.execute`,
+ * see sdk/inline-execution.ts) brings its own context that records instead of storing.
+ */
+export type ExecutionDeps = BaseExecutionDeps &
+  (
+    | JobContextDeps
+    | { readonly createContext: (job: ClaimedJob, signal: () => AbortSignal) => ExecutionContext }
+  );
 
 type Attempt = { ok: true; value: unknown } | { ok: false; error: unknown };
 
@@ -59,7 +78,7 @@ export class JobExecution {
   private controller: AbortController | undefined;
   private abortReason: JobAbortedError | undefined;
   private onAbort: ((reason: JobAbortedError) => void) | undefined;
-  readonly context: JobContext;
+  readonly context: ExecutionContext;
   readonly startedAt = Date.now();
 
   constructor(
@@ -67,7 +86,10 @@ export class JobExecution {
     readonly definition: TaskDefinition,
     private readonly deps: ExecutionDeps,
   ) {
-    this.context = new JobContext(job, definition, () => this.signal, deps);
+    this.context =
+      "createContext" in deps
+        ? deps.createContext(job, () => this.signal)
+        : new JobContext(job, definition, () => this.signal, deps);
   }
 
   get signal(): AbortSignal {

@@ -1,6 +1,15 @@
 export { Worker, type HealthServerOptions, type WorkerOptions } from "./sdk/worker.js";
 export { TaskHandle, type SubmitOptions } from "./sdk/task-handle.js";
 export { JobRef, type ResultOptions } from "./sdk/job-ref.js";
+export type { ExecuteOptions, InlineOutcome, InlineRun } from "./sdk/inline-execution.js";
+export type {
+  InlineRecord,
+  RecordedArtifact,
+  RecordedCheckpoint,
+  RecordedLog,
+  RecordedMetric,
+  RecordedProgress,
+} from "./runtime/inline-context.js";
 export { Functions, type FunctionState } from "./sdk/functions-admin.js";
 export {
   Jobs,

@@ -8,7 +8,7 @@
  */
 import { parseDuration, type Duration } from "@upnext/core";
 import type { Command } from "commander";
-import type { SubmitOptions } from "../sdk/task-handle.js";
+import type { SubmitOptions, TaskHandle } from "../sdk/task-handle.js";
 import { CliError, EXIT_FAILURE, errorCode, messageOf } from "./cli-error.js";
 import { findTask, loadEntry, stopWorkers } from "./load-entry.js";
 
@@ -20,6 +20,8 @@ export interface CallOptions {
   readonly timeout?: Duration | undefined;
   readonly delay?: Duration | undefined;
   readonly idempotencyKey?: string | undefined;
+  /** Run the handler in this process (task.execute) instead of submitting a job. */
+  readonly inline?: boolean | undefined;
   readonly stdout?: (line: string) => void;
   readonly stderr?: (line: string) => void;
 }
@@ -50,6 +52,50 @@ function remoteStack(error: unknown): string | undefined {
   return typeof info?.stack === "string" ? info.stack : undefined;
 }
 
+/**
+ * `--inline`: one attempt in this process, no queue. stdout is the JSON result, as with --wait;
+ * what the job reported goes to stderr; a failed attempt exits 1.
+ */
+async function callInline(
+  task: TaskHandle,
+  input: unknown,
+  options: CallOptions,
+  stdout: (line: string) => void,
+  stderr: (line: string) => void,
+): Promise<void> {
+  for (const [flag, given] of [
+    ["--wait", options.wait],
+    ["--delay", options.delay],
+    ["--idempotency-key", options.idempotencyKey],
+  ] as const) {
+    if (given !== undefined) throw new CliError(`${flag} does not apply with --inline (nothing is queued).`);
+  }
+  const run = await task.execute(input, options.timeout === undefined ? {} : { timeout: options.timeout });
+  for (const entry of run.progress)
+    stderr(
+      `upnext: progress ${String(Math.round(entry.value * 100))}%${entry.message ? ` ${entry.message}` : ""}`,
+    );
+  for (const entry of run.checkpoints)
+    stderr(`upnext: checkpoint v${String(entry.version)} ${JSON.stringify(entry.state)}`);
+  for (const entry of run.metrics) stderr(`upnext: metric ${entry.name}=${String(entry.value)}`);
+  for (const entry of run.artifacts)
+    stderr(
+      `upnext: artifact ${entry.name} (${entry.contentType}, ${String(entry.data.length)} bytes; not stored)`,
+    );
+  if (run.status === "complete") {
+    stdout(JSON.stringify(run.result ?? null));
+    return;
+  }
+  if (run.status === "cancelled")
+    throw new CliError(`Inline run of '${task.name}' was cancelled.`, EXIT_FAILURE);
+  const retry = run.status === "retrying" ? "; a worker would retry it" : "";
+  throw new CliError(
+    `Inline run of '${task.name}' failed (${run.reason}): ${run.error.name}: ${run.error.message}${retry}`,
+    EXIT_FAILURE,
+    { detail: run.error.stack },
+  );
+}
+
 export async function callTask(entry: string, taskName: string, options: CallOptions = {}): Promise<void> {
   const stdout = options.stdout ?? writer(process.stdout);
   const stderr = options.stderr ?? writer(process.stderr);
@@ -58,6 +104,11 @@ export async function callTask(entry: string, taskName: string, options: CallOpt
   try {
     const { task } = findTask(loaded, taskName);
     const input = parseInput(options.input);
+    if (options.inline === true) {
+      await callInline(task, input, options, stdout, stderr);
+      succeeded = true;
+      return;
+    }
     if (options.timeout !== undefined && options.wait !== true) {
       throw new CliError("--timeout only applies with --wait.");
     }
@@ -103,9 +154,13 @@ export function registerCallCommand(program: Command): void {
     .argument("<task>", "task name")
     .option("-i, --input <json>", "job input as JSON (default: null)")
     .option("-w, --wait", "wait for the job and print its result as JSON")
-    .option("--timeout <duration>", "with --wait: stop waiting after this long, e.g. 30s (default: no limit)")
+    .option(
+      "--timeout <duration>",
+      "with --wait: stop waiting after this long, e.g. 30s (default: no limit); with --inline: the run's time limit",
+    )
     .option("--delay <duration>", "run no earlier than this long from now, e.g. 5s or 1h")
     .option("--idempotency-key <key>", "submitting the same key again returns the existing job")
+    .option("--inline", "run one attempt of the handler in this process and print its result (no queue)")
     .action(async (entry: string, taskName: string, options: CallOptions) => {
       await callTask(entry, taskName, options);
     });

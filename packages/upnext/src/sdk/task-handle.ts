@@ -16,6 +16,12 @@ import type { NewJob, ParentFailurePolicy } from "../backend/queue-backend.js";
 import type { Connection } from "../runtime/namespace-client.js";
 import { lineageFor } from "../runtime/execution/lineage.js";
 import type { TaskDefinition } from "../runtime/execution/task-definition.js";
+import {
+  EXECUTE_OPTION_NAMES,
+  executeInline,
+  type ExecuteOptions,
+  type InlineRun,
+} from "./inline-execution.js";
 import { JobRef, type ResultOptions } from "./job-ref.js";
 import { rateKeyOf } from "./flow-control-options.js";
 import { resolveParents, submitPrepared, type ParentInput } from "./job-submitter.js";
@@ -215,6 +221,29 @@ export class TaskHandle<I = unknown, O = unknown> {
     const { timeout, signal, ...submitOptions } = options;
     const ref = await this.submit(input, submitOptions);
     return ref.result({ ...(timeout !== undefined ? { timeout } : {}), ...(signal ? { signal } : {}) });
+  }
+
+  /**
+   * Runs one attempt of this task here and now, without a queue or Redis: the input is
+   * validated and JSON round-tripped as a submit would, the hooks run, the timeout and
+   * `options.signal` abort `ctx.signal`, and what the job reported (progress, logs, checkpoints,
+   * metrics, artifacts) comes back with the outcome. Throws InvalidInputError (nothing runs) for
+   * input the schema rejects. See docs/testing.md.
+   */
+  execute(input: I, options: ExecuteOptions = {}): Promise<InlineRun<O>> {
+    try {
+      if (typeof options !== "object")
+        throw new InvalidOptionError("execute options", options, "give an options object");
+      rejectUnknown("execute options", options, EXECUTE_OPTION_NAMES);
+      const prepared = this.prepare(input, {
+        ...(options.tags !== undefined ? { tags: options.tags } : {}),
+        ...(options.metadata !== undefined ? { metadata: options.metadata } : {}),
+        ...(options.priority !== undefined ? { priority: options.priority } : {}),
+      });
+      return executeInline<O>(this.definition, prepared, options);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   /** A reference to an existing job of this task. */

@@ -68,7 +68,7 @@ export interface JobContextDeps {
   readonly artifacts?: ArtifactUploader;
 }
 
-function toFraction(value: number | { readonly current: number; readonly total: number }): number {
+export function toFraction(value: number | { readonly current: number; readonly total: number }): number {
   if (typeof value === "number") {
     if (!Number.isFinite(value) || value < 0 || value > 1) {
       throw new InvalidOptionError(

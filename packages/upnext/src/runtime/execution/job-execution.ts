@@ -13,7 +13,9 @@ import {
 } from "@upnext/core";
 import type { ClaimedJob, FinishOutcome } from "../../backend/queue-backend.js";
 import { jobEvent } from "../status/job-events.js";
-import { JobContext, type JobContextDeps } from "./job-context.js";
+import { JobContext, type Context, type JobContextDeps } from "./job-context.js";
+import type { JobIdentity } from "../status/job-events.js";
+import type { Logger } from "../observability/logger.js";
 import { currentJob } from "./lineage.js";
 import type { TaskDefinition, TaskOutcome } from "./task-definition.js";
 import type { ThreadPool } from "../threads/thread-pool.js";
@@ -46,10 +48,29 @@ export type ExecutionEnd =
   /** Aborted by shutdown: hand the job back to the queue. */
   | { readonly kind: "hand-back" };
 
-export interface ExecutionDeps extends JobContextDeps {
+/** The `ctx` a run reports through, plus the identity its status events carry. */
+export interface ExecutionContext extends Context {
+  identity(): JobIdentity;
+  /** Sends a progress update held back by coalescing; called when the run ends. */
+  flushProgress(): void;
+}
+
+interface BaseExecutionDeps {
+  readonly workerId: string;
+  readonly logger: Logger;
   readonly threadPool: () => ThreadPool;
   readonly random?: () => number;
 }
+
+/**
+ * A queued job reports through a JobContext over the backend; an inline run (`task.execute`,
+ * see sdk/inline-execution.ts) brings its own context that records instead of storing.
+ */
+export type ExecutionDeps = BaseExecutionDeps &
+  (
+    | JobContextDeps
+    | { readonly createContext: (job: ClaimedJob, signal: () => AbortSignal) => ExecutionContext }
+  );
 
 type Attempt = { ok: true; value: unknown } | { ok: false; error: unknown };
 
@@ -59,7 +80,7 @@ export class JobExecution {
   private controller: AbortController | undefined;
   private abortReason: JobAbortedError | undefined;
   private onAbort: ((reason: JobAbortedError) => void) | undefined;
-  readonly context: JobContext;
+  readonly context: ExecutionContext;
   readonly startedAt = Date.now();
 
   constructor(
@@ -67,7 +88,10 @@ export class JobExecution {
     readonly definition: TaskDefinition,
     private readonly deps: ExecutionDeps,
   ) {
-    this.context = new JobContext(job, definition, () => this.signal, deps);
+    this.context =
+      "createContext" in deps
+        ? deps.createContext(job, () => this.signal)
+        : new JobContext(job, definition, () => this.signal, deps);
   }
 
   get signal(): AbortSignal {

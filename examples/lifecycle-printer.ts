@@ -69,7 +69,12 @@ function isCreation(event: StatusEvent): boolean {
 export function creationFirst(events: readonly StatusEvent[]): StatusEvent[] {
   const firstOther = new Map<string, number>();
   const keyed = events.map((event, index) => {
-    const key = "jobId" in event ? event.jobId : `worker ${event.workerId}`;
+    const key =
+      "jobId" in event
+        ? event.jobId
+        : "instanceId" in event
+          ? `api ${event.instanceId}`
+          : `worker ${String(event.workerId)}`;
     const first = firstOther.get(key);
     if (!isCreation(event)) {
       if (first === undefined) firstOther.set(key, index);

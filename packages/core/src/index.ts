@@ -1,4 +1,5 @@
 export * from "./api-contract/actions.js";
+export * from "./api-contract/apis.js";
 export * from "./api-contract/dashboard.js";
 export * from "./api-contract/dead-letters.js";
 export * from "./api-contract/functions.js";
@@ -9,6 +10,8 @@ export * from "./api-contract/schedules.js";
 export * from "./api-contract/stats.js";
 export * from "./api-contract/workers.js";
 export * from "./api-errors.js";
+export * from "./api-events.js";
+export * from "./api-latency.js";
 export * from "./artifacts.js";
 export * from "./backoff.js";
 export * from "./config.js";

@@ -97,6 +97,10 @@ export interface NamespaceKeys {
   eventSend(event: string, idempotencyKey: string): string;
   /** Pub/sub channel: JSON `{type: "artifact.created" | "artifact.deleted", jobId, artifact}` from the server. */
   readonly artifactsChannel: string;
+  /** ZSET of HTTP API instance ids scored by last heartbeat (ms); see docs/http-apis.md. */
+  readonly apis: string;
+  /** HASH of one API instance: name, version, host, pid, routes, start and last-seen times. */
+  api(instanceId: string): string;
 }
 
 export function namespaceKeys(namespace: string): NamespaceKeys {
@@ -123,6 +127,8 @@ export function namespaceKeys(namespace: string): NamespaceKeys {
     subscriptionsVersion: `${namespace}:subscriptions:version`,
     eventSend: (event, idempotencyKey) => `${namespace}:event-send:${event}:${idempotencyKey}`,
     artifactsChannel: `${namespace}:artifacts`,
+    apis: `${namespace}:apis`,
+    api: (instanceId) => `${namespace}:api:${instanceId}`,
   };
 }
 

@@ -3,6 +3,7 @@
  * the server ingests. One envelope for every job event, with a per-type `data` payload.
  */
 import { z } from "zod";
+import { type ApiEvent, apiEventSchema } from "./api-events.js";
 import { FAILURE_REASONS, JOB_STATUSES } from "./job-status.js";
 
 export const errorInfoSchema = z.object({
@@ -194,8 +195,13 @@ export const eventSentSchema = z.object({
 
 export type EventSentEvent = z.infer<typeof eventSentSchema>;
 
-export const statusEventSchema = z.union([jobEventSchema, workerEventSchema, eventSentSchema]);
-export type StatusEvent = JobEvent | WorkerEvent | EventSentEvent;
+export const statusEventSchema = z.union([
+  jobEventSchema,
+  workerEventSchema,
+  eventSentSchema,
+  apiEventSchema,
+]);
+export type StatusEvent = JobEvent | WorkerEvent | EventSentEvent | ApiEvent;
 
 /** Field name of the JSON-encoded event in each status-stream entry. */
 export const STATUS_EVENT_FIELD = "e";

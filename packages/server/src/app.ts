@@ -17,6 +17,7 @@ import { API_PREFIX, authenticate } from "./http/auth.js";
 import { registerRateLimit } from "./http/rate-limit.js";
 import { REQUEST_ID_HEADER, requestIdOf } from "./http/request-id.js";
 import { serverLoggerOptions } from "./http/server-logger.js";
+import { apiRoutes } from "./routes/api-routes.js";
 import { artifactRoutes } from "./routes/artifact-routes.js";
 import { dashboardStaticRoutes } from "./routes/dashboard-static-routes.js";
 import { deadLetterRoutes } from "./routes/dead-letters-routes.js";
@@ -105,6 +106,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.register(workerRoutes(deps));
   app.register(queueRoutes(deps));
   app.register(dashboardRoutes(deps));
+  app.register(apiRoutes(deps, options.hub));
   const queueAdmin = await openQueueAdmin(deps, logger);
   app.addHook("onClose", () => queueAdmin.close());
   app.register(jobActionRoutes(deps, queueAdmin));

@@ -106,7 +106,9 @@ async function streamEvents(): Promise<StatusEvent[]> {
 }
 
 function jobIds(events: readonly StatusEvent[]): string[] {
-  return events.map((event) => ("jobId" in event ? event.jobId : (event.workerId ?? "")));
+  return events.map((event) =>
+    "jobId" in event ? event.jobId : "instanceId" in event ? event.instanceId : (event.workerId ?? ""),
+  );
 }
 
 function range(from: number, to: number): string[] {

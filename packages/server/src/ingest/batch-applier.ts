@@ -8,7 +8,9 @@ import type { Logger } from "pino";
 import { isDatabaseOutage } from "../connections/outage-errors.js";
 import type { ServerMetrics } from "../observability/server-metrics.js";
 import type { HistoryDatabase } from "../store/database.js";
+import type { IngestedApiEvent } from "../store/api-history-writer.js";
 import { writeBatch } from "./history-writer.js";
+import { applyApiEvents } from "./api-applier.js";
 import { decodeEntry, rawPayload } from "./entry-decoder.js";
 import type { IngestedEvent } from "./job-fold.js";
 import type { DeadLetterRecord, StatusStreamConsumer, StreamEntry } from "./stream-consumer.js";
@@ -56,6 +58,7 @@ export class BatchApplier {
     const ack: string[] = [];
     const deadLetters: DeadLetterRecord[] = [];
     const jobEvents: IngestedEvent[] = [];
+    const apiEvents: IngestedApiEvent[] = [];
     const payloads = new Map<string, string>();
     let ignored = 0;
     let trimmed = 0;
@@ -79,6 +82,7 @@ export class BatchApplier {
           ignored += 1;
           ack.push(entry.id);
           break;
+        case "api":
         case "job":
           if (attemptsOf(entry.id) > this.options.maxAttempts) {
             deadLetters.push({
@@ -88,7 +92,8 @@ export class BatchApplier {
               payload: rawPayload(entry.fields ?? []),
             });
           } else {
-            jobEvents.push({ id: entry.id, event: decoded.event });
+            if (decoded.kind === "job") jobEvents.push({ id: entry.id, event: decoded.event });
+            else apiEvents.push({ id: entry.id, event: decoded.event });
             payloads.set(entry.id, rawPayload(entry.fields ?? []));
           }
           break;
@@ -98,7 +103,14 @@ export class BatchApplier {
     const failed = await this.apply(jobEvents);
     const failedIds = new Set(failed.map(({ entry }) => entry.id));
     for (const { id } of jobEvents) if (!failedIds.has(id)) ack.push(id);
-    for (const { entry, error } of failed) {
+    const apiError = await applyApiEvents(this.options.database, apiEvents, (error) => {
+      this.options.onDatabaseOutage(error);
+      return new DependencyDown("database", error);
+    });
+    if (apiError === undefined) for (const { id } of apiEvents) ack.push(id);
+    else this.options.logger.warn({ err: apiError, events: apiEvents.length }, "API events failed to apply");
+    const failedApi = apiError === undefined ? [] : apiEvents.map((entry) => ({ entry, error: apiError }));
+    for (const { entry, error } of [...failed, ...failedApi]) {
       if (attemptsOf(entry.id) >= this.options.maxAttempts) {
         deadLetters.push({
           id: entry.id,

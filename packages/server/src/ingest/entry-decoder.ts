@@ -3,6 +3,7 @@
  * not a valid event goes to the dead-letter stream with that reason; nothing here throws.
  */
 import {
+  type ApiEvent,
   type EventSentEvent,
   type JobEvent,
   STATUS_EVENT_FIELD,
@@ -19,6 +20,8 @@ export type InvalidReason = (typeof INVALID_REASONS)[number];
 export type DecodedEntry =
   | { readonly kind: "job"; readonly id: string; readonly event: JobEvent }
   | { readonly kind: "other"; readonly id: string; readonly event: WorkerEvent | EventSentEvent }
+  /** HTTP request tracking (docs/http-apis.md), stored by store/api-history-writer.ts. */
+  | { readonly kind: "api"; readonly id: string; readonly event: ApiEvent }
   | {
       readonly kind: "invalid";
       readonly id: string;
@@ -60,6 +63,7 @@ export function decodeEntry(id: string, fields: readonly string[] | null): Decod
     return { kind: "invalid", id, reason: "invalid_event", error: truncate(error), raw };
   }
   const event = parsed.data;
+  if (event.type === "api.stats" || event.type === "api.request") return { kind: "api", id, event };
   if (!("jobId" in event)) return { kind: "other", id, event };
   const problem = identityProblem(event);
   if (problem !== undefined) return { kind: "invalid", id, reason: "invalid_event", error: problem, raw };

@@ -23,7 +23,7 @@ import type { SnapshotStreamName, StreamHub } from "../sse/stream-hub.js";
 const described = (description: string) => apiErrorEnvelopeSchema.describe(description);
 
 /** Every stream answers these before it starts; once it has started, problems are events. */
-const STREAM_ERRORS = {
+export const STREAM_ERRORS = {
   400: described("A parameter (or Last-Event-ID) is invalid: the message names it and what is allowed."),
   401: described("The bearer token is missing or wrong; EventSource can pass it as `?token=`."),
   429: described("This client holds its maximum of live connections (`too_many_connections`)."),
@@ -32,7 +32,7 @@ const STREAM_ERRORS = {
   ),
 };
 
-const STREAM_DESCRIPTION =
+export const STREAM_DESCRIPTION =
   "Server-Sent Events (text/event-stream). Every message has an `id`; reconnect with `Last-Event-ID` " +
   "(header, or `?lastEventId=`) to resume. See docs/server.md, 'Live streams (SSE)'.";
 

@@ -1,10 +1,11 @@
 /**
  * Status-stream entries as the live streams use them: decoded once when read (validated against
  * the status-event contract), with the frame every subscriber of the entry gets built once.
- * Job events go out as `event: job`, worker events as `event: worker`; `event.sent` entries have
- * no live stream.
+ * Job events go out as `event: job`, worker events as `event: worker`, sampled HTTP requests as
+ * `event: request`; `event.sent` and `api.stats` entries have no live stream.
  */
 import {
+  type ApiRequestEvent,
   STATUS_EVENT_FIELD,
   type JobEvent,
   type StatusEvent,
@@ -25,6 +26,13 @@ export type StatusEntry =
       readonly kind: "worker";
       readonly id: string;
       readonly event: WorkerEvent;
+      readonly frame: SseFrame;
+      readonly bytes: number;
+    }
+  | {
+      readonly kind: "request";
+      readonly id: string;
+      readonly event: ApiRequestEvent;
       readonly frame: SseFrame;
       readonly bytes: number;
     };
@@ -50,9 +58,13 @@ export function decodeStatusEntry([id, fields]: RawStreamEntry): StatusEntry | u
   const result = statusEventSchema.safeParse(parsed);
   if (!result.success) return undefined;
   const event = result.data;
-  if (event.type === "event.sent") return undefined;
+  if (event.type === "event.sent" || event.type === "api.stats") return undefined;
   // The entry's own JSON goes out verbatim: the contract of docs/status-events.md, unknown
   // fields of newer writers included.
+  if (event.type === "api.request") {
+    const frame = messageFrame("request", id, json);
+    return { kind: "request", id, event, frame, bytes: frame.bytes };
+  }
   if (isWorkerEvent(event)) {
     const frame = messageFrame("worker", id, json);
     return { kind: "worker", id, event, frame, bytes: frame.bytes };

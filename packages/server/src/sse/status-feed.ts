@@ -29,12 +29,14 @@ export interface StatusFeedOptions {
 }
 
 type WorkerListener = (entry: Extract<StatusEntry, { kind: "worker" }>) => void;
+type RequestListener = (entry: Extract<StatusEntry, { kind: "request" }>) => void;
 
 export class StatusFeed {
   readonly ring: EventRing<StatusEntry>;
   readonly reader: StatusStreamReader;
   private readonly jobs = new JobEventFanout();
   private readonly workerListeners = new Set<WorkerListener>();
+  private readonly requestListeners = new Set<RequestListener>();
 
   constructor(private readonly options: StatusFeedOptions) {
     this.ring = new EventRing(options.ringMaxEntries, options.ringMaxBytes);
@@ -49,7 +51,8 @@ export class StatusFeed {
       onEntries: (entries) => {
         for (const entry of entries) {
           if (entry.kind === "job") this.jobs.deliver(entry);
-          else for (const listener of this.workerListeners) listener(entry);
+          else if (entry.kind === "worker") for (const listener of this.workerListeners) listener(entry);
+          else for (const listener of this.requestListeners) listener(entry);
         }
       },
     });
@@ -76,6 +79,14 @@ export class StatusFeed {
     this.workerListeners.add(listener);
     return () => {
       this.workerListeners.delete(listener);
+    };
+  }
+
+  /** Sampled HTTP requests (`api.request` events) as they are read; returns the unsubscribe. */
+  onRequestEvent(listener: RequestListener): () => void {
+    this.requestListeners.add(listener);
+    return () => {
+      this.requestListeners.delete(listener);
     };
   }
 

@@ -16,6 +16,7 @@ import { clientKey } from "../http/rate-limit.js";
 import { ArtifactFeed, artifactFeedConnectionOptions } from "./artifact-feed.js";
 import { ConnectionLimiter } from "./connection-limiter.js";
 import { type HubLogger, SILENT_LOGGER } from "./hub-logger.js";
+import { type ApiRequestFilter, apiRequestSource } from "./api-request-source.js";
 import type { JobEventFilter } from "./job-event-fanout.js";
 import { type SnapshotParams, type SnapshotSource, SnapshotHub } from "./snapshot-channels.js";
 import { type CloseReason, SseConnection } from "./sse-connection.js";
@@ -75,6 +76,8 @@ export interface StreamHub {
   serve(request: FastifyRequest, reply: FastifyReply, source: StreamSource): Promise<void>;
   jobEvents(filter: JobEventFilter): StreamSource;
   workers(): StreamSource;
+  /** Sampled slow and failed HTTP requests as they arrive (docs/http-apis.md). */
+  apiRequests(filter: ApiRequestFilter): StreamSource;
   artifacts(jobId: string): StreamSource;
   /** The dashboard or trends stream, or undefined while no source is registered for it. */
   snapshot(name: SnapshotStreamName, params: SnapshotParams): StreamSource | undefined;
@@ -330,6 +333,7 @@ export function createStreamHub(deps: ServerDependencies, options: StreamHubOpti
     serve,
     jobEvents: (filter) => feed.jobEvents(filter),
     workers: workersSource,
+    apiRequests: (filter) => apiRequestSource(feed, filter),
     artifacts: (jobId) => artifacts.artifacts(jobId),
     snapshot: (name, params) => {
       const source = snapshotSources.get(name);

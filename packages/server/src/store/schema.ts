@@ -109,6 +109,40 @@ export interface JobRollupsTable {
   queue_wait_ms_total: number;
 }
 
+/** Per API instance, route and minute: counts and the latency histogram (docs/http-apis.md). */
+export interface ApiRouteMinutesTable {
+  api: string;
+  method: string;
+  route: string;
+  /** Start of the minute, epoch ms. */
+  minute: number;
+  instance_id: string;
+  count: number;
+  s1xx: number;
+  s2xx: number;
+  s3xx: number;
+  s4xx: number;
+  s5xx: number;
+  duration_ms_total: number;
+  /** JSON `[bucket, count]` pairs (core/api-latency.ts). */
+  buckets: JsonText;
+}
+
+/** A sampled slow or failed request; `id` is its status-stream entry id. */
+export interface ApiRequestsTable {
+  id: string;
+  api: string;
+  instance_id: string;
+  method: string;
+  route: string;
+  status: number;
+  duration_ms: number;
+  request_id: string | null;
+  trace_id: string | null;
+  reason: "slow" | "failed";
+  at: number;
+}
+
 export interface HistorySchema {
   jobs: JobsTable;
   job_tags: JobTagsTable;
@@ -116,6 +150,8 @@ export interface HistorySchema {
   artifacts: ArtifactsTable;
   pending_artifacts: PendingArtifactsTable;
   job_rollups: JobRollupsTable;
+  api_route_minutes: ApiRouteMinutesTable;
+  api_requests: ApiRequestsTable;
 }
 
 export type JobRow = Selectable<JobsTable>;

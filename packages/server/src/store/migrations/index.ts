@@ -9,6 +9,7 @@ import * as rollups from "./0003-rollups.js";
 import * as progressAt from "./0004-progress-at.js";
 import * as readIndexes from "./0005-read-indexes.js";
 import * as jobIdPrefix from "./0006-job-id-prefix.js";
+import * as apis from "./0007-apis.js";
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0001-jobs": jobs,
@@ -17,4 +18,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0004-progress-at": progressAt,
   "0005-read-indexes": readIndexes,
   "0006-job-id-prefix": jobIdPrefix,
+  "0007-apis": apis,
 };

@@ -10,6 +10,8 @@ import type { BenchSystem } from "./shared.js";
 export interface RedisCounters {
   readonly cpuS: number;
   readonly forks: number;
+  /** Commands processed since the server started (a script call counts once). */
+  readonly commands: number;
 }
 
 type AdminRedis = Worker["connection"]["redis"];
@@ -35,6 +37,7 @@ export class RedisAdmin {
     return {
       cpuS: Number(cpu.get("used_cpu_sys") ?? 0) + Number(cpu.get("used_cpu_user") ?? 0),
       forks: Number(stats.get("total_forks") ?? 0),
+      commands: Number(stats.get("total_commands_processed") ?? 0),
     };
   }
 

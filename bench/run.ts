@@ -16,7 +16,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { RedisAdmin } from "./redis-admin.js";
 import { printReport } from "./report.js";
 import { SERVER_SCRIPT_NAMES, isServerScriptName, runServerScripts } from "./server-scripts.js";
-import { SYSTEM_LABEL, type SystemName } from "./shared.js";
+import { BULLMQ_RETENTIONS, contenderLabel, type Contender } from "./shared.js";
 import {
   CONCURRENCY,
   PLANS,
@@ -97,8 +97,11 @@ const PAUSE_BETWEEN_RUNS_MS = 1_000;
 
 const RESULTS_DIR = fileURLToPath(new URL("./results/", import.meta.url));
 
-/** Within each workload UpNext runs first, then BullMQ. */
-const ORDER: readonly SystemName[] = ["upnext", "bullmq"];
+/** Within each workload UpNext runs first, then BullMQ in each of its retention settings. */
+const ORDER: readonly Contender[] = [
+  { system: "upnext", retention: null },
+  ...BULLMQ_RETENTIONS.map((retention): Contender => ({ system: "bullmq", retention })),
+];
 
 const admin = new RedisAdmin(REDIS_URL);
 const context: WorkloadContext = {
@@ -129,7 +132,7 @@ async function main(): Promise<void> {
     `UpNext vs BullMQ | ${quick ? "quick" : "full"} run | concurrency ${CONCURRENCY} | redis ${String(machine.redisVersion)} at ${REDIS_URL}`,
   );
   console.log(
-    `burst ${BURST_JOBS} jobs, sustained ${SUSTAINED_S} s, warm-up ${WARM_JOBS} jobs; order per workload: ${ORDER.map((name) => SYSTEM_LABEL[name]).join(" then ")}; tracing: UpNext only, ${TRACING_ROUNDS} round(s) of off / api / sdk\n`,
+    `burst ${BURST_JOBS} jobs, sustained ${SUSTAINED_S} s, warm-up ${WARM_JOBS} jobs; order per workload: ${ORDER.map(contenderLabel).join(", ")}; tracing: UpNext only, ${TRACING_ROUNDS} round(s) of off / api / sdk\n`,
   );
 
   const load = loadAverage();
@@ -158,13 +161,13 @@ async function main(): Promise<void> {
       results.push(...tracing);
       continue;
     }
-    for (const systemName of ORDER) {
+    for (const contender of ORDER) {
       if (wasInterrupted()) throw new Error("interrupted");
       order++;
       const run = order;
       results.push(
-        await timed(`${plan.name} / ${SYSTEM_LABEL[systemName]}`, () =>
-          runWorkload(plan, systemName, run, runId, context),
+        await timed(`${plan.name} / ${contenderLabel(contender)}`, () =>
+          runWorkload(plan, contender, run, runId, context),
         ),
       );
     }

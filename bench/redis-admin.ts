@@ -14,6 +14,9 @@ export interface RedisCounters {
   readonly commands: number;
 }
 
+/** INFO commandstats: calls and total µs per command (scripts are `evalsha`/`eval`). */
+export type CommandStats = ReadonlyMap<string, { readonly calls: number; readonly usec: number }>;
+
 type AdminRedis = Worker["connection"]["redis"];
 
 export class RedisAdmin {
@@ -39,6 +42,17 @@ export class RedisAdmin {
       forks: Number(stats.get("total_forks") ?? 0),
       commands: Number(stats.get("total_commands_processed") ?? 0),
     };
+  }
+
+  async commandStats(): Promise<CommandStats> {
+    const stats = new Map<string, { calls: number; usec: number }>();
+    for (const [field, value] of parseInfo(await this.redis.info("commandstats"))) {
+      const calls = /calls=(\d+)/.exec(value)?.[1];
+      const usec = /usec=(\d+)/.exec(value)?.[1];
+      if (calls !== undefined && usec !== undefined)
+        stats.set(field.replace(/^cmdstat_/, ""), { calls: Number(calls), usec: Number(usec) });
+    }
+    return stats;
   }
 
   /** Deletes every key of these queues: the system's own removal first, then SCAN + UNLINK. */

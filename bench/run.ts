@@ -13,6 +13,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
+import { renderIdle, runIdle, type IdleResult } from "./idle.js";
 import { RedisAdmin } from "./redis-admin.js";
 import { printReport } from "./report.js";
 import { SERVER_SCRIPT_NAMES, isServerScriptName, runServerScripts } from "./server-scripts.js";
@@ -34,6 +35,7 @@ import {
 const HELP = `usage: npm run bench [-- options]
   --quick               fast sanity run (2,000-job burst, 3 s sustained); writes results/partial.json
   --only=a[,b]          run only these workloads (burst, sustained-500, sustained-2000, tracing,
+                        idle: 20 started workers x 50 functions with nothing to do, Redis commands/s and CPU,
                         artifacts: a 1 GB upload to a server process, its RSS growth; 256 MB with --quick,
                         ingest: history ingest drain events/s and lag at 2,000 jobs/s, SQLite and PostgreSQL,
                         history: the REST API over 1,000,000 jobs in PostgreSQL; 100,000 with --quick)
@@ -58,11 +60,12 @@ const cpuProf = args.includes("--cpu-prof");
 const heapProf = args.includes("--heap-prof");
 const verbose = args.includes("--verbose");
 const onlyArg = args.find((arg) => arg.startsWith("--only="));
-const only = onlyArg?.slice("--only=".length).split(",") ?? [...WORKLOAD_NAMES, ...SERVER_SCRIPT_NAMES];
-const badNames = only.filter((name) => !isWorkloadName(name) && !isServerScriptName(name));
+const IDLE = "idle";
+const only = onlyArg?.slice("--only=".length).split(",") ?? [...WORKLOAD_NAMES, IDLE, ...SERVER_SCRIPT_NAMES];
+const badNames = only.filter((name) => !isWorkloadName(name) && name !== IDLE && !isServerScriptName(name));
 if (badNames.length > 0) {
   console.error(
-    `unknown workload(s): ${badNames.join(", ")}; known: ${[...WORKLOAD_NAMES, ...SERVER_SCRIPT_NAMES].join(", ")}`,
+    `unknown workload(s): ${badNames.join(", ")}; known: ${[...WORKLOAD_NAMES, IDLE, ...SERVER_SCRIPT_NAMES].join(", ")}`,
   );
   process.exit(2);
 }
@@ -93,6 +96,8 @@ const SUSTAINED_S = quick ? 3 : 10;
 const DRAIN_TIMEOUT_MS = quick ? 15_000 : 30_000;
 /** The tracing workload runs each of its three arms this many times (medians are compared). */
 const TRACING_ROUNDS = quick ? 1 : 5;
+/** The idle workload's measured window. */
+const IDLE_WINDOW_S = quick ? 5 : 15;
 const PAUSE_BETWEEN_RUNS_MS = 1_000;
 
 const RESULTS_DIR = fileURLToPath(new URL("./results/", import.meta.url));
@@ -124,7 +129,8 @@ async function main(): Promise<void> {
   const machine = await admin.machineInfo();
   const plans = PLANS.filter((plan) => only.includes(plan.name));
   const scripts = only.filter(isServerScriptName);
-  if (plans.length === 0) {
+  const runsIdle = only.includes(IDLE);
+  if (plans.length === 0 && !runsIdle) {
     await runServerScripts(scripts, quick);
     return;
   }
@@ -173,11 +179,20 @@ async function main(): Promise<void> {
     }
   }
 
-  printReport(results);
+  let idle: IdleResult | null = null;
+  if (runsIdle) {
+    process.stdout.write(`[${order + 1}] idle / UpNext ... `);
+    const started = Date.now();
+    idle = await runIdle(runId, REDIS_URL, admin, IDLE_WINDOW_S);
+    console.log(`${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+
+  if (results.length > 0) printReport(results);
+  if (idle) console.log(`\n${renderIdle(idle).join("\n")}`);
 
   await mkdir(RESULTS_DIR, { recursive: true });
   const file = `${RESULTS_DIR}${fullRun ? "latest.json" : "partial.json"}`;
-  await writeFile(file, `${JSON.stringify({ machine, workloads: results }, null, 2)}\n`);
+  await writeFile(file, `${JSON.stringify({ machine, workloads: results, idle }, null, 2)}\n`);
   console.log(`\nwrote ${file}${fullRun ? "" : " (not a full run, so latest.json is left as it was)"}`);
   await runServerScripts(scripts, quick);
 }

@@ -21,7 +21,8 @@ type AdminRedis = Worker["connection"]["redis"];
 
 export class RedisAdmin {
   private readonly worker: Worker;
-  private readonly redis: AdminRedis;
+  /** The connection itself, for scripts that need other commands (redis-ceiling.ts). */
+  readonly redis: AdminRedis;
 
   constructor(private readonly redisUrl: string) {
     // A Worker that is never started, used only for its Redis connection.

@@ -9,7 +9,10 @@ import { isChildMessage, type ChildMessage, type ChildSpec, type ParentMessage }
 
 const CHILD_PATH = fileURLToPath(new URL("./child.ts", import.meta.url));
 
-/** --cpu-prof and --heap-prof: each child writes its profile to `dir`, named after its label. */
+/**
+ * --cpu-prof: each child writes its threads' profiles to `<dir><label>.cpuprofiles/`; --heap-prof:
+ * its heap profile to `<dir><label>.heapprofile`.
+ */
 export interface Profiling {
   readonly cpu: boolean;
   readonly heap: boolean;
@@ -29,8 +32,9 @@ export class ChildHandle {
 
   constructor(spec: ChildSpec, label: string, profiling: Profiling) {
     const execArgv = ["--import", "tsx"];
-    if (profiling.cpu)
-      execArgv.push("--cpu-prof", `--cpu-prof-dir=${profiling.dir}`, `--cpu-prof-name=${label}.cpuprofile`);
+    // A directory per child, not a fixed file name: the loader's hooks thread is profiled too, and
+    // under one name the two threads' profiles overwrite each other (the main thread's is the larger).
+    if (profiling.cpu) execArgv.push("--cpu-prof", `--cpu-prof-dir=${profiling.dir}${label}.cpuprofiles`);
     if (profiling.heap)
       execArgv.push(
         "--heap-prof",

@@ -58,7 +58,13 @@ const live = new Set<BenchWorker>();
 
 function createWorker(queue: string): BenchWorker {
   const worker = system.createWorker(
-    { redisUrl: spec.redisUrl, queue, concurrency: spec.concurrency, tracing: spec.tracing !== "off" },
+    {
+      redisUrl: spec.redisUrl,
+      queue,
+      concurrency: spec.concurrency,
+      tracing: spec.tracing !== "off",
+      retention: spec.retention,
+    },
     hooks,
   );
   live.add(worker);

@@ -10,13 +10,19 @@ import type { BenchSystem } from "./shared.js";
 export interface RedisCounters {
   readonly cpuS: number;
   readonly forks: number;
+  /** Commands processed since the server started (a script call counts once). */
+  readonly commands: number;
 }
+
+/** INFO commandstats: calls and total µs per command (scripts are `evalsha`/`eval`). */
+export type CommandStats = ReadonlyMap<string, { readonly calls: number; readonly usec: number }>;
 
 type AdminRedis = Worker["connection"]["redis"];
 
 export class RedisAdmin {
   private readonly worker: Worker;
-  private readonly redis: AdminRedis;
+  /** The connection itself, for scripts that need other commands (redis-ceiling.ts). */
+  readonly redis: AdminRedis;
 
   constructor(private readonly redisUrl: string) {
     // A Worker that is never started, used only for its Redis connection.
@@ -35,7 +41,19 @@ export class RedisAdmin {
     return {
       cpuS: Number(cpu.get("used_cpu_sys") ?? 0) + Number(cpu.get("used_cpu_user") ?? 0),
       forks: Number(stats.get("total_forks") ?? 0),
+      commands: Number(stats.get("total_commands_processed") ?? 0),
     };
+  }
+
+  async commandStats(): Promise<CommandStats> {
+    const stats = new Map<string, { calls: number; usec: number }>();
+    for (const [field, value] of parseInfo(await this.redis.info("commandstats"))) {
+      const calls = /calls=(\d+)/.exec(value)?.[1];
+      const usec = /usec=(\d+)/.exec(value)?.[1];
+      if (calls !== undefined && usec !== undefined)
+        stats.set(field.replace(/^cmdstat_/, ""), { calls: Number(calls), usec: Number(usec) });
+    }
+    return stats;
   }
 
   /** Deletes every key of these queues: the system's own removal first, then SCAN + UNLINK. */

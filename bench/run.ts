@@ -13,10 +13,11 @@ import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
+import { renderIdle, runIdle, type IdleResult } from "./idle.js";
 import { RedisAdmin } from "./redis-admin.js";
 import { printReport } from "./report.js";
 import { SERVER_SCRIPT_NAMES, isServerScriptName, runServerScripts } from "./server-scripts.js";
-import { SYSTEM_LABEL, type SystemName } from "./shared.js";
+import { BULLMQ_RETENTIONS, contenderLabel, type Contender } from "./shared.js";
 import {
   CONCURRENCY,
   PLANS,
@@ -34,6 +35,7 @@ import {
 const HELP = `usage: npm run bench [-- options]
   --quick               fast sanity run (2,000-job burst, 3 s sustained); writes results/partial.json
   --only=a[,b]          run only these workloads (burst, sustained-500, sustained-2000, tracing,
+                        idle: 20 started workers x 50 functions with nothing to do, Redis commands/s and CPU,
                         artifacts: a 1 GB upload to a server process, its RSS growth; 256 MB with --quick,
                         ingest: history ingest drain events/s and lag at 2,000 jobs/s, SQLite and PostgreSQL,
                         history: the REST API over 1,000,000 jobs in PostgreSQL; 100,000 with --quick)
@@ -58,11 +60,12 @@ const cpuProf = args.includes("--cpu-prof");
 const heapProf = args.includes("--heap-prof");
 const verbose = args.includes("--verbose");
 const onlyArg = args.find((arg) => arg.startsWith("--only="));
-const only = onlyArg?.slice("--only=".length).split(",") ?? [...WORKLOAD_NAMES, ...SERVER_SCRIPT_NAMES];
-const badNames = only.filter((name) => !isWorkloadName(name) && !isServerScriptName(name));
+const IDLE = "idle";
+const only = onlyArg?.slice("--only=".length).split(",") ?? [...WORKLOAD_NAMES, IDLE, ...SERVER_SCRIPT_NAMES];
+const badNames = only.filter((name) => !isWorkloadName(name) && name !== IDLE && !isServerScriptName(name));
 if (badNames.length > 0) {
   console.error(
-    `unknown workload(s): ${badNames.join(", ")}; known: ${[...WORKLOAD_NAMES, ...SERVER_SCRIPT_NAMES].join(", ")}`,
+    `unknown workload(s): ${badNames.join(", ")}; known: ${[...WORKLOAD_NAMES, IDLE, ...SERVER_SCRIPT_NAMES].join(", ")}`,
   );
   process.exit(2);
 }
@@ -93,12 +96,17 @@ const SUSTAINED_S = quick ? 3 : 10;
 const DRAIN_TIMEOUT_MS = quick ? 15_000 : 30_000;
 /** The tracing workload runs each of its three arms this many times (medians are compared). */
 const TRACING_ROUNDS = quick ? 1 : 5;
+/** The idle workload's measured window. */
+const IDLE_WINDOW_S = quick ? 5 : 15;
 const PAUSE_BETWEEN_RUNS_MS = 1_000;
 
 const RESULTS_DIR = fileURLToPath(new URL("./results/", import.meta.url));
 
-/** Within each workload UpNext runs first, then BullMQ. */
-const ORDER: readonly SystemName[] = ["upnext", "bullmq"];
+/** Within each workload UpNext runs first, then BullMQ in each of its retention settings. */
+const ORDER: readonly Contender[] = [
+  { system: "upnext", retention: null },
+  ...BULLMQ_RETENTIONS.map((retention): Contender => ({ system: "bullmq", retention })),
+];
 
 const admin = new RedisAdmin(REDIS_URL);
 const context: WorkloadContext = {
@@ -121,7 +129,8 @@ async function main(): Promise<void> {
   const machine = await admin.machineInfo();
   const plans = PLANS.filter((plan) => only.includes(plan.name));
   const scripts = only.filter(isServerScriptName);
-  if (plans.length === 0) {
+  const runsIdle = only.includes(IDLE);
+  if (plans.length === 0 && !runsIdle) {
     await runServerScripts(scripts, quick);
     return;
   }
@@ -129,7 +138,7 @@ async function main(): Promise<void> {
     `UpNext vs BullMQ | ${quick ? "quick" : "full"} run | concurrency ${CONCURRENCY} | redis ${String(machine.redisVersion)} at ${REDIS_URL}`,
   );
   console.log(
-    `burst ${BURST_JOBS} jobs, sustained ${SUSTAINED_S} s, warm-up ${WARM_JOBS} jobs; order per workload: ${ORDER.map((name) => SYSTEM_LABEL[name]).join(" then ")}; tracing: UpNext only, ${TRACING_ROUNDS} round(s) of off / api / sdk\n`,
+    `burst ${BURST_JOBS} jobs, sustained ${SUSTAINED_S} s, warm-up ${WARM_JOBS} jobs; order per workload: ${ORDER.map(contenderLabel).join(", ")}; tracing: UpNext only, ${TRACING_ROUNDS} round(s) of off / api / sdk\n`,
   );
 
   const load = loadAverage();
@@ -158,23 +167,32 @@ async function main(): Promise<void> {
       results.push(...tracing);
       continue;
     }
-    for (const systemName of ORDER) {
+    for (const contender of ORDER) {
       if (wasInterrupted()) throw new Error("interrupted");
       order++;
       const run = order;
       results.push(
-        await timed(`${plan.name} / ${SYSTEM_LABEL[systemName]}`, () =>
-          runWorkload(plan, systemName, run, runId, context),
+        await timed(`${plan.name} / ${contenderLabel(contender)}`, () =>
+          runWorkload(plan, contender, run, runId, context),
         ),
       );
     }
   }
 
-  printReport(results);
+  let idle: IdleResult | null = null;
+  if (runsIdle) {
+    process.stdout.write(`[${order + 1}] idle / UpNext ... `);
+    const started = Date.now();
+    idle = await runIdle(runId, REDIS_URL, admin, IDLE_WINDOW_S);
+    console.log(`${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+
+  if (results.length > 0) printReport(results);
+  if (idle) console.log(`\n${renderIdle(idle).join("\n")}`);
 
   await mkdir(RESULTS_DIR, { recursive: true });
   const file = `${RESULTS_DIR}${fullRun ? "latest.json" : "partial.json"}`;
-  await writeFile(file, `${JSON.stringify({ machine, workloads: results }, null, 2)}\n`);
+  await writeFile(file, `${JSON.stringify({ machine, workloads: results, idle }, null, 2)}\n`);
   console.log(`\nwrote ${file}${fullRun ? "" : " (not a full run, so latest.json is left as it was)"}`);
   await runServerScripts(scripts, quick);
 }

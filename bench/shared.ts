@@ -8,6 +8,31 @@ export type SystemName = "upnext" | "bullmq";
 
 export const SYSTEM_LABEL: Readonly<Record<SystemName, string>> = { upnext: "UpNext", bullmq: "BullMQ" };
 
+/**
+ * How a BullMQ row keeps finished jobs, set on its `Worker` (a `KeepJobs` object: the Worker's
+ * option is typed `KeepJobs`, and a bare `true` there breaks BullMQ's finish script; see
+ * bench/README.md):
+ * - `keep-all`: removeOnComplete/removeOnFail not set (BullMQ's default, every finished job kept);
+ * - `age-24h`: `{ age: 86400 }` for both, UpNext's default retention;
+ * - `remove-on-complete`: removeOnComplete `{ count: 0 }` (what `removeOnComplete: true` on a job means).
+ */
+export type BullmqRetention = "keep-all" | "age-24h" | "remove-on-complete";
+
+export const BULLMQ_RETENTIONS: readonly BullmqRetention[] = ["keep-all", "age-24h", "remove-on-complete"];
+
+/** One system in one configuration: a row of the table. */
+export interface Contender {
+  readonly system: SystemName;
+  /** BullMQ only; null for UpNext. */
+  readonly retention: BullmqRetention | null;
+}
+
+export function contenderLabel(contender: Contender): string {
+  return contender.retention === null
+    ? SYSTEM_LABEL[contender.system]
+    : `${SYSTEM_LABEL[contender.system]} ${contender.retention}`;
+}
+
 /** Input of every benchmark job: `t` is when it was enqueued (see `now`), `w` marks a warm-up job. */
 export interface JobInput {
   readonly t: number;
@@ -50,6 +75,8 @@ export interface ChildSpec {
   readonly verbose: boolean;
   /** UpNext only: see TracingMode. */
   readonly tracing: TracingMode;
+  /** BullMQ only: how finished jobs are kept (null for UpNext). */
+  readonly retention: BullmqRetention | null;
 }
 
 export interface Percentiles {
@@ -133,6 +160,8 @@ export interface WorkerSettings {
   readonly concurrency: number;
   /** UpNext only: false builds the worker with `tracing: false`. */
   readonly tracing: boolean;
+  /** BullMQ only: how finished jobs are kept (null for UpNext). */
+  readonly retention: BullmqRetention | null;
 }
 
 /** Called by an adapter when the handler runs and when the job's outcome has been stored. */

@@ -1,19 +1,28 @@
 /**
- * BullMQ side of the benchmark, with BullMQ's defaults: events on, and no removeOnComplete or
- * removeOnFail (finished jobs are kept, as UpNext keeps them for its retention period).
- * `autorun: false` only lets the child choose when the worker starts.
+ * BullMQ side of the benchmark, with BullMQ's defaults (events on) except how finished jobs are
+ * kept, which each row sets on the Worker (see BullmqRetention). `autorun: false` only lets the
+ * child choose when the worker starts.
  */
-import { Queue, Worker } from "bullmq";
+import { Queue, Worker, type WorkerOptions } from "bullmq";
 import type {
   BenchProducer,
   BenchSystem,
   BenchWorker,
+  BullmqRetention,
   JobInput,
   WorkerHooks,
   WorkerSettings,
 } from "./shared.js";
 
 const JOB_NAME = "noop";
+const DAY_S = 86_400;
+
+/** The Worker options of each retention; KeepJobs objects, never a bare boolean (see shared.ts). */
+const RETENTION_OPTIONS: Readonly<Record<BullmqRetention, Partial<WorkerOptions>>> = {
+  "keep-all": {},
+  "age-24h": { removeOnComplete: { age: DAY_S }, removeOnFail: { age: DAY_S } },
+  "remove-on-complete": { removeOnComplete: { count: 0 } },
+};
 
 function createWorker(settings: WorkerSettings, hooks: WorkerHooks): BenchWorker {
   const worker = new Worker<JobInput, null>(
@@ -22,7 +31,12 @@ function createWorker(settings: WorkerSettings, hooks: WorkerHooks): BenchWorker
       hooks.started(job.data);
       return Promise.resolve(null);
     },
-    { connection: { url: settings.redisUrl }, concurrency: settings.concurrency, autorun: false },
+    {
+      connection: { url: settings.redisUrl },
+      concurrency: settings.concurrency,
+      autorun: false,
+      ...RETENTION_OPTIONS[settings.retention ?? "keep-all"],
+    },
   );
   // 'completed' is emitted once moveToCompleted has stored the result.
   worker.on("completed", (job) => {

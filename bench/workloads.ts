@@ -4,6 +4,7 @@
  */
 import os from "node:os";
 import { ChildHandle, type Profiling } from "./child-handle.js";
+import { busyShare, cpuTicks, type CpuTicks } from "./machine-cpu.js";
 import type { RedisAdmin, RedisCounters } from "./redis-admin.js";
 import { system as bullmqSystem } from "./system-bullmq.js";
 import { system as upnextSystem } from "./system-upnext.js";
@@ -11,6 +12,8 @@ import {
   now,
   round2,
   type BenchSystem,
+  type BullmqRetention,
+  type Contender,
   type ChildResult,
   type JobInput,
   type Mode,
@@ -67,6 +70,8 @@ export interface WorkloadContext {
 export interface WorkloadResult {
   readonly name: WorkloadName;
   readonly system: SystemName;
+  /** BullMQ rows: how finished jobs were kept; null for UpNext. */
+  readonly retention: BullmqRetention | null;
   readonly jobs: number;
   readonly throughput_per_s: number | null;
   readonly p50_ms: number | null;
@@ -78,14 +83,21 @@ export interface WorkloadResult {
 
 export function runWorkload(
   plan: WorkloadPlan,
-  systemName: SystemName,
+  contender: Contender,
   order: number,
   runId: string,
   context: WorkloadContext,
 ): Promise<WorkloadResult> {
   return plan.mode === "burst"
-    ? runBurst(systemName, order, runId, context)
-    : runSustained(plan, systemName, order, runId, context);
+    ? runBurst(contender, order, runId, context)
+    : runSustained(plan, contender, order, runId, context);
+}
+
+const UPNEXT: Contender = { system: "upnext", retention: null };
+
+/** Queue-name and label suffix of a contender: the system, and BullMQ's retention. */
+function contenderSlug(contender: Contender): string {
+  return contender.retention === null ? contender.system : `${contender.system}-${contender.retention}`;
 }
 
 /**
@@ -109,7 +121,7 @@ export async function runTracing(
       const run = order++;
       results.push(
         await onRun(`tracing ${tracing} (round ${round})`, () =>
-          runBurst("upnext", run, runId, context, { name: "tracing", tracing, round }),
+          runBurst(UPNEXT, run, runId, context, { name: "tracing", tracing, round }),
         ),
       );
     }
@@ -134,33 +146,67 @@ function perSecond(count: number, ms: number): number | null {
   return ms > 0 ? Math.round((count / ms) * 1000) : null;
 }
 
-function retentionNote(systemName: SystemName): string {
-  return systemName === "upnext"
+const RETENTION_NOTE: Readonly<Record<BullmqRetention, string>> = {
+  "keep-all":
+    "BullMQ defaults: removeOnComplete/removeOnFail not set (finished jobs kept); queue obliterated after the run",
+  "age-24h":
+    "BullMQ Worker removeOnComplete/removeOnFail { age: 86400 } (UpNext's 24h); queue obliterated after the run",
+  "remove-on-complete":
+    "BullMQ Worker removeOnComplete { count: 0 } (= removeOnComplete: true on each job); queue obliterated after the run",
+};
+
+function retentionNote(contender: Contender): string {
+  return contender.retention === null
     ? "UpNext keeps finished jobs for UPNEXT_JOB_RETENTION (default 24h); keys deleted after the run"
-    : "BullMQ defaults: removeOnComplete/removeOnFail not set (finished jobs kept); queue obliterated after the run";
+    : RETENTION_NOTE[contender.retention];
+}
+
+/** CPU time per job in µs (one decimal). */
+function perJobUs(cpuS: number, jobs: number): number | null {
+  return jobs > 0 ? Math.round((cpuS * 1e7) / jobs) / 10 : null;
+}
+
+/** What the parent reads around a measured phase: Redis's counters and the machine's CPU ticks. */
+interface Snapshot {
+  readonly redis: RedisCounters;
+  readonly cpu: CpuTicks;
+}
+
+async function snapshot(admin: RedisAdmin): Promise<Snapshot> {
+  return { redis: await admin.counters(), cpu: cpuTicks() };
 }
 
 function commonFields(
-  systemName: SystemName,
+  contender: Contender,
   result: ChildResult,
-  before: RedisCounters,
-  after: RedisCounters,
+  before: Snapshot,
+  after: Snapshot,
+  elapsedS: number,
   order: number,
   queue: string,
   loadAtStart: number,
 ): Record<string, unknown> {
+  const redisCpuS = after.redis.cpuS - before.redis.cpuS;
+  const cores = os.availableParallelism();
   return {
     completed: result.completed,
     timed_out: result.timedOut,
     concurrency: CONCURRENCY,
     rss_baseline_mb: result.baselineRssMb,
     worker_cpu_s: result.cpuS,
-    redis_cpu_s: round2(after.cpuS - before.cpuS),
-    redis_forks: after.forks - before.forks,
+    redis_cpu_s: round2(redisCpuS),
+    worker_cpu_us_per_job: perJobUs(result.cpuS, result.completed),
+    redis_cpu_us_per_job: perJobUs(redisCpuS, result.completed),
+    // Worker + Redis CPU over the window's core-seconds: how much of the machine this system used.
+    cores_busy: elapsedS > 0 ? round2((result.cpuS + redisCpuS) / (elapsedS * cores)) : null,
+    // Every process on the machine (the producer, other users): how loaded the machine was.
+    machine_busy: busyShare(before.cpu, after.cpu),
+    redis_commands: after.redis.commands - before.redis.commands,
+    redis_forks: after.redis.forks - before.redis.forks,
     run_order: order,
     loadavg_1m: loadAtStart,
     queue,
-    job_retention: retentionNote(systemName),
+    job_retention: retentionNote(contender),
     details: result.details,
   };
 }
@@ -168,7 +214,7 @@ function commonFields(
 /** A fresh worker child for one system and workload; the settings every workload shares are filled in. */
 function startChild(
   context: WorkloadContext,
-  system: SystemName,
+  contender: Contender,
   mode: "burst" | "sustained",
   queue: string,
   warmQueue: string | null,
@@ -178,7 +224,8 @@ function startChild(
 ): ChildHandle {
   return new ChildHandle(
     {
-      system,
+      system: contender.system,
+      retention: contender.retention,
       mode,
       redisUrl: context.redisUrl,
       queue,
@@ -226,21 +273,21 @@ interface BurstVariant {
 }
 
 async function runBurst(
-  systemName: SystemName,
+  contender: Contender,
   order: number,
   runId: string,
   context: WorkloadContext,
   variant: BurstVariant = { name: "burst", tracing: "api", round: null },
 ): Promise<WorkloadResult> {
-  const sys = SYSTEMS[systemName];
+  const sys = SYSTEMS[contender.system];
   const suffix = variant.round === null ? "" : `-${variant.tracing}-${variant.round}`;
-  const queue = `bench-${runId}-${variant.name}-${systemName}${suffix}`;
+  const queue = `bench-${runId}-${variant.name}-${contenderSlug(contender)}${suffix}`;
   const warmQueue = `${queue}-warm`;
-  const label = `${variant.name}-${systemName}${suffix}`;
+  const label = `${variant.name}-${contenderSlug(contender)}${suffix}`;
   const loadAtStart = loadAverage();
   const child = startChild(
     context,
-    systemName,
+    contender,
     "burst",
     queue,
     warmQueue,
@@ -266,18 +313,19 @@ async function runBurst(
       producerTraces,
     );
     mark("burst enqueued");
-    const before = await context.admin.counters();
+    const before = await snapshot(context.admin);
     child.send({ type: "go" });
     const { result } = await child.next("result", context.drainTimeoutMs + 30_000);
     mark("burst processed");
-    const after = await context.admin.counters();
+    const after = await snapshot(context.admin);
     await child.stop();
     mark("child stopped");
     const processingMs =
       result.firstStart !== null && result.lastFinish !== null ? result.lastFinish - result.firstStart : 0;
     return {
       name: variant.name,
-      system: systemName,
+      system: contender.system,
+      retention: contender.retention,
       ...(variant.round === null ? {} : { tracing: variant.tracing, round: variant.round }),
       jobs: context.burstJobs,
       throughput_per_s: perSecond(result.completed, processingMs),
@@ -292,7 +340,7 @@ async function runBurst(
       enqueue_per_s: perSecond(context.burstJobs, enqueue.callerMs),
       enqueue_flushed_per_s: perSecond(context.burstJobs, enqueue.flushedMs),
       elapsed_s: round2(processingMs / 1000),
-      ...commonFields(systemName, result, before, after, order, queue, loadAtStart),
+      ...commonFields(contender, result, before, after, processingMs / 1000, order, queue, loadAtStart),
     };
   } finally {
     await child.stop().catch(() => undefined);
@@ -362,16 +410,16 @@ async function openLoop(
 
 async function runSustained(
   plan: WorkloadPlan,
-  systemName: SystemName,
+  contender: Contender,
   order: number,
   runId: string,
   context: WorkloadContext,
 ): Promise<WorkloadResult> {
-  const sys = SYSTEMS[systemName];
-  const queue = `bench-${runId}-${plan.name}-${systemName}`;
-  const label = `${plan.name}-${systemName}`;
+  const sys = SYSTEMS[contender.system];
+  const queue = `bench-${runId}-${plan.name}-${contenderSlug(contender)}`;
+  const label = `${plan.name}-${contenderSlug(contender)}`;
   const loadAtStart = loadAverage();
-  const child = startChild(context, systemName, "sustained", queue, null, 0, label);
+  const child = startChild(context, contender, "sustained", queue, null, 0, label);
   const producer = sys.createProducer(context.redisUrl, queue);
   const mark = phases(label, context.verbose);
   try {
@@ -386,7 +434,7 @@ async function runSustained(
     await child.next("warm-done", 30_000);
     mark("warm-up done");
 
-    const before = await context.admin.counters();
+    const before = await snapshot(context.admin);
     const schedule = await openLoop(
       (input) => producer.submitOne(input),
       plan.rate,
@@ -398,13 +446,14 @@ async function runSustained(
     child.send({ type: "expect", count: accepted });
     const { result } = await child.next("result", context.drainTimeoutMs + 30_000);
     mark("all finished");
-    const after = await context.admin.counters();
+    const after = await snapshot(context.admin);
     await child.stop();
     mark("child stopped");
     const elapsedMs = result.lastFinish !== null ? result.lastFinish - schedule.startedAt : 0;
     return {
       name: plan.name,
-      system: systemName,
+      system: contender.system,
+      retention: contender.retention,
       jobs: accepted,
       throughput_per_s: perSecond(result.completed, elapsedMs),
       p50_ms: result.start?.p50 ?? null,
@@ -422,7 +471,7 @@ async function runSustained(
       submit_errors: schedule.failed,
       producer_max_lag_ms: schedule.maxLagMs,
       elapsed_s: round2(elapsedMs / 1000),
-      ...commonFields(systemName, result, before, after, order, queue, loadAtStart),
+      ...commonFields(contender, result, before, after, elapsedMs / 1000, order, queue, loadAtStart),
     };
   } finally {
     await producer.close().catch(() => undefined);

@@ -182,6 +182,27 @@ describe("RedisBackend scripts", () => {
     expect(await redis.zscore(backend.keysOf("f").deadLetter, held.id)).not.toBeNull();
   });
 
+  it("sweeps a function in one call: promotes what is due, recovers expired leases, says what is due next", async () => {
+    const runAt = Date.now() + 60_000;
+    const [later] = await backend.enqueue([job("g", { runAt }), job("g")]);
+    const { jobs } = await backend.claim("g", claimOptions(1));
+    const held = jobs[0];
+    if (!later || !held) throw new Error("no job");
+    const idle = await backend.sweep("g", Date.now(), 2, 10);
+    expect(idle.promoted.moved).toHaveLength(0);
+    expect(idle.promoted.nextDue).toBe(runAt);
+    expect(idle.recovered).toHaveLength(0);
+    const due = await backend.sweep("g", runAt + 1, 2, 10);
+    expect(due.promoted.moved.map((moved) => moved.id)).toEqual([later.id]);
+    expect(due.promoted.nextDue).toBeNull();
+    expect(due.recovered.map((recovered) => [recovered.id, recovered.outcome])).toEqual([
+      [held.id, "requeued"],
+    ]);
+    expect((await backend.claim("g", claimOptions(5))).jobs.map((claimed) => claimed.id).sort()).toEqual(
+      [later.id, held.id].sort(),
+    );
+  });
+
   it("hands jobs back without using up an attempt", async () => {
     await backend.enqueue([job("g")]);
     const { jobs } = await backend.claim("g", claimOptions(1));

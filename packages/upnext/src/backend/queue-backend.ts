@@ -210,6 +210,11 @@ export interface RateSpec {
   readonly windowMs: number;
 }
 
+export interface SweepResult {
+  readonly promoted: PromoteResult;
+  readonly recovered: RecoveredJob[];
+}
+
 export interface QueueBackend {
   enqueue(jobs: readonly NewJob[]): Promise<EnqueueResult[]>;
   claim(fn: string, options: ClaimOptions): Promise<ClaimResult>;
@@ -223,6 +228,8 @@ export interface QueueBackend {
   promote(fn: string, now: number, limit: number): Promise<PromoteResult>;
   /** `defaultMaxDeliveries` applies to jobs that carry no limit of their own. */
   recover(fn: string, now: number, defaultMaxDeliveries: number, limit: number): Promise<RecoveredJob[]>;
+  /** promote and recover in one step (what maintenance runs for each function it sweeps). */
+  sweep(fn: string, now: number, defaultMaxDeliveries: number, limit: number): Promise<SweepResult>;
   updateRunningJob(fn: string, job: HeldJob, fields: Readonly<Record<string, string>>): Promise<boolean>;
   /** `fn`, when known, saves looking the job's function up by id. */
   getJob(jobId: string, fn?: string): Promise<JobSnapshot | undefined>;
@@ -245,5 +252,7 @@ export interface QueueBackend {
   ): Promise<RateReservation>;
   /** Every function name that has ever been registered or enqueued to in this namespace. */
   knownFunctions(): Promise<string[]>;
+  /** Ids of the workers whose registry record was refreshed at or after `seenSince` (ms). */
+  liveWorkers(seenSince: number): Promise<string[]>;
   close(): Promise<void>;
 }

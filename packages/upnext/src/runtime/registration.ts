@@ -14,6 +14,11 @@ import type { TaskDefinition } from "./execution/task-definition.js";
 /** Function records outlive their workers, so the dashboard can show functions nobody serves now. */
 const FUNCTION_RECORD_TTL_MS = 30 * 86_400_000;
 
+/** How long a worker's registry record lives without a heartbeat: three missed beats. */
+export function workerRecordTtlMs(heartbeatMs: number): number {
+  return heartbeatMs * 3;
+}
+
 export interface HeartbeatStats {
   readonly active: number;
   readonly held: number;
@@ -57,7 +62,7 @@ export class Registration {
 
   /** How long the registry record lives without a heartbeat. */
   get ttlMs(): number {
-    return this.options.heartbeatMs * 3;
+    return workerRecordTtlMs(this.options.heartbeatMs);
   }
 
   async start(): Promise<void> {

@@ -15,7 +15,7 @@ import type { Logger } from "./observability/logger.js";
 import { Maintenance } from "./sweeps/job-sweep.js";
 import { QueueDepthSampler, type QueueDepthSample } from "./observability/queue-depth.js";
 import { checkReadiness, type Readiness } from "./observability/readiness.js";
-import { Registration } from "./registration.js";
+import { Registration, workerRecordTtlMs } from "./registration.js";
 import type { StatusPublisherMetrics } from "./status/status-publisher.js";
 import type { TaskDefinition } from "./execution/task-definition.js";
 import { ThreadPool } from "./threads/thread-pool.js";
@@ -151,7 +151,8 @@ export class WorkerRuntime {
       leaseMs: settings.leaseMs,
       budget: this.processor,
       blockingClient: () => connection.duplicate(),
-      idleBlockMs: 2_000,
+      // A safety net only: every way a job enters a queue adds a stream entry, which ends the wait.
+      idleBlockMs: 30_000,
       logger: this.logger,
       traced: () => this.processor.traced(),
     });
@@ -171,6 +172,7 @@ export class WorkerRuntime {
       resolver: this.resolver,
       logger: this.logger,
       stats: this.stats,
+      workerRecordTtlMs: workerRecordTtlMs(config.heartbeatInterval),
     });
     this.depth = new QueueDepthSampler({
       redis: connection.redis,

@@ -29,6 +29,7 @@ import type {
   ResolveResult,
   WaitingJob,
   PromoteResult,
+  SweepResult,
   QueueBackend,
   RateReservation,
   RateSpec,
@@ -389,23 +390,7 @@ export class RedisBackend implements QueueBackend {
         [now, limit],
       ),
     );
-    const nextDue = asString(reply[1]);
-    return {
-      moved: asArray(reply[0]).map((row) => {
-        const cells = asArray(row);
-        const id = asString(cells[0]) ?? "";
-        const previous = asString(cells[1]);
-        return {
-          id,
-          previous: previous !== null && isJobStatus(previous) ? previous : "scheduled",
-          attempt: Number(cells[2] ?? 0),
-          parentId: asString(cells[3]),
-          rootId: asString(cells[4]) ?? id,
-          deferred: cells[5] === 1,
-        };
-      }),
-      nextDue: nextDue === null ? null : Number(nextDue),
-    };
+    return decodePromoted(reply[0], reply[1]);
   }
 
   async recover(fn: string, now: number, maxDeliveries: number, limit: number): Promise<RecoveredJob[]> {
@@ -416,20 +401,20 @@ export class RedisBackend implements QueueBackend {
       [keys.leases, keys.stream, keys.deadLetter, keys.jobPrefix, keys.priority],
       [now, maxDeliveries, limit, this.options.deadLetterRetentionMs, this.keys.doneChannel, LOST_ERROR],
     );
-    return asArray(reply).map((row) => {
-      const cells = asArray(row);
-      const id = asString(cells[0]) ?? "";
-      return {
-        id,
-        outcome: cells[1] === "lost" ? "lost" : "requeued",
-        attempt: Number(cells[2] ?? 0),
-        deliveries: Number(cells[3] ?? 1),
-        parentId: asString(cells[4]),
-        rootId: asString(cells[5]) ?? id,
-        workerId: asString(cells[6]),
-        dependents: decodeDependents(cells[7], id, "failed"),
-      };
-    });
+    return decodeRecovered(reply);
+  }
+
+  async sweep(fn: string, now: number, maxDeliveries: number, limit: number): Promise<SweepResult> {
+    const keys = this.keysOf(fn);
+    const reply = asArray(
+      await runScript(
+        this.redis,
+        "sweep",
+        [keys.scheduled, keys.stream, keys.jobPrefix, keys.priority, keys.leases, keys.deadLetter],
+        [now, limit, maxDeliveries, this.options.deadLetterRetentionMs, this.keys.doneChannel, LOST_ERROR],
+      ),
+    );
+    return { promoted: decodePromoted(reply[0], reply[1]), recovered: decodeRecovered(reply[2]) };
   }
 
   async updateRunningJob(
@@ -487,7 +472,48 @@ export class RedisBackend implements QueueBackend {
     return (await this.redis.smembers(this.keys.functions)).sort();
   }
 
+  liveWorkers(seenSince: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.workers, seenSince, "+inf");
+  }
+
   async close(): Promise<void> {
     // The connection belongs to whoever created it (the Connection); nothing to release here.
   }
+}
+
+function decodePromoted(moved: unknown, nextDueCell: unknown): PromoteResult {
+  const nextDue = asString(nextDueCell);
+  return {
+    moved: asArray(moved).map((row) => {
+      const cells = asArray(row);
+      const id = asString(cells[0]) ?? "";
+      const previous = asString(cells[1]);
+      return {
+        id,
+        previous: previous !== null && isJobStatus(previous) ? previous : "scheduled",
+        attempt: Number(cells[2] ?? 0),
+        parentId: asString(cells[3]),
+        rootId: asString(cells[4]) ?? id,
+        deferred: cells[5] === 1,
+      };
+    }),
+    nextDue: nextDue === null ? null : Number(nextDue),
+  };
+}
+
+function decodeRecovered(reply: unknown): RecoveredJob[] {
+  return asArray(reply).map((row) => {
+    const cells = asArray(row);
+    const id = asString(cells[0]) ?? "";
+    return {
+      id,
+      outcome: cells[1] === "lost" ? "lost" : "requeued",
+      attempt: Number(cells[2] ?? 0),
+      deliveries: Number(cells[3] ?? 1),
+      parentId: asString(cells[4]),
+      rootId: asString(cells[5]) ?? id,
+      workerId: asString(cells[6]),
+      dependents: decodeDependents(cells[7], id, "failed"),
+    };
+  });
 }

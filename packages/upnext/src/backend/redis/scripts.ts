@@ -18,6 +18,7 @@ export const SCRIPT_NAMES = [
   "release",
   "promote",
   "recover",
+  "sweep",
   "job-update",
   "watch",
   "append-events",

@@ -4,6 +4,11 @@
  * fetch next"), so a busy worker pays about one round trip per batch rather than two per job.
  * Each job's outcome is encoded before it is queued here, so one bad result can only fail its
  * own job, never the batch.
+ *
+ * Up to MAX_IN_FLIGHT flushes of one function may be on their way at once, so Redis stores one
+ * batch while the worker runs the jobs the previous one claimed, instead of the two taking turns.
+ * A second flush only leaves once it is worth a round trip (`minConcurrentBatch` jobs, adaptive:
+ * half of the last batch); smaller remainders wait for the flush on its way and join the next.
  */
 import type {
   ClaimResult,
@@ -38,10 +43,17 @@ export interface FinisherOptions {
 }
 
 const MAX_RETRY_DELAY_MS = 5_000;
+const MAX_IN_FLIGHT = 2;
+/** The least a concurrent flush carries, whatever the last batch was. */
+const MIN_CONCURRENT_BATCH = 8;
 
 export class Finisher {
   private readonly pending = new Map<string, Pending[]>();
-  private readonly flushing = new Set<string>();
+  /** Flushes on their way, per function. */
+  private readonly flushing = new Map<string, number>();
+  private inFlight = 0;
+  /** Size of each function's last batch, for the adaptive size of a concurrent flush. */
+  private readonly lastBatch = new Map<string, number>();
   private readonly scheduled = new Set<string>();
   private readonly idleWaiters: (() => void)[] = [];
   private failures = 0;
@@ -68,8 +80,17 @@ export class Finisher {
     });
   }
 
+  /** Whether another flush of `fn` may leave now (or on the next turn of the event loop). */
+  private canFlush(fn: string): boolean {
+    const flushing = this.flushing.get(fn) ?? 0;
+    if (flushing === 0) return true;
+    if (flushing >= MAX_IN_FLIGHT) return false;
+    const waiting = this.pending.get(fn)?.length ?? 0;
+    return waiting >= Math.max(MIN_CONCURRENT_BATCH, Math.floor((this.lastBatch.get(fn) ?? 0) / 2));
+  }
+
   private schedule(fn: string, delayMs: number): void {
-    if (this.flushing.has(fn) || this.scheduled.has(fn)) return;
+    if (this.scheduled.has(fn) || !this.canFlush(fn)) return;
     this.scheduled.add(fn);
     const run = () => {
       this.scheduled.delete(fn);
@@ -82,12 +103,14 @@ export class Finisher {
 
   private async flush(fn: string): Promise<void> {
     const list = this.pending.get(fn);
-    if (!list || list.length === 0) {
+    if (!list || list.length === 0 || !this.canFlush(fn)) {
       this.checkIdle();
       return;
     }
-    this.flushing.add(fn);
+    this.flushing.set(fn, (this.flushing.get(fn) ?? 0) + 1);
+    this.inFlight++;
     const batch = list.splice(0, this.options.maxBatch);
+    this.lastBatch.set(fn, batch.length);
     const reserved = this.options.reserveClaims(fn);
     let retryDelay = 0;
     try {
@@ -121,20 +144,23 @@ export class Finisher {
         "storing job outcomes failed; retrying",
       );
     } finally {
-      this.flushing.delete(fn);
+      const flushing = (this.flushing.get(fn) ?? 1) - 1;
+      if (flushing > 0) this.flushing.set(fn, flushing);
+      else this.flushing.delete(fn);
+      this.inFlight--;
     }
     if (list.length > 0) this.schedule(fn, retryDelay);
     else this.checkIdle();
   }
 
   private checkIdle(): void {
-    if (this.size > 0 || this.flushing.size > 0) return;
+    if (this.size > 0 || this.inFlight > 0) return;
     for (const waiter of this.idleWaiters.splice(0)) waiter();
   }
 
   /** Resolves once every queued finish has been stored. */
   idle(): Promise<void> {
-    if (this.size === 0 && this.flushing.size === 0) return Promise.resolve();
+    if (this.size === 0 && this.inFlight === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 }

@@ -1,7 +1,9 @@
 /**
  * Samples the depth of the worker's queues on a timer (one pipeline of counts, see
  * backend/redis/queue-depths.ts; nothing per scrape), so a scrape or `worker.metrics()` reads the
- * last sample.
+ * last sample. The timer only samples while someone reads the samples (a read within
+ * WATCHED_FOR_MS): a fleet of workers nobody scrapes costs Redis nothing here. A read that finds
+ * the sample older than the interval returns it and takes a fresh one for the next read.
  */
 import type { FunctionKeys } from "@upnext/core";
 import type { Redis } from "ioredis";
@@ -15,6 +17,9 @@ export interface QueueDepthSample {
   readonly functions: Readonly<Record<string, QueueDepth>>;
 }
 
+/** Samples keep being taken on the timer this long after the last read. */
+export const WATCHED_FOR_MS = 5 * 60_000;
+
 export interface QueueDepthSamplerOptions {
   readonly redis: Redis;
   readonly functions: readonly string[];
@@ -27,16 +32,28 @@ export class QueueDepthSampler {
   private timer: NodeJS.Timeout | undefined;
   private sampling: Promise<void> | undefined;
   private readonly warnings = new RateLimitedLog(60_000);
-  latest: QueueDepthSample | null = null;
+  private last: QueueDepthSample | null = null;
+  private readAt = Number.NEGATIVE_INFINITY;
   /** Samples that failed on a Redis error. */
   failures = 0;
 
   constructor(private readonly options: QueueDepthSamplerOptions) {}
 
+  /** The last sample (null until the first one); reading it keeps the timer sampling. */
+  get latest(): QueueDepthSample | null {
+    const now = Date.now();
+    this.readAt = now;
+    if (this.timer && (this.last === null || now - this.last.at > this.options.intervalMs))
+      void this.sampleNow();
+    return this.last;
+  }
+
   start(): void {
     if (this.timer) return;
     void this.sampleNow();
-    this.timer = setInterval(() => void this.sampleNow(), this.options.intervalMs);
+    this.timer = setInterval(() => {
+      if (Date.now() - this.readAt <= WATCHED_FOR_MS) void this.sampleNow();
+    }, this.options.intervalMs);
     this.timer.unref();
   }
 
@@ -59,7 +76,7 @@ export class QueueDepthSampler {
     if (functions.length === 0) return;
     try {
       const depths = await readQueueDepths(redis, keysOf, functions);
-      this.latest = { at: Date.now(), functions: Object.fromEntries(depths) };
+      this.last = { at: Date.now(), functions: Object.fromEntries(depths) };
     } catch (error) {
       this.failures++;
       if (this.warnings.shouldLog("sample"))

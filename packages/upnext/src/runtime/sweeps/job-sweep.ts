@@ -1,9 +1,10 @@
 /**
  * Moves due scheduled and retrying jobs into their queues and recovers jobs whose lease expired,
  * for every function of the namespace, whether or not a live worker registered it. Each step is
- * one atomic script per function, so every worker can run this at once: no global lock to fight
- * over, and a job is moved exactly once. Between passes it sleeps until the earliest known due
- * time, at most `intervalMs`.
+ * one atomic script per function, so workers need no lock: a job is moved exactly once. Each
+ * worker sweeps only its share of the functions (two live workers per function, see
+ * sweep-assignment.ts), recomputed whenever it re-reads the function and worker lists. Between
+ * passes it sleeps until the earliest known due time, at most `intervalMs`.
  */
 import type { DependencyResolver } from "../flow/dependency-resolver.js";
 import { jobEvent } from "../status/job-events.js";
@@ -11,6 +12,7 @@ import type { JobStats } from "../observability/job-stats.js";
 import type { Logger } from "../observability/logger.js";
 import type { QueueBackend } from "../../backend/queue-backend.js";
 import type { StatusPublisher } from "../status/status-publisher.js";
+import { functionsSweptBy } from "../sweep-assignment.js";
 
 const BATCH = 500;
 const FUNCTION_LIST_REFRESH_MS = 5_000;
@@ -28,11 +30,14 @@ export interface MaintenanceOptions {
   readonly logger: Logger;
   /** Where recovered leases are counted, per function (shared with the job processor). */
   readonly stats: JobStats;
+  /** A worker whose registry record is older than this is dead (it no longer gets a share). */
+  readonly workerRecordTtlMs: number;
 }
 
 export class Maintenance {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** The functions this worker sweeps: its share of the namespace's (all of them at first). */
   private functions: string[];
   private functionsRefreshedAt = 0;
   private pass: Promise<void> | undefined;
@@ -62,8 +67,12 @@ export class Maintenance {
   private async refreshFunctions(now: number): Promise<void> {
     if (now - this.functionsRefreshedAt < FUNCTION_LIST_REFRESH_MS) return;
     this.functionsRefreshedAt = now;
-    const known = await this.options.backend.knownFunctions();
-    this.functions = [...new Set([...this.options.ownFunctions, ...known])];
+    const { backend, ownFunctions, workerId, workerRecordTtlMs } = this.options;
+    const [known, live] = await Promise.all([
+      backend.knownFunctions(),
+      backend.liveWorkers(now - workerRecordTtlMs),
+    ]);
+    this.functions = functionsSweptBy(workerId, live, [...new Set([...ownFunctions, ...known])]);
   }
 
   /** One pass; returns how long to wait before the next. */
@@ -75,10 +84,12 @@ export class Maintenance {
       await this.refreshFunctions(now);
       await Promise.all(
         this.functions.map(async (fn) => {
-          const [promoted, recovered] = await Promise.all([
-            backend.promote(fn, now, BATCH),
-            backend.recover(fn, now, this.options.defaultMaxDeliveries, BATCH),
-          ]);
+          const { promoted, recovered } = await backend.sweep(
+            fn,
+            now,
+            this.options.defaultMaxDeliveries,
+            BATCH,
+          );
           this.report(fn, promoted.moved, recovered);
           const orphans = recovered.flatMap((job) => job.dependents);
           if (orphans.length > 0) await this.options.resolver.resolve(orphans);

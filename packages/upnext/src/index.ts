@@ -71,7 +71,8 @@ export {
   type ResultsOf,
 } from "./sdk/parallel.js";
 export type { TaskOptions, ThreadTaskOptions } from "./sdk/task-options.js";
-export type { Context, LogLevel, ParentResult } from "./runtime/execution/job-context.js";
+export { getConfig, loadEnvironmentConfig } from "./runtime/process-config.js";
+export type { Context, LogLevel, ParentResult } from "./runtime/execution/context.js";
 export {
   ArtifactUploadError,
   type Artifact,

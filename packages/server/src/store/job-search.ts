@@ -7,7 +7,7 @@
  * `next` cursor that carries on from where the scan stopped.
  */
 import { type Kysely, type SqlBool, sql } from "kysely";
-import { encodeCursor, keysetCondition, queryOrder, toPage } from "../http/pagination.js";
+import { encodeCursor, keysetCondition, queryOrder, toPage } from "./keyset.js";
 import {
   type JobListFilter,
   type JobSummaryRow,

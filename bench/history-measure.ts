@@ -6,7 +6,7 @@
 import type { FastifyInstance } from "fastify";
 import { type CompiledQuery, Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
-import type { Cursor } from "../packages/server/src/http/pagination.js";
+import type { Cursor } from "../packages/server/src/store/keyset.js";
 import { listJobs, listTree } from "../packages/server/src/store/job-queries.js";
 import type { HistorySchema } from "../packages/server/src/store/schema.js";
 import { HOUR_MS, rollupHourly, rollupTotalsByFunction } from "../packages/server/src/store/stats-queries.js";

@@ -21,7 +21,7 @@ import { type Config, functionKeys, loadConfig, namespaceKeys } from "@upnext/co
 import { buildApp, createDependencies, migrate, openDatabase, openServerRedis } from "@upnext/server";
 import { sql } from "kysely";
 import { pino } from "pino";
-import { encodeCursor } from "../packages/server/src/http/pagination.js";
+import { encodeCursor } from "../packages/server/src/store/keyset.js";
 import { FUNCTION_COUNT, functionNameOf, jobIdOf, seedHistory, type SeededHistory } from "./history-seed.js";
 import {
   type Measurement,

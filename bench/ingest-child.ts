@@ -4,7 +4,6 @@
  * - "ingester": the history server's ingester on its own connections and database handle.
  * It says "ready" over IPC, works until told "stop", then reports and exits.
  */
-import { loadConfig } from "@upnext/core";
 import {
   createDependencies,
   openDatabase,
@@ -12,7 +11,7 @@ import {
   startIngester,
   type HistoryDatabase,
 } from "@upnext/server";
-import { Worker } from "upnext";
+import { Worker, loadEnvironmentConfig } from "upnext";
 import { BENCH_TASK, type IngestChildMessage, type IngestChildSpec } from "./ingest-shared.js";
 
 function send(message: IngestChildMessage): void {
@@ -41,7 +40,11 @@ async function runWorker(spec: IngestChildSpec): Promise<() => Promise<Record<st
 }
 
 async function runIngester(spec: IngestChildSpec): Promise<() => Promise<Record<string, unknown>>> {
-  const config = loadConfig({ ...process.env, UPNEXT_NAMESPACE: spec.namespace, UPNEXT_LOG_LEVEL: "warn" });
+  const config = loadEnvironmentConfig({
+    ...process.env,
+    UPNEXT_NAMESPACE: spec.namespace,
+    UPNEXT_LOG_LEVEL: "warn",
+  });
   let database: HistoryDatabase | undefined;
   const redis = openServerRedis(spec.redisUrl);
   database = await openDatabase(

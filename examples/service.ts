@@ -12,7 +12,8 @@
  *   npm start                        # ~5 jobs/s (UPNEXT_EXAMPLE_RATE to change)
  *   npm start -- --all-events        # also print checkpoint/metric events and every progress update
  */
-import { getConfig, type Config } from "@upnext/core";
+import { type Config } from "@upnext/core";
+import { getConfig } from "upnext";
 import { startServer, type RunningServer } from "@upnext/server";
 import { rateFromEnv, startTraffic, type Traffic } from "./client.js";
 import { compactLogger } from "./compact-logger.js";

@@ -225,12 +225,14 @@ function describe(error: z.ZodError): string {
 }
 
 /**
- * Reads every UPNEXT_* variable. Invalid non-fatal values fall back to their default and are
- * reported through `onWarning`; unknown UPNEXT_* names are reported too (usually a typo).
+ * Reads every UPNEXT_* variable of `env`. Invalid non-fatal values fall back to their default and
+ * are reported through `onWarning`; unknown UPNEXT_* names are reported too (usually a typo).
+ * The process's own environment, read once and cached, is upnext's `getConfig()`: this package
+ * runs in the browser too and reads no environment itself.
  */
 export function loadConfig(
-  env: Readonly<Record<string, string | undefined>> = process.env,
-  onWarning: (warning: ConfigWarning) => void = defaultWarn,
+  env: Readonly<Record<string, string | undefined>>,
+  onWarning: (warning: ConfigWarning) => void,
 ): Config {
   const out: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(configSchema) as [ConfigKey, Setting<unknown>][]) {
@@ -272,18 +274,6 @@ export function loadConfig(
 
 /** UPNEXT_* variables read by other parts (the server, the example) and not by this schema. */
 const EXTERNAL_VARIABLES = new Set<string>(["UPNEXT_EXAMPLE_RATE"]);
-
-function defaultWarn(warning: ConfigWarning): void {
-  process.emitWarning(warning.message, { code: "UPNEXT_CONFIG" });
-}
-
-let cached: Config | undefined;
-
-/** The process-wide configuration, parsed on first use. */
-export function getConfig(): Config {
-  cached ??= loadConfig();
-  return cached;
-}
 
 /** Rows for the generated configuration reference. */
 export function describeConfig(): { env: string; default: string; description: string; fatal: boolean }[] {

@@ -1,5 +1,3 @@
-import { randomBytes } from "node:crypto";
-
 /**
  * Job ids are ULIDs: 26 characters, Crockford base32, sortable by creation time, and
  * monotonic within one process (ids made in the same millisecond still sort in order).
@@ -9,6 +7,17 @@ const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 let lastTime = -1;
 const lastRandom = new Uint8Array(10);
+
+/** Random bytes from Web Crypto, the same in Node and in a browser. */
+function randomBytes(count: number): Uint8Array {
+  return globalThis.crypto.getRandomValues(new Uint8Array(count));
+}
+
+function hex(bytes: Uint8Array): string {
+  let out = "";
+  for (const byte of bytes) out += byte.toString(16).padStart(2, "0");
+  return out;
+}
 
 function encodeTime(time: number): string {
   let out = "";
@@ -64,9 +73,9 @@ export function jobIdTime(id: string): number | undefined {
 }
 
 export function newWorkerId(name: string): string {
-  return `${name}-${randomBytes(4).toString("hex")}`;
+  return `${name}-${hex(randomBytes(4))}`;
 }
 
 export function shortRandomId(): string {
-  return randomBytes(6).toString("hex");
+  return hex(randomBytes(6));
 }

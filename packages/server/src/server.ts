@@ -3,7 +3,8 @@
  * the background services and listens. `close()` stops them in reverse order. Nothing here is
  * global: two servers can run in one process (tests do).
  */
-import { type Config, getConfig } from "@upnext/core";
+import { type Config } from "@upnext/core";
+import { getConfig } from "upnext";
 import type { FastifyInstance } from "fastify";
 import { type Logger, pino } from "pino";
 import { startAlerts } from "./alerts/alert-engine.js";

@@ -4,7 +4,8 @@
  */
 import type { JobEvent } from "@upnext/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type IngestedEvent, ROLLUP_BUCKET_MS } from "../src/ingest/job-fold.js";
+import type { IngestedEvent } from "../src/ingest/job-fold.js";
+import { ROLLUP_BUCKET_MS } from "../src/store/schema.js";
 import { bulkWrites } from "../src/store/bulk-writes.js";
 import { writeBatch } from "../src/ingest/history-writer.js";
 import type { JobRow } from "../src/store/schema.js";

@@ -8,7 +8,8 @@ import SQLite from "better-sqlite3";
 import { type CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Cursor, encodeCursor, decodeCursor } from "../src/http/pagination.js";
+import { decodeCursor } from "../src/http/pagination.js";
+import { type Cursor, encodeCursor } from "../src/store/keyset.js";
 import { listJobEvents } from "../src/store/job-event-queries.js";
 import {
   activeStartedBefore,

@@ -4,7 +4,14 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli, spawnCli } from "../../upnext/test/helpers/cli.js";
 import { eventually } from "../../upnext/test/helpers/redis.js";
+import type { ServerPackage } from "../../upnext/src/cli/server-command.js";
+import * as serverPackage from "../src/index.js";
+import type { HistoryDatabase } from "../src/store/database.js";
 import { testNamespace } from "./helpers/app.js";
+
+// The CLI describes what it loads of this package instead of importing its types (upnext does
+// not depend on @upnext/server); this fails to compile when the two drift apart.
+const _cliSeesThisPackage: ServerPackage<HistoryDatabase> = serverPackage;
 
 const dir = mkdtempSync(join(tmpdir(), "upnext-server-cli-"));
 const env = {

@@ -9,7 +9,7 @@ export type {
   RecordedLog,
   RecordedMetric,
   RecordedProgress,
-} from "./runtime/inline-context.js";
+} from "./runtime/execution/inline-context.js";
 export { Functions, type FunctionState } from "./sdk/functions-admin.js";
 export {
   Jobs,
@@ -80,7 +80,8 @@ export {
   type ResultsOf,
 } from "./sdk/parallel.js";
 export type { TaskOptions, ThreadTaskOptions } from "./sdk/task-options.js";
-export type { Context, LogLevel, ParentResult } from "./runtime/execution/job-context.js";
+export { getConfig, loadEnvironmentConfig } from "./runtime/process-config.js";
+export type { Context, LogLevel, ParentResult } from "./runtime/execution/context.js";
 export {
   ArtifactUploadError,
   type Artifact,

@@ -6,9 +6,8 @@
  */
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
-import { getConfig } from "@upnext/core";
 import { openServerRedis, startServer } from "@upnext/server";
-import { Worker } from "upnext";
+import { Worker, getConfig } from "upnext";
 import { deleteNamespaceKeys } from "../../e2e/namespace-cleanup.js";
 
 const STEPS = 4;

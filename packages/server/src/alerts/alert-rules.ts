@@ -15,7 +15,7 @@
 import { functionKeys, isValidName } from "@upnext/core";
 import type { ServerDependencies } from "../connections/server-dependencies.js";
 import { INVALID_REASONS } from "../ingest/entry-decoder.js";
-import { ROLLUP_BUCKET_MS } from "../ingest/job-fold.js";
+import { ROLLUP_BUCKET_MS } from "../store/schema.js";
 import type { AlertRuleName, AlertSettings } from "./alert-settings.js";
 import { thresholdFor } from "./alert-settings.js";
 

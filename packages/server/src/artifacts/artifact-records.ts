@@ -6,7 +6,7 @@
  */
 import type { ArtifactInfo } from "@upnext/core";
 import { type Kysely, sql } from "kysely";
-import { type Cursor, keysetCondition, queryOrder } from "../http/pagination.js";
+import { type Cursor, keysetCondition, queryOrder } from "../store/keyset.js";
 import type { ArtifactRow, HistorySchema } from "../store/schema.js";
 
 export interface ArtifactRecord extends ArtifactRow {

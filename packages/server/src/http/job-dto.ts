@@ -16,7 +16,7 @@ import {
 } from "@upnext/core";
 import type { JobLinkRow, JobSummaryRow } from "../store/job-queries.js";
 import type { JobEventRow, JobRow } from "../store/schema.js";
-import { isoTime, isoTimeOrNull } from "./iso-time.js";
+import { isoTime, isoTimeOrNull } from "../lib/iso-time.js";
 
 /** Stored JSON as a value; text that is not JSON (never written by ingest) comes back as is. */
 export function parseStoredJson(text: string | null): unknown {

@@ -3,7 +3,8 @@
  * names from the registry set, worker ids from the workers index), with the same opaque cursors
  * and links as the SQL lists. Only the page's items are then looked up in detail.
  */
-import { type Cursor, decodeTypedCursor, toPage } from "./pagination.js";
+import { decodeTypedCursor } from "./pagination.js";
+import { type Cursor, toPage } from "../store/keyset.js";
 
 export interface MemoryPage<T> {
   readonly items: T[];

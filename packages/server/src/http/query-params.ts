@@ -14,6 +14,7 @@ import {
 } from "@upnext/core";
 import { z } from "zod";
 import { DEFAULT_TREND_HOURS, MAX_TREND_HOURS } from "../reports/job-trends.js";
+import type { TagFilter } from "../store/tag-filter.js";
 
 /** Most values one repeated (or comma-separated) parameter may carry. */
 export const MAX_LIST_VALUES = 50;
@@ -128,11 +129,6 @@ export function trendHoursSchema() {
     .min(1, { error: `hours must be 1-${MAX_TREND_HOURS}` })
     .max(MAX_TREND_HOURS, { error: `hours must be 1-${MAX_TREND_HOURS} (7 days)` })
     .default(DEFAULT_TREND_HOURS);
-}
-
-export interface TagFilter {
-  readonly key: string;
-  readonly value: string;
 }
 
 /** `key:value` (split at the first colon): jobs carrying that tag. */

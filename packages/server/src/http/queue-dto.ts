@@ -3,7 +3,7 @@ import type { QueueDepth } from "@upnext/core";
 import type { FunctionQueueCounts } from "../registry/queue-depths.js";
 import { emptyQueueCounts } from "../registry/queue-depths.js";
 import type { QueueHistory } from "../store/queue-history.js";
-import { isoTimeOrNull } from "./iso-time.js";
+import { isoTimeOrNull } from "../lib/iso-time.js";
 
 export function toQueueDepth(
   name: string,

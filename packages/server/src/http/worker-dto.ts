@@ -1,7 +1,7 @@
 /** A worker as the REST contract shows it (GET /api/v1/workers and the workers stream alike). */
 import type { WorkerSummary } from "@upnext/core";
 import type { WorkerRecord } from "../registry/worker-registry.js";
-import { isoTime } from "./iso-time.js";
+import { isoTime } from "../lib/iso-time.js";
 
 /** `onlineSince`: heartbeats at or after this time count as online (registry's onlineSince). */
 export function toWorkerSummary(record: WorkerRecord, onlineSince: number): WorkerSummary {

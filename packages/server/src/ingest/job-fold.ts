@@ -11,10 +11,8 @@
  * - Rollup outcomes are counted only for a change this fold made (see docs/server.md#ingest).
  */
 import { type JobEvent, type JobStatus, isTerminal } from "@upnext/core";
-import type { JobKind, JobRow, RollupOutcome } from "../store/schema.js";
+import { ROLLUP_BUCKET_MS, type JobKind, type JobRow, type RollupOutcome } from "../store/schema.js";
 import { UNRANKED, impliedPosition, statusPosition, supersedes } from "./event-order.js";
-
-export const ROLLUP_BUCKET_MS = 3_600_000;
 
 /** Column limits of migration 0001 (PostgreSQL enforces them; SQLite does not). */
 const MAX_TAG_KEY = 255;

@@ -12,7 +12,7 @@ import type {
   ApiSummary,
 } from "@upnext/core";
 import type { Kysely } from "kysely";
-import { isoTime } from "../http/iso-time.js";
+import { isoTime } from "../lib/iso-time.js";
 import { apiNamesSince, routeMinuteRows } from "../store/api-queries.js";
 import type { ApiRequestsTable, HistorySchema } from "../store/schema.js";
 import { FiguresAccumulator, figuresByBucket } from "./api-figures.js";

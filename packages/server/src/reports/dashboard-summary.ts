@@ -6,7 +6,7 @@
 import { type DashboardSummary, type ListLink, type PeriodSummary, outcomeFigures } from "@upnext/core";
 import type { Kysely } from "kysely";
 import type { ServerDependencies } from "../connections/server-dependencies.js";
-import { isoTime } from "../http/iso-time.js";
+import { isoTime } from "../lib/iso-time.js";
 import { functionNames, readFunctionRecords } from "../registry/function-registry.js";
 import { readQueueCounts, sumQueueCounts } from "../registry/queue-depths.js";
 import { countWorkers, onlineSince } from "../registry/worker-registry.js";

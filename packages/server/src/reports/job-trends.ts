@@ -4,7 +4,7 @@
  */
 import { type JobTrends, emptyOutcomeCounts, outcomeFigures } from "@upnext/core";
 import type { ServerDependencies } from "../connections/server-dependencies.js";
-import { isoTime } from "../http/iso-time.js";
+import { isoTime } from "../lib/iso-time.js";
 import { HOUR_MS, hourStart, rollupHourly } from "../store/stats-queries.js";
 
 export const DEFAULT_TREND_HOURS = 24;

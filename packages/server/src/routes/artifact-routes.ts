@@ -52,7 +52,8 @@ import { DependencyUnavailableError } from "../connections/circuit-breaker.js";
 import type { ServerDependencies } from "../connections/server-dependencies.js";
 import { ApiError, badRequest, conflict, notFound } from "../http/api-error.js";
 import { API_PREFIX } from "../http/auth.js";
-import { decodeTypedCursor, pageInfo, pageQuerySchema, toPage } from "../http/pagination.js";
+import { decodeTypedCursor, pageInfo, pageQuerySchema } from "../http/pagination.js";
+import { toPage } from "../store/keyset.js";
 
 const JOB_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const JOB_ID_RULE = "1-64 letters, digits, '_' or '-'";

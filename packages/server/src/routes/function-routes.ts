@@ -14,7 +14,7 @@ import { z } from "zod";
 import type { ServerDependencies } from "../connections/server-dependencies.js";
 import { notFound } from "../http/api-error.js";
 import { ITEM_ERRORS, LIST_ERRORS } from "../http/error-responses.js";
-import { isoTimeOrNull } from "../http/iso-time.js";
+import { isoTimeOrNull } from "../lib/iso-time.js";
 import { decodeNameCursor, pageInMemory } from "../http/memory-pagination.js";
 import { pageInfo, pageQuerySchema } from "../http/pagination.js";
 import { toQueueDepth } from "../http/queue-dto.js";

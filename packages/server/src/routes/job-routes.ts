@@ -20,7 +20,8 @@ import type { ServerDependencies } from "../connections/server-dependencies.js";
 import { badRequest, notFound } from "../http/api-error.js";
 import { ITEM_ERRORS, LIST_ERRORS } from "../http/error-responses.js";
 import { dependsOnOf, toJobDetail, toJobEvent, toJobLink, toJobLog, toJobSummary } from "../http/job-dto.js";
-import { type Cursor, decodeTypedCursor, pageInfo, pageQuerySchema } from "../http/pagination.js";
+import { decodeTypedCursor, pageInfo, pageQuerySchema } from "../http/pagination.js";
+import { type Cursor } from "../store/keyset.js";
 import {
   functionNameSchema,
   jobIdSchema,

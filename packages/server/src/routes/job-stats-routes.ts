@@ -10,7 +10,7 @@ import { z } from "zod";
 import type { ServerDependencies } from "../connections/server-dependencies.js";
 import { badRequest } from "../http/api-error.js";
 import { LIST_ERRORS } from "../http/error-responses.js";
-import { isoTime } from "../http/iso-time.js";
+import { isoTime } from "../lib/iso-time.js";
 import {
   functionNameSchema,
   listSchema,

@@ -1,7 +1,7 @@
 /** A job as the queue (Redis) holds it, in the API's shape: what an action answers with. */
 import type { JobSnapshot, QueuedJobState } from "@upnext/core";
 import { API_PREFIX } from "../http/auth.js";
-import { isoTime, isoTimeOrNull } from "../http/iso-time.js";
+import { isoTime, isoTimeOrNull } from "../lib/iso-time.js";
 
 export function jobHref(id: string): string {
   return `${API_PREFIX}/jobs/${encodeURIComponent(id)}`;

@@ -20,7 +20,7 @@ import type { QueueAdmin } from "../connections/queue-admin.js";
 import type { ServerDependencies } from "../connections/server-dependencies.js";
 import { notFound } from "../http/api-error.js";
 import { ITEM_ERRORS, LIST_ERRORS } from "../http/error-responses.js";
-import { isoTime, isoTimeOrNull } from "../http/iso-time.js";
+import { isoTime, isoTimeOrNull } from "../lib/iso-time.js";
 import { decodeNameCursor, pageInMemory } from "../http/memory-pagination.js";
 import { pageInfo, pageQuerySchema } from "../http/pagination.js";
 import { functionNameSchema } from "../http/query-params.js";

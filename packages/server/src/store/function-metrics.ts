@@ -5,7 +5,7 @@
  */
 import { type FunctionMetrics, emptyOutcomeCounts, outcomeFigures } from "@upnext/core";
 import type { Kysely } from "kysely";
-import { isoTime } from "../http/iso-time.js";
+import { isoTime } from "../lib/iso-time.js";
 import { recentDurations } from "./job-queries.js";
 import type { HistorySchema } from "./schema.js";
 import { HOUR_MS, hourStart, rollupTotalsByFunction } from "./stats-queries.js";

@@ -4,7 +4,7 @@
  */
 import type { JobEventType } from "@upnext/core";
 import type { Kysely } from "kysely";
-import { type ListOrder, keysetCondition, queryOrder, toPage } from "../http/pagination.js";
+import { type ListOrder, keysetCondition, queryOrder, toPage } from "./keyset.js";
 import type { KeysetPage, PageRequest } from "./job-queries.js";
 import type { HistorySchema, JobEventRow } from "./schema.js";
 

@@ -6,8 +6,8 @@
  */
 import type { JobStatus } from "@upnext/core";
 import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from "kysely";
-import { type Cursor, type ListOrder, keysetCondition, queryOrder, toPage } from "../http/pagination.js";
-import type { TagFilter } from "../http/query-params.js";
+import { type Cursor, type ListOrder, keysetCondition, queryOrder, toPage } from "./keyset.js";
+import type { TagFilter } from "./tag-filter.js";
 import type { HistorySchema, JobKind, JobRow } from "./schema.js";
 import { drivingTag, tagCondition } from "./tag-filter.js";
 

@@ -12,7 +12,7 @@
  */
 import { isValidJobId } from "@upnext/core";
 import { type Expression, type Kysely, PostgresAdapter, type SqlBool, sql } from "kysely";
-import { encodeCursor, keysetCondition, queryOrder, toPage } from "../http/pagination.js";
+import { encodeCursor, keysetCondition, queryOrder, toPage } from "./keyset.js";
 import {
   type JobListFilter,
   type JobSummaryRow,

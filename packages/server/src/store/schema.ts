@@ -98,6 +98,9 @@ export const ROLLUP_OUTCOMES = [
 ] as const;
 export type RollupOutcome = (typeof ROLLUP_OUTCOMES)[number];
 
+/** The width of one job_rollups bucket: an hour. */
+export const ROLLUP_BUCKET_MS = 3_600_000;
+
 /** Per hour and function: how many jobs reached each outcome, for trends without scanning jobs. */
 export interface JobRollupsTable {
   /** Start of the hour, epoch ms. */

@@ -8,8 +8,13 @@
  * when it is rare enough.
  */
 import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool, sql } from "kysely";
-import type { TagFilter } from "../http/query-params.js";
 import type { HistorySchema } from "./schema.js";
+
+/** `tag=key:value`: the jobs carrying that tag (parsed by http/query-params.ts). */
+export interface TagFilter {
+  readonly key: string;
+  readonly value: string;
+}
 
 /** A tag carried by at most this many jobs drives the query. */
 export const FEW_TAGGED_JOBS = 10_000;

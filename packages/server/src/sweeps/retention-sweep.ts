@@ -12,7 +12,7 @@ import { randomBytes } from "node:crypto";
 import { TERMINAL_STATUSES } from "@upnext/core";
 import { type Logger, pino } from "pino";
 import type { ServerDependencies } from "../connections/server-dependencies.js";
-import { ROLLUP_BUCKET_MS } from "../ingest/job-fold.js";
+import { ROLLUP_BUCKET_MS } from "../store/schema.js";
 import type { ServerMetrics } from "../observability/server-metrics.js";
 import type { HistoryDatabase } from "../store/database.js";
 import { writeTransaction } from "../store/write-transaction.js";

@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import type { RedisOptions } from "ioredis";
-import { getConfig } from "@upnext/core";
+import { getConfig } from "../runtime/process-config.js";
 import type { StandaloneOptions } from "../runtime/namespace-client.js";
 import { rootLogger } from "../runtime/observability/logger.js";
 import { CliError, EXIT_FAILURE, messageOf } from "./cli-error.js";

@@ -4,11 +4,34 @@
  * `upnext` package does not depend on Fastify or SQL drivers (docs/decisions/0013).
  */
 import type { Command } from "commander";
-import { getConfig } from "@upnext/core";
+import { getConfig } from "../runtime/process-config.js";
 import { stopOnSignals } from "../runtime/shutdown-signals.js";
 import { CliError } from "./cli-error.js";
 
-type ServerPackage = typeof import("@upnext/server");
+/** A history database as the CLI uses it. */
+export interface ServerDatabase {
+  /** A printable location with any password removed. */
+  readonly location: string;
+  close(): Promise<void>;
+}
+
+/**
+ * What the CLI uses of @upnext/server, written out here: upnext has no dependency on the server,
+ * not even a type one (the server depends on upnext). packages/server/test/server-cli.test.ts
+ * checks that the server package satisfies it.
+ */
+export interface ServerPackage<Database extends ServerDatabase = ServerDatabase> {
+  readonly startServer: (options: {
+    readonly host?: string;
+    readonly port?: number;
+    readonly migrate?: boolean;
+  }) => Promise<{ readonly url: string; close(): Promise<void> }>;
+  readonly openDatabase: (url: string) => Promise<Database>;
+  readonly migrate: (database: Database) => Promise<readonly string[]>;
+  readonly migrationStatus: (
+    database: Database,
+  ) => Promise<readonly { readonly name: string; readonly executedAt: Date | null }[]>;
+}
 
 const SERVER_PACKAGE = "@upnext/server";
 

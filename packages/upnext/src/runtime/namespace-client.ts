@@ -3,7 +3,8 @@
  * queue backend, the status publisher and the (lazy) signal subscriber. Producers and workers
  * share one Connection per Worker object, opened on first use.
  */
-import { getConfig, namespaceKeys, validateName, type Config, type NamespaceKeys } from "@upnext/core";
+import { namespaceKeys, validateName, type Config, type NamespaceKeys } from "@upnext/core";
+import { getConfig } from "./process-config.js";
 import { Redis, type RedisOptions } from "ioredis";
 import { RedisBackend } from "../backend/redis/redis-backend.js";
 import { closeRedis } from "./deadline.js";

@@ -30,10 +30,18 @@ import { JobRef } from "./job-ref.js";
 import { enqueueJobs } from "./job-submitter.js";
 import type { TaskHandle } from "./task-handle.js";
 import { rejectUnknown, type TaskOptions } from "./task-options.js";
-import type { Worker } from "./worker.js";
+import type { RuntimeService } from "../runtime/worker-runtime.js";
 
-/** Where a send goes: a Worker (its connection) or a Connection. */
-export type EventConnection = Worker | Connection;
+/** Where a send goes: a Worker (its connection; its id goes on the sent event) or a Connection. */
+export type EventConnection =
+  { readonly connection: Connection; readonly workerId: string | undefined } | Connection;
+
+/** What `worker.on()` needs of its Worker; a type of its own, so this file does not import sdk/worker.ts. */
+export interface SubscribingWorker {
+  readonly name: string;
+  task<I, O>(name: string, options: TaskOptions<I, O>, handler: TaskHandler<I, O>): TaskHandle<I, O>;
+  addService(service: RuntimeService): void;
+}
 
 export interface EventOptions<P> {
   /** Schema the payload must pass before anything is sent (anything with `parse`, e.g. zod). */
@@ -317,14 +325,14 @@ export function defineEvent<P = unknown>(name: string, options: EventOptions<P> 
   return new EventHandle<P>(name, options);
 }
 
-const servicesByWorker = new WeakMap<Worker, EventSubscriptions>();
+const servicesByWorker = new WeakMap<SubscribingWorker, EventSubscriptions>();
 
 /**
  * worker.on(): defines the handler as a normal task of the worker (retries, timeout, backoff,
  * hooks and input schema all apply) and registers its subscription when the worker starts.
  */
 export function subscribe<P, O>(
-  worker: Worker,
+  worker: SubscribingWorker,
   target: string | EventHandle<P>,
   options: EventHandlerOptions<P, O>,
   handler: TaskHandler<P, O>,

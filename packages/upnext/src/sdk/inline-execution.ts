@@ -14,8 +14,8 @@ import {
   type JobOrigin,
 } from "@upnext/core";
 import type { ClaimedJob, NewJob } from "../backend/queue-backend.js";
-import { InlineContext, type InlineRecord } from "../runtime/inline-context.js";
-import type { ParentResult } from "../runtime/execution/job-context.js";
+import { InlineContext, type InlineRecord } from "../runtime/execution/inline-context.js";
+import type { ParentResult } from "../runtime/execution/context.js";
 import { JobExecution, type ExecutionEnd } from "../runtime/execution/job-execution.js";
 import { rootLogger, type Logger } from "../runtime/observability/logger.js";
 import type { TaskDefinition, TaskOutcome } from "../runtime/execution/task-definition.js";

@@ -5,13 +5,13 @@
 import {
   InvalidOptionError,
   WorkerStateError,
-  getConfig,
   parseDuration,
   validateName,
   type Config,
   type Duration,
   type OverflowStrategy,
 } from "@upnext/core";
+import { getConfig } from "../runtime/process-config.js";
 import type { RedisOptions } from "ioredis";
 import { availableParallelism } from "node:os";
 import type { Registry } from "prom-client";

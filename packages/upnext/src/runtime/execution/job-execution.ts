@@ -13,7 +13,8 @@ import {
 } from "@upnext/core";
 import type { ClaimedJob, FinishOutcome } from "../../backend/queue-backend.js";
 import { jobEvent } from "../status/job-events.js";
-import { JobContext, type Context, type JobContextDeps } from "./job-context.js";
+import type { Context } from "./context.js";
+import { JobContext, type JobContextDeps } from "./job-context.js";
 import type { JobIdentity } from "../status/job-events.js";
 import type { Logger } from "../observability/logger.js";
 import { currentJob } from "./lineage.js";

@@ -3,7 +3,7 @@
  * sdk/task-options.ts, which turns what a user wrote into this).
  */
 import type { BackoffPolicy, ErrorInfo } from "@upnext/core";
-import type { Context } from "./job-context.js";
+import type { Context } from "./context.js";
 
 /** Anything with a zod-style `parse` that returns the validated value or throws. */
 export interface InputSchema<T> {

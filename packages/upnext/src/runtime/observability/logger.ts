@@ -1,5 +1,5 @@
 import { pino, type Logger } from "pino";
-import { getConfig } from "@upnext/core";
+import { getConfig } from "../process-config.js";
 
 export type { Logger };
 

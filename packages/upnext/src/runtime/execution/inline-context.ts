@@ -14,14 +14,15 @@ import {
   validateContentType,
   type JobOrigin,
 } from "@upnext/core";
-import type { ClaimedJob } from "../backend/queue-backend.js";
-import { prepareArtifactBody } from "./artifacts/artifact-body.js";
-import type { Artifact, JobArtifacts } from "./artifacts/artifact-uploader.js";
-import type { ExecutionContext } from "./execution/job-execution.js";
-import { toFraction, type LogLevel, type ParentResult } from "./execution/job-context.js";
-import type { JobIdentity } from "./status/job-events.js";
-import type { Logger } from "./observability/logger.js";
-import type { TaskDefinition } from "./execution/task-definition.js";
+import type { ClaimedJob } from "../../backend/queue-backend.js";
+import { prepareArtifactBody } from "../artifacts/artifact-body.js";
+import type { Artifact, JobArtifacts } from "../artifacts/artifact-uploader.js";
+import type { ExecutionContext } from "./job-execution.js";
+import type { LogLevel, ParentResult } from "./context.js";
+import { toFraction } from "./job-context.js";
+import type { JobIdentity } from "../status/job-events.js";
+import type { Logger } from "../observability/logger.js";
+import type { TaskDefinition } from "./task-definition.js";
 
 export interface RecordedProgress {
   /** The fraction in [0, 1]. */

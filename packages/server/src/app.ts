@@ -12,7 +12,7 @@ import type { ArtifactStorage } from "./artifacts/artifact-storage.js";
 import { LocalDirectoryStorage } from "./artifacts/local-directory-storage.js";
 import { openQueueAdmin } from "./dependencies/queue-admin.js";
 import type { ServerDependencies } from "./dependencies/server-dependencies.js";
-import { ApiError, sendError } from "./http/api-error.js";
+import { ApiError, MAX_PATH_PARAM_LENGTH, answerClientError, sendError } from "./http/api-error.js";
 import { API_PREFIX, authenticate } from "./http/auth.js";
 import { registerRateLimit } from "./http/rate-limit.js";
 import { REQUEST_ID_HEADER, requestIdOf } from "./http/request-id.js";
@@ -60,7 +60,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     loggerInstance: logger,
     genReqId: requestIdOf,
     // Query strings like ?status=a&status=b arrive as arrays; the zod schemas decide what is allowed.
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PATH_PARAM_LENGTH },
+    // What the router and Node's parser refuse (bad percent-encoding, an over-long parameter,
+    // 16 KB of headers) gets the envelope too, not Fastify's own body.
+    frameworkErrors: (error, request, reply) => {
+      void reply.header(REQUEST_ID_HEADER, request.id);
+      sendError(error, request, reply);
+    },
+    clientErrorHandler: answerClientError,
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -87,21 +87,27 @@ afterAll(async () => {
   await rm(`${dataDir}-artifacts`, { recursive: true, force: true });
 });
 
+/** The whole dashboard at `path`, with its live streams, against the stack's server. */
+function renderApp(path: string) {
+  const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  const router = createRouter({
+    routeTree,
+    context: { queryClient },
+    history: createMemoryHistory({ initialEntries: [path] }),
+  });
+  render(
+    <QueryClientProvider client={queryClient}>
+      <EventStreamProvider>
+        <RouterProvider router={router} />
+      </EventStreamProvider>
+    </QueryClientProvider>,
+  );
+  return router;
+}
+
 describe("live updates against a real server, Redis and worker", () => {
   it("shows a submitted job appear and move to complete without a reload", async () => {
-    const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-    const router = createRouter({
-      routeTree,
-      context: { queryClient },
-      history: createMemoryHistory({ initialEntries: ["/jobs?function=dashboard-test-job"] }),
-    });
-    render(
-      <QueryClientProvider client={queryClient}>
-        <EventStreamProvider>
-          <RouterProvider router={router} />
-        </EventStreamProvider>
-      </QueryClientProvider>,
-    );
+    renderApp("/jobs?function=dashboard-test-job");
     // The page's chunk loads on first navigation: slow on a busy machine.
     await screen.findByRole("heading", { level: 1, name: "Jobs" }, { timeout: 10_000 });
     // The stream is open before the job exists, so its whole life arrives live.
@@ -126,19 +132,7 @@ describe("live updates against a real server, Redis and worker", () => {
   }, 60_000);
 
   it("opens a job from the header's jump-to-id box given the start of its id", async () => {
-    const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-    const router = createRouter({
-      routeTree,
-      context: { queryClient },
-      history: createMemoryHistory({ initialEntries: ["/workers"] }),
-    });
-    render(
-      <QueryClientProvider client={queryClient}>
-        <EventStreamProvider>
-          <RouterProvider router={router} />
-        </EventStreamProvider>
-      </QueryClientProvider>,
-    );
+    const router = renderApp("/workers");
     stack.stdin.write("submit 50\n");
     const jobId = await nextReply<string>("jobId", 10_000);
     const box = await screen.findByRole("searchbox", { name: "Jump to job id" }, { timeout: 10_000 });

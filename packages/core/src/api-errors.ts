@@ -8,6 +8,7 @@ export const API_ERROR_CODES = [
   "bad_request",
   "validation_failed",
   "unauthorized",
+  "forbidden",
   "not_found",
   "conflict",
   "payload_too_large",

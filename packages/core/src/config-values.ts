@@ -32,6 +32,8 @@ export interface Setting<T> {
   readonly schema: z.ZodType<T, string>;
   /** When true an invalid value stops the process instead of falling back to the default. */
   readonly fatal?: boolean;
+  /** When true an invalid value is not repeated in the error (it holds credentials). */
+  readonly secret?: boolean;
 }
 
 export function setting<T>(spec: Setting<T>): Setting<T> {

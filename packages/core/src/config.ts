@@ -248,13 +248,14 @@ export function loadConfig(
       continue;
     }
     const problem = describe(parsed.error);
-    if (spec.fatal) throw new ConfigError(spec.env, raw, problem);
+    const shown = spec.secret === true ? "[redacted]" : raw;
+    if (spec.fatal) throw new ConfigError(spec.env, shown, problem);
     onWarning({
       variable: spec.env,
-      value: raw,
+      value: shown,
       problem,
       defaultUsed: spec.default,
-      message: `${spec.env}=${JSON.stringify(raw)} is invalid (${problem}); using the default ${spec.default}.`,
+      message: `${spec.env}=${JSON.stringify(shown)} is invalid (${problem}); using the default ${spec.default}.`,
     });
     out[key] = fallback;
   }

@@ -23,6 +23,12 @@ export * from "./job.js";
 export * from "./keys.js";
 export * from "./names.js";
 export * from "./rate.js";
-export { LOG_FORMATS, type LogFormat } from "./server-settings.js";
+export {
+  API_SCOPES,
+  LOG_FORMATS,
+  type ApiScope,
+  type LogFormat,
+  type NamedApiToken,
+} from "./server-settings.js";
 export * from "./size.js";
 export * from "./status-events.js";

@@ -29,6 +29,77 @@ const httpUrl = z.string().regex(/^https?:\/\/\S+$/, "expected an http:// or htt
 
 export const LOG_FORMATS = ["json", "ecs"] as const;
 
+/** What a token may do: `read` every GET and live stream; `admin` also every action. */
+export const API_SCOPES = ["read", "admin"] as const;
+export type ApiScope = (typeof API_SCOPES)[number];
+
+export interface NamedApiToken {
+  readonly name: string;
+  readonly scope: ApiScope;
+  readonly token: string;
+}
+
+const TOKEN_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+const MIN_TOKEN_LENGTH = 16;
+
+/** `name:scope:token` entries, comma-separated (tokens hold no commas or colons). */
+const namedTokens = z.string().transform((value, ctx): NamedApiToken[] => {
+  const entries = value
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "");
+  const tokens: NamedApiToken[] = [];
+  for (const [index, entry] of entries.entries()) {
+    const [name = "", scope = "", token = "", ...rest] = entry.split(":");
+    const problem =
+      rest.length > 0 || token === ""
+        ? "is not name:scope:token"
+        : !TOKEN_NAME.test(name)
+          ? `has the name ${JSON.stringify(name)}: use 1-64 letters, digits, '_', '.' or '-'`
+          : !(API_SCOPES as readonly string[]).includes(scope)
+            ? `has the scope ${JSON.stringify(scope)}: use ${API_SCOPES.join(" or ")}`
+            : token.length < MIN_TOKEN_LENGTH
+              ? `has a token shorter than ${MIN_TOKEN_LENGTH} characters`
+              : tokens.some((other) => other.name === name)
+                ? `repeats the name ${JSON.stringify(name)}`
+                : undefined;
+    if (problem !== undefined) {
+      // The entry itself holds a secret: name its position, never its text.
+      ctx.addIssue({ code: "custom", message: `entry ${index + 1} ${problem}` });
+      return z.NEVER;
+    }
+    tokens.push({ name, scope: scope as ApiScope, token });
+  }
+  return tokens;
+});
+
+/**
+ * Fastify's `trustProxy`: off, every proxy (`true`), a number of hops, or the proxies'
+ * addresses and CIDR ranges.
+ */
+const trustProxy = z.string().transform((value, ctx): boolean | number | string[] => {
+  const trimmed = value.trim().toLowerCase();
+  if (trimmed === "" || trimmed === "false") return false;
+  if (trimmed === "true") return true;
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const addresses = trimmed
+    .split(",")
+    .map((part) => part.trim())
+    .filter((part) => part !== "");
+  const bad = addresses.find(
+    (part) =>
+      !/^[0-9a-f.:]+(\/\d{1,3})?$/.test(part) && !["loopback", "linklocal", "uniquelocal"].includes(part),
+  );
+  if (bad !== undefined) {
+    ctx.addIssue({
+      code: "custom",
+      message: `${JSON.stringify(bad)} is not an address or CIDR range: expected true, a hop count, or addresses such as 10.0.0.0/8,loopback`,
+    });
+    return z.NEVER;
+  }
+  return addresses;
+});
+
 /** The server's alert rules (docs/server.md#alerts). */
 const ALERT_RULES = [
   "invalid_events",
@@ -98,6 +169,23 @@ export const serverSettings = {
     schema: z.string(),
     fatal: true,
   }),
+  apiTokens: setting({
+    env: "UPNEXT_API_TOKENS",
+    description:
+      "Named bearer tokens with a scope, when set: comma-separated `name:scope:token` (scope `read`: every GET and live stream; `admin`: also cancel, retry, replay, purge, schedules, pause). Used beside UPNEXT_API_TOKEN, which is an admin token named `default`. Tokens are at least 16 characters.",
+    default: "",
+    schema: namedTokens,
+    fatal: true,
+    secret: true,
+  }),
+  trustProxy: setting({
+    env: "UPNEXT_TRUST_PROXY",
+    description:
+      "Reverse proxies whose X-Forwarded-For the server believes, so rate limits and stream caps count the real client: empty (none), `true` (any), a hop count, or addresses and CIDR ranges (`10.0.0.0/8,loopback`).",
+    default: "",
+    schema: trustProxy,
+    fatal: true,
+  }),
   corsOrigins: setting({
     env: "UPNEXT_CORS_ORIGINS",
     description: "Comma-separated origins allowed to call the API from a browser (empty: same origin only).",
@@ -118,7 +206,7 @@ export const serverSettings = {
   historyRetention: setting({
     env: "UPNEXT_HISTORY_RETENTION",
     description:
-      "Jobs created longer ago than this are deleted from the history (in batches), with their events and artifacts; pending artifacts orphaned past it are removed.",
+      "Finished jobs created and finished longer ago than this are deleted from the history (in batches), with their events and artifacts; jobs not finished yet are kept; pending artifacts orphaned past it are removed.",
     default: "30d",
     schema: durationMs.pipe(z.number().min(60_000)),
   }),
@@ -143,7 +231,7 @@ export const serverSettings = {
   apiRateLimit: setting({
     env: "UPNEXT_API_RATE_LIMIT",
     description:
-      "Requests one client (token or address) may make to /api/v1, shared by every server replica through Redis. Over it: 429 with Retry-After.",
+      "Requests one client (its token's name and its address, the real one behind a trusted proxy) may make to /api/v1, shared by every server replica through Redis. Over it: 429 with Retry-After.",
     default: "1200/m",
     schema: rate,
   }),
@@ -155,7 +243,8 @@ export const serverSettings = {
   }),
   sseMaxPerClient: setting({
     env: "UPNEXT_SSE_MAX_PER_CLIENT",
-    description: "Most live (SSE) connections one client (token or address) holds at once.",
+    description:
+      "Most live (SSE) connections one client (its token's name and its address, as for the rate limit) holds at once.",
     default: "20",
     schema: integer(1, 100_000),
   }),

@@ -49,6 +49,8 @@ const DEFAULTS: Config = {
   serverPort: 8080,
   serverUrl: "http://127.0.0.1:8080",
   apiToken: "",
+  apiTokens: [],
+  trustProxy: false,
   corsOrigins: [],
   logFormat: "json",
   historyRetention: 2_592_000_000,
@@ -242,7 +244,7 @@ describe("describeConfig", () => {
     expect(rows.find((row) => row.env === "UPNEXT_LEASE_DURATION")?.default).toBe("30s");
   });
 
-  it("marks exactly where to connect, where to listen, the namespace and the API token as fatal", () => {
+  it("marks exactly where to connect, where to listen, the namespace, the API tokens and the trusted proxies as fatal", () => {
     const fatal = describeConfig()
       .filter((row) => row.fatal)
       .map((row) => row.env);
@@ -253,6 +255,49 @@ describe("describeConfig", () => {
       "UPNEXT_SERVER_HOST",
       "UPNEXT_SERVER_PORT",
       "UPNEXT_API_TOKEN",
+      "UPNEXT_API_TOKENS",
+      "UPNEXT_TRUST_PROXY",
     ]);
+  });
+});
+
+describe("API tokens and trusted proxies", () => {
+  it("reads named tokens with their scopes, and names a bad entry by position without its secret", () => {
+    const config = load({
+      UPNEXT_API_TOKENS: "ops:admin:0123456789abcdef, dash:read:fedcba9876543210",
+    }).config;
+    expect(config.apiTokens).toEqual([
+      { name: "ops", scope: "admin", token: "0123456789abcdef" },
+      { name: "dash", scope: "read", token: "fedcba9876543210" },
+    ]);
+    const cases: [string, RegExp][] = [
+      ["ops:write:0123456789abcdef", /entry 1 has the scope "write": use read or admin/],
+      ["ops:admin:short", /entry 1 has a token shorter than 16/],
+      ["ops:admin:0123456789abcdef,ops:read:0123456789abcdeg", /entry 2 repeats the name "ops"/],
+      ["just-a-token-0123456789", /entry 1 is not name:scope:token/],
+    ];
+    for (const [value, message] of cases) {
+      let thrown: unknown;
+      try {
+        load({ UPNEXT_API_TOKENS: value });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(String(thrown)).toMatch(message);
+      expect(String(thrown)).not.toContain("0123456789abcde");
+    }
+  });
+
+  it("reads the trusted proxies as off, any, a hop count or addresses", () => {
+    expect(load({}).config.trustProxy).toBe(false);
+    expect(load({ UPNEXT_TRUST_PROXY: "true" }).config.trustProxy).toBe(true);
+    expect(load({ UPNEXT_TRUST_PROXY: "2" }).config.trustProxy).toBe(2);
+    expect(load({ UPNEXT_TRUST_PROXY: "10.0.0.0/8, loopback" }).config.trustProxy).toEqual([
+      "10.0.0.0/8",
+      "loopback",
+    ]);
+    expect(() => load({ UPNEXT_TRUST_PROXY: "proxy.internal" }).config).toThrow(
+      /not an address or CIDR range/,
+    );
   });
 });

@@ -12,8 +12,8 @@ import type { ArtifactStorage } from "./artifacts/artifact-storage.js";
 import { LocalDirectoryStorage } from "./artifacts/local-directory-storage.js";
 import { openQueueAdmin } from "./connections/queue-admin.js";
 import type { ServerDependencies } from "./connections/server-dependencies.js";
-import { ApiError, sendError } from "./http/api-error.js";
-import { API_PREFIX, authenticate } from "./http/auth.js";
+import { ApiError, MAX_PATH_PARAM_LENGTH, answerClientError, sendError } from "./http/api-error.js";
+import { API_PREFIX, apiCredentials, authenticate } from "./http/auth.js";
 import { registerRateLimit } from "./http/rate-limit.js";
 import { REQUEST_ID_HEADER, requestIdOf } from "./http/request-id.js";
 import { serverLoggerOptions } from "./http/server-logger.js";
@@ -34,6 +34,7 @@ import { workerRoutes } from "./routes/worker-routes.js";
 import { jobActionRoutes } from "./routes/job-actions-routes.js";
 import { scheduleRoutes } from "./routes/schedules-routes.js";
 import { streamRoutes } from "./routes/stream-routes.js";
+import { streamTicketRoutes } from "./routes/stream-ticket-routes.js";
 import type { StreamHub } from "./sse/stream-hub.js";
 
 export const SERVER_VERSION = "0.1.0";
@@ -52,16 +53,32 @@ export interface AppOptions {
   readonly dashboardRoot?: string;
 }
 
+/** Trust the last `hops` proxies (the same rule as Fastify's numeric `trustProxy`). */
+function trustedHops(hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops;
+}
+
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { deps } = options;
   const { config } = deps;
   // One logger for the app and the queue-admin connection, so both write lines of one format.
   const logger = options.logger ?? pino(serverLoggerOptions(config.logLevel, config.logFormat));
+  const credentials = apiCredentials(config);
   const app = Fastify({
     loggerInstance: logger,
+    // Behind a reverse proxy, request.ip is the client's address from X-Forwarded-For (only
+    // when the proxy is trusted): rate limits and stream caps count real clients.
+    trustProxy: typeof config.trustProxy === "number" ? trustedHops(config.trustProxy) : config.trustProxy,
     genReqId: requestIdOf,
     // Query strings like ?status=a&status=b arrive as arrays; the zod schemas decide what is allowed.
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PATH_PARAM_LENGTH },
+    // What the router and Node's parser refuse (bad percent-encoding, an over-long parameter,
+    // 16 KB of headers) gets the envelope too, not Fastify's own body.
+    frameworkErrors: (error, request, reply) => {
+      void reply.header(REQUEST_ID_HEADER, request.id);
+      sendError(error, request, reply);
+    },
+    clientErrorHandler: answerClientError,
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -79,7 +96,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   );
   app.addHook("onRequest", (request, reply, done) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
-    authenticate(request, config.apiToken);
+    authenticate(request, credentials);
     done();
   });
   if (config.corsOrigins.length > 0) {
@@ -93,7 +110,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     openapi: {
       info: { title: "UpNext history server", version: SERVER_VERSION },
       components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
-      security: config.apiToken === "" ? [] : [{ bearer: [] }],
+      security: credentials.length === 0 ? [] : [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
   });
@@ -114,6 +131,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.register(scheduleRoutes(deps, queueAdmin));
   app.register(deadLetterRoutes(deps, queueAdmin));
   if (options.hub) app.register(streamRoutes(options.hub));
+  app.register(streamTicketRoutes(deps));
   app.register(
     artifactRoutes(deps, {
       storage: options.artifactStorage ?? new LocalDirectoryStorage(config.artifactsDir),

@@ -13,7 +13,7 @@ import { artifactServiceHooks } from "./artifacts/artifact-lifecycle.js";
 import { LocalDirectoryStorage } from "./artifacts/local-directory-storage.js";
 import { createDependencies, type ServerDependencies } from "./connections/server-dependencies.js";
 import { openServerRedis } from "./connections/server-redis.js";
-import { assertSafeListenAddress } from "./http/auth.js";
+import { apiCredentials, assertSafeListenAddress } from "./http/auth.js";
 import { serverLoggerOptions } from "./http/server-logger.js";
 import { startIngester } from "./ingest/ingester.js";
 import { createServerMetrics } from "./observability/server-metrics.js";
@@ -70,7 +70,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const config = options.config ?? getConfig();
   const host = options.host ?? config.serverHost;
   const port = options.port ?? config.serverPort;
-  assertSafeListenAddress(host, config.apiToken);
+  assertSafeListenAddress(host, apiCredentials(config));
 
   const database = await openDatabase(config.databaseUrl);
   // SQLite serialises work on a connection: ingest writes on a handle of its own so API reads are

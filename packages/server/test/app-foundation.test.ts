@@ -88,16 +88,16 @@ describe("authentication", () => {
 
   it("refuses a non-loopback listen address without a token", () => {
     expect(() => {
-      assertSafeListenAddress("0.0.0.0", "");
+      assertSafeListenAddress("0.0.0.0", []);
     }).toThrow(/UPNEXT_API_TOKEN/);
     expect(() => {
-      assertSafeListenAddress("127.0.0.1", "");
+      assertSafeListenAddress("127.0.0.1", []);
     }).not.toThrow();
     expect(() => {
-      assertSafeListenAddress("::1", "");
+      assertSafeListenAddress("::1", []);
     }).not.toThrow();
     expect(() => {
-      assertSafeListenAddress("0.0.0.0", "token");
+      assertSafeListenAddress("0.0.0.0", [{ name: "ops", scope: "read", token: "t".repeat(16) }]);
     }).not.toThrow();
   });
 });

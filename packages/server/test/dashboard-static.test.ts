@@ -113,11 +113,11 @@ describe("the dashboard at /", () => {
     expect(response.statusCode).not.toBe(200);
   });
 
-  it("says how to build the dashboard when there is no build", async () => {
+  it("says how to build the dashboard when there is no build, as a 404 (not a 5xx alerts count)", async () => {
     const app = await appServing(join(dist, "missing"));
-    for (const url of ["/", "/jobs"]) {
+    for (const url of ["/", "/jobs", "/wp-login.php-like/page"]) {
       const response = await app.inject({ method: "GET", url });
-      expect(response.statusCode, url).toBe(503);
+      expect(response.statusCode, url).toBe(404);
       expect(response.headers["content-type"]).toContain("text/html");
       expect(response.body).toContain("npm run build");
     }

@@ -45,7 +45,8 @@ async function post(app: FastifyInstance, url: string, body?: unknown): Promise<
 async function insertHistoryJob(
   db: Kysely<HistorySchema>,
   id: string,
-  status: "complete" | "failed",
+  status: "complete" | "failed" | "active",
+  stored: { input?: unknown; tags?: Record<string, string>; priority?: number } = {},
 ): Promise<void> {
   const now = Date.now();
   await db
@@ -59,7 +60,7 @@ async function insertHistoryJob(
       attempt: 1,
       max_attempts: 1,
       deliveries: 1,
-      priority: 0,
+      priority: stored.priority ?? 0,
       parent_id: null,
       reported_parent_id: null,
       root_id: id,
@@ -68,11 +69,11 @@ async function insertHistoryJob(
       schedule: null,
       event_name: null,
       origin: null,
-      input: "null",
+      input: JSON.stringify(stored.input ?? null),
       result: null,
       error: null,
       error_message: null,
-      tags: null,
+      tags: stored.tags === undefined ? null : JSON.stringify(stored.tags),
       metadata: null,
       progress: 1,
       progress_message: null,
@@ -185,15 +186,51 @@ describe.each(DIALECTS)("job and function actions (%s)", (dialect) => {
     expect(errorOf(badForce).message).toContain("force");
   });
 
-  it("says 409 with the history's status for a job Redis no longer holds", async () => {
+  it("retries a failed job Redis no longer holds from the history's input, once unless forced", async () => {
+    failing = false;
     const id = "01HISTORYONLY0000000000000";
-    await insertHistoryJob(test.database.database.db, id, "failed");
-    const cancel = await post(test.app, `/api/v1/jobs/${id}/cancel`);
-    expect(cancel.statusCode).toBe(409);
-    expect(errorOf(cancel)).toMatchObject({ details: { status: "failed", inQueue: false } });
+    await insertHistoryJob(test.database.database.db, id, "failed", {
+      input: { n: 21 },
+      tags: { tenant: "acme" },
+      priority: 2,
+    });
     const retry = await post(test.app, `/api/v1/jobs/${id}/retry`);
+    expect(retry.statusCode).toBe(201);
+    const body = retry.json<{ replayOf: string; deadLettered: boolean; job: { id: string } }>();
+    expect(body).toMatchObject({ replayOf: id, deadLettered: false });
+    const replay = flaky().ref(body.job.id);
+    expect(await replay.result({ timeout: "5s" })).toBe(42);
+    const stored = await replay.status();
+    expect(stored.origin).toEqual({ kind: "replay", replayOf: id });
+    expect(stored.tags).toEqual({ tenant: "acme" });
+    expect(stored.priority).toBe(2);
+
+    const twice = await post(test.app, `/api/v1/jobs/${id}/retry`);
+    expect(twice.statusCode).toBe(409);
+    expect(errorOf(twice)).toMatchObject({ details: { replayedAs: body.job.id } });
+    const forced = await post(test.app, `/api/v1/jobs/${id}/retry`, { force: true });
+    expect(forced.statusCode).toBe(201);
+    expect(forced.json<{ job: { id: string } }>().job.id).not.toBe(body.job.id);
+  });
+
+  it("says clearly why a job Redis no longer holds cannot be cancelled, or retried when complete", async () => {
+    const finished = "01HISTORYDONE0000000000000";
+    await insertHistoryJob(test.database.database.db, finished, "complete");
+    const cancel = await post(test.app, `/api/v1/jobs/${finished}/cancel`);
+    expect(cancel.statusCode).toBe(409);
+    expect(errorOf(cancel)).toMatchObject({
+      details: { status: "complete", inQueue: false, cancellable: false },
+    });
+    expect(errorOf(cancel).message).toMatch(/can no longer be cancelled: it already finished \('complete'\)/);
+    const retry = await post(test.app, `/api/v1/jobs/${finished}/retry`);
     expect(retry.statusCode).toBe(409);
-    expect(errorOf(retry).message).toMatch(/no longer in the queue.*cannot be retried/);
+    expect(errorOf(retry).message).toMatch(/only failed or cancelled jobs can be retried/);
+
+    const lost = "01HISTORYLOST0000000000000";
+    await insertHistoryJob(test.database.database.db, lost, "active");
+    const lostCancel = await post(test.app, `/api/v1/jobs/${lost}/cancel`);
+    expect(lostCancel.statusCode).toBe(409);
+    expect(errorOf(lostCancel).message).toMatch(/last saw it 'active', but the queue no longer holds it/);
   });
 
   it("retries a dead-lettered job as its replay, which runs again; a second retry needs force", async () => {

@@ -1,7 +1,8 @@
 /**
  * Rate limiting of /api/v1, counted in Redis: two app instances on one namespace (two replicas)
  * share each client's budget; probes are exempt; over the limit is a 429 in the envelope with
- * Retry-After and the limit headers; while Redis is down requests are served uncounted.
+ * Retry-After and the limit headers; behind a trusted proxy each real client (not the token they
+ * share) has a budget; while Redis is down requests are served uncounted.
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -74,29 +75,52 @@ describe("a rate limit shared by two replicas", () => {
   });
 });
 
-describe("a rate limit keyed by the bearer token", () => {
-  let first: TestApp;
-  let second: TestApp;
-  const token = "rate-limit-test-token";
+describe("a rate limit keyed by the real client, with one token for everyone", () => {
+  let behindProxy: TestApp;
+  let untrusting: TestApp;
+  const token = "shared-dashboard-token-01";
   const auth = { authorization: `Bearer ${token}` };
+  const proxy = "10.9.0.1";
+  const via = (client: string) => ({ ...auth, "x-forwarded-for": client });
   beforeAll(async () => {
-    const namespace = `ts-rate-token-${randomBytes(3).toString("hex")}`;
-    const env = { UPNEXT_API_RATE_LIMIT: RATE, UPNEXT_API_TOKEN: token };
-    first = await createTestApp({ dialect: "sqlite", label: "rate-token-a", namespace, env });
-    second = await createTestApp({ dialect: "sqlite", label: "rate-token-b", namespace, env });
+    const env = { UPNEXT_API_RATE_LIMIT: RATE, UPNEXT_API_TOKENS: `dashboard:read:${token}` };
+    behindProxy = await createTestApp({
+      dialect: "sqlite",
+      label: "rate-proxy",
+      namespace: `ts-rate-proxy-${randomBytes(3).toString("hex")}`,
+      env: { ...env, UPNEXT_TRUST_PROXY: "10.9.0.0/16" },
+    });
+    untrusting = await createTestApp({
+      dialect: "sqlite",
+      label: "rate-no-proxy",
+      namespace: `ts-rate-noproxy-${randomBytes(3).toString("hex")}`,
+      env,
+    });
   });
   afterAll(async () => {
-    await first.close();
-    await second.close();
+    await behindProxy.close();
+    await untrusting.close();
   });
 
-  it("counts the token's requests from any address on any replica; a wrong token is refused, not counted", async () => {
+  it("gives each client behind a trusted proxy its own budget, though they share the token", async () => {
     for (let i = 0; i < LIMIT; i++) {
-      const replica = i % 2 === 0 ? first : second;
-      expect((await get(replica, API_URL, auth, `10.2.0.${i + 1}`)).statusCode).toBe(200);
+      expect((await get(behindProxy, API_URL, via("203.0.113.1"), proxy)).statusCode).toBe(200);
     }
-    expect((await get(first, API_URL, auth, "10.2.0.99")).statusCode).toBe(429);
-    const wrong = await get(second, API_URL, { authorization: "Bearer nope" }, "10.2.0.100");
+    expect((await get(behindProxy, API_URL, via("203.0.113.1"), proxy)).statusCode).toBe(429);
+    const other = await get(behindProxy, API_URL, via("203.0.113.2"), proxy);
+    expect(other.statusCode).toBe(200);
+    expect(other.headers["x-ratelimit-remaining"]).toBe(String(LIMIT - 1));
+    // A forwarded-for header from an address that is not a trusted proxy is not believed.
+    for (let i = 0; i < LIMIT; i++)
+      await get(behindProxy, API_URL, via(`198.51.100.${String(i)}`), "10.10.0.1");
+    expect((await get(behindProxy, API_URL, via("198.51.100.99"), "10.10.0.1")).statusCode).toBe(429);
+  });
+
+  it("without UPNEXT_TRUST_PROXY, counts everything arriving through the proxy as one client", async () => {
+    for (let i = 0; i < LIMIT; i++) await get(untrusting, API_URL, via(`203.0.113.${String(i)}`), proxy);
+    expect((await get(untrusting, API_URL, via("203.0.113.200"), proxy)).statusCode).toBe(429);
+    // A wrong token is refused before it is counted.
+    const wrong = await get(untrusting, API_URL, { authorization: "Bearer nope" }, "10.9.9.9");
     expect(wrong.statusCode).toBe(401);
   });
 });

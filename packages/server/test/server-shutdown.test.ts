@@ -48,8 +48,10 @@ async function listening(server: CliProcess): Promise<string> {
   );
 }
 
-/** SIGTERM, then the exit code; throws if the process is still running long after its timeout. */
-async function terminate(server: CliProcess): Promise<number | null> {
+/** SIGTERM, then how it exited; throws if the process is still running long after its timeout. */
+async function terminate(
+  server: CliProcess,
+): Promise<{ code: number | null; signal: string | null; stderr: string }> {
   server.child.kill("SIGTERM");
   let timer: NodeJS.Timeout | undefined;
   const hung = new Promise<never>((_resolve, reject) => {
@@ -60,8 +62,8 @@ async function terminate(server: CliProcess): Promise<number | null> {
   });
   try {
     const finished = await Promise.race([server.exited, hung]);
-    if (finished.code !== 0) console.error(finished);
-    return finished.code;
+    // The stderr tail goes into a failure's message: it says what the process was doing.
+    return { code: finished.code, signal: finished.signal, stderr: finished.stderr.slice(-2_000) };
   } finally {
     clearTimeout(timer);
   }
@@ -92,7 +94,7 @@ describe("upnext server start: SIGTERM with a dependency down", { timeout: 120_0
     // The readiness probe sees the outage: the server's connections are now reconnecting.
     await eventually(async () => (await fetch(`${url}/ready`)).status === 503, "/ready to report the outage");
 
-    expect(await terminate(server)).toBe(0);
+    expect(await terminate(server)).toMatchObject({ code: 0, signal: null });
     expect(await portIsFree(port)).toBe(true);
     await redis.restart();
   });
@@ -106,7 +108,7 @@ describe("upnext server start: SIGTERM with a dependency down", { timeout: 120_0
     await redis.restart();
     await eventually(async () => (await fetch(`${url}/ready`)).status === 200, "/ready after Redis is back");
 
-    expect(await terminate(server)).toBe(0);
+    expect(await terminate(server)).toMatchObject({ code: 0, signal: null });
     expect(await portIsFree(port)).toBe(true);
   });
 
@@ -116,7 +118,7 @@ describe("upnext server start: SIGTERM with a dependency down", { timeout: 120_0
       const port = await freePort();
       const server = startServer(port);
       await listening(server);
-      expect(await terminate(server)).toBe(0);
+      expect(await terminate(server)).toMatchObject({ code: 0, signal: null });
       expect(await portIsFree(port)).toBe(true);
     } finally {
       await redis.restart();
@@ -192,7 +194,7 @@ describe("upnext server start: SIGTERM with PostgreSQL unreachable", { timeout: 
     await relay.cut();
     await eventually(async () => (await fetch(`${url}/ready`)).status === 503, "/ready to report the outage");
 
-    expect(await terminate(server)).toBe(0);
+    expect(await terminate(server)).toMatchObject({ code: 0, signal: null });
     expect(await portIsFree(port)).toBe(true);
   });
 });

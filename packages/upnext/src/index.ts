@@ -14,6 +14,7 @@ export { Functions, type FunctionState } from "./sdk/functions-admin.js";
 export {
   Jobs,
   NotRetryableError,
+  type FinishedJobRecord,
   type CancelOutcome,
   type RetryOptions,
   type RetryOutcome,

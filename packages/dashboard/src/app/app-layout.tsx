@@ -1,6 +1,6 @@
 /**
- * The frame of every page: a skip link, the navigation, a header with the live-connection state,
- * the language switcher and the theme toggle, and the page itself inside the route's error
+ * The frame of every page: a skip link, the navigation, a header with the jump-to-id box, the
+ * live-connection state, the language switcher and the theme toggle, and the page itself inside the route's error
  * boundary (the router's errorComponent), so a failing page never takes the navigation with it.
  */
 import { Link, Outlet } from "@tanstack/react-router";
@@ -10,6 +10,7 @@ import { type LanguageCode, LANGUAGES, saveLanguage } from "../i18n/i18n.js";
 import { useLive } from "../live/live-context.js";
 import { useTheme } from "../theme/theme.js";
 import { AuthPrompt } from "./auth-prompt.js";
+import { JobIdJump } from "./job-id-jump.js";
 import { NAV_ITEMS } from "./nav-items.js";
 
 function NavIcon({ path }: { readonly path: string }) {
@@ -156,6 +157,9 @@ export function AppLayout() {
       </nav>
       <div className="flex min-w-0 flex-1 flex-col">
         <header className="sticky top-0 z-20 flex h-14 shrink-0 items-center justify-end gap-3 border-b border-line bg-panel px-4">
+          <div className="mr-auto">
+            <JobIdJump />
+          </div>
           <LiveIndicator />
           <LanguageSwitcher />
           <ThemeToggle />

@@ -9,6 +9,8 @@ export const de: Messages = {
     themeToDark: "Dunkles Design verwenden",
     themeToLight: "Helles Design verwenden",
     language: "Sprache",
+    jumpToJob: "Zu Job-ID springen",
+    jumpToJobPlaceholder: "Job-ID oder ihr Anfang…",
     loading: "Wird geladen…",
     live: {
       open: "Live",

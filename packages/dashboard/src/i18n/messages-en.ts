@@ -12,6 +12,8 @@ export const en = {
     themeToDark: "Switch to dark theme",
     themeToLight: "Switch to light theme",
     language: "Language",
+    jumpToJob: "Jump to job id",
+    jumpToJobPlaceholder: "Job id or its start…",
     loading: "Loading…",
     live: {
       open: "Live",

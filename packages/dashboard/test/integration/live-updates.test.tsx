@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { RouterProvider, createMemoryHistory, createRouter } from "@tanstack/react-router";
 import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setApiOrigin } from "../../src/api/http.js";
 import { routeTree } from "../../src/app/router.js";
@@ -86,22 +87,29 @@ afterAll(async () => {
   await rm(`${dataDir}-artifacts`, { recursive: true, force: true });
 });
 
+/** The whole dashboard at `path`, with its live streams, against the stack's server. */
+function renderApp(path: string) {
+  const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  const router = createRouter({
+    routeTree,
+    context: { queryClient },
+    history: createMemoryHistory({ initialEntries: [path] }),
+  });
+  render(
+    <QueryClientProvider client={queryClient}>
+      <EventStreamProvider>
+        <RouterProvider router={router} />
+      </EventStreamProvider>
+    </QueryClientProvider>,
+  );
+  return router;
+}
+
 describe("live updates against a real server, Redis and worker", () => {
   it("shows a submitted job appear and move to complete without a reload", async () => {
-    const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-    const router = createRouter({
-      routeTree,
-      context: { queryClient },
-      history: createMemoryHistory({ initialEntries: ["/jobs?function=dashboard-test-job"] }),
-    });
-    render(
-      <QueryClientProvider client={queryClient}>
-        <EventStreamProvider>
-          <RouterProvider router={router} />
-        </EventStreamProvider>
-      </QueryClientProvider>,
-    );
-    await screen.findByRole("heading", { level: 1, name: "Jobs" });
+    renderApp("/jobs?function=dashboard-test-job");
+    // The page's chunk loads on first navigation: slow on a busy machine.
+    await screen.findByRole("heading", { level: 1, name: "Jobs" }, { timeout: 10_000 });
     // The stream is open before the job exists, so its whole life arrives live.
     await screen.findByText("Live", undefined, { timeout: 10_000 });
     stack.stdin.write(`submit ${JOB_MS}\n`);
@@ -121,5 +129,22 @@ describe("live updates against a real server, Redis and worker", () => {
       },
       { timeout: 15_000 },
     );
+  }, 60_000);
+
+  it("opens a job from the header's jump-to-id box given the start of its id", async () => {
+    const router = renderApp("/workers");
+    stack.stdin.write("submit 50\n");
+    const jobId = await nextReply<string>("jobId", 10_000);
+    const box = await screen.findByRole("searchbox", { name: "Jump to job id" }, { timeout: 10_000 });
+    // The history has it once ingest has stored it; until then the box opens the Jobs search.
+    await waitFor(
+      async () => {
+        await userEvent.clear(box);
+        await userEvent.type(box, `${jobId.slice(0, 20)}{Enter}`);
+        expect(await screen.findByRole("heading", { level: 1, name: `Job ${jobId}` })).toBeTruthy();
+      },
+      { timeout: 15_000 },
+    );
+    expect(router.state.location.pathname).toBe(`/jobs/${jobId}`);
   }, 60_000);
 });

@@ -2,10 +2,16 @@
  * Errors a route raises on purpose, and the one handler that turns every error (ours, Fastify's,
  * validation, a dependency that is down) into the envelope of @upnext/core's api-errors.
  */
+import { randomUUID } from "node:crypto";
+import { STATUS_CODES } from "node:http";
+import type { Socket } from "node:net";
 import type { ApiErrorCode, ApiErrorEnvelope } from "@upnext/core";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { DependencyUnavailableError } from "../connections/circuit-breaker.js";
+
+/** Longest path parameter the router accepts (ids and names are far shorter). */
+export const MAX_PATH_PARAM_LENGTH = 512;
 
 export class ApiError extends Error {
   constructor(
@@ -84,6 +90,22 @@ function describeError(error: unknown, request: FastifyRequest): Described {
   }
   const fastifyError = error as Partial<FastifyError>;
   const status = typeof fastifyError.statusCode === "number" ? fastifyError.statusCode : 500;
+  // The router's own refusals (see frameworkErrors in app.ts), reworded to say what to change.
+  if (fastifyError.code === "FST_ERR_BAD_URL") {
+    return {
+      status: 400,
+      code: "bad_request",
+      message:
+        "The path is not valid percent-encoding (a '%' must be followed by two hex digits of UTF-8): encode path segments with encodeURIComponent.",
+    };
+  }
+  if (fastifyError.code === "FST_ERR_MAX_PARAM_LENGTH") {
+    return {
+      status: 414,
+      code: "bad_request",
+      message: `A path parameter is longer than ${MAX_PATH_PARAM_LENGTH} characters: no id or name is that long.`,
+    };
+  }
   if (status === 413) {
     return {
       status,
@@ -119,4 +141,26 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
     .code(described.status)
     .type("application/json; charset=utf-8")
     .send(envelope(request, described.code, described.message, described.details));
+}
+
+/**
+ * The answer to a request Node's HTTP parser refused before Fastify saw it (Fastify's
+ * clientErrorHandler): headers or URL over Node's 16 KB limit (431), a malformed request (400), a
+ * client too slow to send it (408). Still the envelope, with a request id of its own.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  const [status, message] =
+    error.code === "HPE_HEADER_OVERFLOW"
+      ? [431, "The request's URL and headers are larger than 16 KB: send fewer or shorter query parameters."]
+      : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? [408, "The request was not received in time."]
+        : [400, "The request is not valid HTTP."];
+  const body = JSON.stringify({ error: { code: "bad_request", message, requestId: randomUUID() } });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }

@@ -8,6 +8,7 @@ import type { PageInfo } from "@upnext/core";
 import { z } from "zod";
 import { parseCursor, type Cursor } from "../store/keyset.js";
 import { badRequest } from "./api-error.js";
+import { CREDENTIAL_PARAMS } from "./credential-params.js";
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
@@ -73,6 +74,8 @@ export function pageInfo(
   const link = (cursor: string | null): string | null => {
     if (cursor === null) return null;
     const url = new URL(request.url, "http://placeholder");
+    // A credential sent in the query (a mistake outside the live streams) is never echoed.
+    for (const name of CREDENTIAL_PARAMS) url.searchParams.delete(name);
     url.searchParams.set("cursor", cursor);
     url.searchParams.set("limit", String(limit));
     return `${url.pathname}${url.search}`;

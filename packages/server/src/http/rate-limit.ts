@@ -6,14 +6,13 @@
  * While Redis is down the limit is not enforced (skipOnError): the API keeps serving what the
  * database alone can answer rather than refusing everything because the counter is unreachable.
  */
-import { createHash } from "node:crypto";
 import fastifyRateLimit from "@fastify/rate-limit";
 import { formatDuration } from "@upnext/core";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ServerDependencies } from "../connections/server-dependencies.js";
 import { waitForReady } from "../connections/server-redis.js";
 import { ApiError } from "./api-error.js";
-import { API_PREFIX, tokenOf } from "./auth.js";
+import { API_PREFIX } from "./auth.js";
 
 /**
  * Longest a request waits for its counter. Short: a slow Redis must not slow every request;
@@ -22,8 +21,6 @@ import { API_PREFIX, tokenOf } from "./auth.js";
 export const RATE_LIMIT_COMMAND_TIMEOUT_MS = 500;
 /** Longest the app's start waits for the counters' connection (Redis may be down). */
 const CONNECT_WAIT_MS = 2_000;
-/** Hex digits of the token's SHA-256 kept in the key: the token itself never goes to Redis. */
-const TOKEN_DIGEST_LENGTH = 32;
 
 /** The Redis key prefix of the counters: per namespace, so replicas of one deployment share them. */
 export function rateLimitPrefix(namespace: string): string {
@@ -31,21 +28,19 @@ export function rateLimitPrefix(namespace: string): string {
 }
 
 /**
- * Who a request counts against: its bearer token when the server checks tokens (requests with a
- * wrong token were already refused), else its address. A token the server does not check would
- * let a client pick a fresh budget per request, so it is ignored.
+ * Who a request counts against: its address (the real client's behind a trusted proxy,
+ * UPNEXT_TRUST_PROXY) and, when the server checks tokens, the name of the token it was
+ * authenticated with (requests with a wrong token were already refused). So dashboard users
+ * sharing one token each have a budget, and a script with its own token is not slowed by the
+ * dashboard on the same machine. The token itself never goes to Redis.
  */
-export function clientKey(request: FastifyRequest, tokenRequired: boolean): string {
-  const token = tokenRequired ? tokenOf(request) : undefined;
-  if (token !== undefined) {
-    return `token:${createHash("sha256").update(token).digest("hex").slice(0, TOKEN_DIGEST_LENGTH)}`;
-  }
-  return `ip:${request.ip}`;
+export function clientKey(request: FastifyRequest): string {
+  const name = request.principal?.name;
+  return name === undefined ? `ip:${request.ip}` : `token:${name}:ip:${request.ip}`;
 }
 
 export async function registerRateLimit(app: FastifyInstance, deps: ServerDependencies): Promise<void> {
   const { limit, windowMs } = deps.config.apiRateLimit;
-  const tokenRequired = deps.config.apiToken !== "";
   // A connection of its own with a short timeout; no offline queue, so while Redis is down the
   // count fails at once and the request goes through.
   const redis = deps.redis.duplicate({
@@ -67,7 +62,7 @@ export async function registerRateLimit(app: FastifyInstance, deps: ServerDepend
     skipOnError: true,
     // Probes and metrics (outside /api/v1) are never limited.
     allowList: (request) => !request.url.startsWith(API_PREFIX),
-    keyGenerator: (request) => clientKey(request, tokenRequired),
+    keyGenerator: (request) => clientKey(request),
     errorResponseBuilder: (_request, context) =>
       new ApiError(
         429,

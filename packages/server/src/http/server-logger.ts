@@ -1,16 +1,37 @@
 /**
  * Logger options for the server: pino JSON, with Elastic Common Schema field names when
  * UPNEXT_LOG_FORMAT=ecs. Fastify adds the request id to every line of a request as `reqId`.
+ * No line carries a credential: headers are not logged and URLs lose their credential params.
  */
 import type { LogFormat } from "@upnext/core";
 import type { LoggerOptions } from "pino";
+import { withoutCredentials } from "./credential-params.js";
+
+/**
+ * The request as a log line shows it: the URL without credentials in its query (`?token=`,
+ * `?ticket=` of the live streams), never the headers.
+ */
+function requestFields(request: {
+  readonly method?: string;
+  readonly url?: string;
+  readonly ip?: string;
+  readonly socket?: { readonly remoteAddress?: string };
+}) {
+  return {
+    method: request.method,
+    url: withoutCredentials(request.url ?? ""),
+    remoteAddress: request.ip ?? request.socket?.remoteAddress,
+  };
+}
 
 export function serverLoggerOptions(level: string, format: LogFormat): LoggerOptions {
   const redact = { paths: ["req.headers.authorization", "req.headers.cookie"], censor: "[redacted]" };
-  if (format === "json") return { level, redact };
+  const serializers = { req: requestFields };
+  if (format === "json") return { level, redact, serializers };
   return {
     level,
     redact,
+    serializers,
     messageKey: "message",
     timestamp: () => `,"@timestamp":"${new Date().toISOString()}"`,
     formatters: {

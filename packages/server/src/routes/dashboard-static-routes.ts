@@ -4,7 +4,8 @@
  * unhashed files are revalidated on every load, so a rebuilt dashboard is picked up at once.
  * Any other GET outside /api answers index.html and the dashboard's router shows the page (or
  * its own not-found page); /api paths and file names that do not exist keep the JSON 404.
- * Without a build, `/` explains how to make one instead of failing obscurely.
+ * Without a build, `/` and the dashboard's paths answer 404 with a page explaining how to make
+ * one: not a 5xx, which alerting would count as the server failing.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -55,7 +56,7 @@ export function dashboardStaticRoutes(options: DashboardStaticOptions = {}) {
   function sendIndex(reply: FastifyReply): FastifyReply {
     if (!built()) {
       return reply
-        .code(503)
+        .code(404)
         .header("cache-control", REVALIDATE)
         .type("text/html; charset=utf-8")
         .send(MISSING_BUILD_PAGE);

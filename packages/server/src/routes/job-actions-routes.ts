@@ -1,8 +1,10 @@
 /**
  * Operator actions on one job: cancel and retry. Both act on the queue (Redis) through the SDK's
  * `Jobs`, the same atomic scripts the workers use; the history follows from the status events
- * they publish. The history is read only to tell "never existed" (404) from "finished and no
- * longer in the queue" (409) when Redis does not know the id.
+ * they publish. When Redis no longer holds the job (its queue retention passed, or Redis lost
+ * it), the history answers instead: a failed or cancelled job is retried from the history's
+ * stored input (`Jobs.resubmit`), and a cancel says why it is no longer possible; an id neither
+ * knows is a 404.
  */
 import {
   type JobStatus,
@@ -16,7 +18,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { QueueAdmin } from "../connections/queue-admin.js";
 import type { ServerDependencies } from "../connections/server-dependencies.js";
-import { ApiError, conflict } from "../http/api-error.js";
+import { ApiError, conflict, notFound } from "../http/api-error.js";
 import { ITEM_ERRORS } from "../http/error-responses.js";
 import { jobIdSchema } from "../http/query-params.js";
 import { callQueue } from "../http/queue-errors.js";
@@ -59,36 +61,80 @@ const retryBody = z
   // No body at all arrives as null.
   .nullish();
 
-/** The status the history shows for a job the queue no longer holds, if it shows one. */
-async function historyStatus(deps: ServerDependencies, id: string): Promise<JobStatus | undefined> {
-  const row = await deps.withDatabase((db) =>
-    db.selectFrom("jobs").select("status").where("id", "=", id).executeTakeFirst(),
+/** The history's row of a job the queue no longer holds, if it has one. */
+async function historyRow(deps: ServerDependencies, id: string) {
+  return deps.withDatabase((db) =>
+    db
+      .selectFrom("jobs")
+      .select(["id", "function", "status", "input", "max_attempts", "priority", "tags", "metadata"])
+      .where("id", "=", id)
+      .executeTakeFirst(),
   );
-  return row?.status;
 }
 
-/**
- * Redis does not know the id: a 404 when the history does not either, else a 409 saying the job
- * is finished and its queue record expired (UPNEXT_JOB_RETENTION).
- */
-async function notInQueue(
-  deps: ServerDependencies,
-  id: string,
-  action: "cancelled" | "retried",
-  notFound: unknown,
-): Promise<unknown> {
-  if (!(notFound instanceof ApiError) || notFound.statusCode !== 404) return notFound;
-  const status = await historyStatus(deps, id);
-  if (status === undefined) return notFound;
+function isQueueNotFound(error: unknown): boolean {
+  return error instanceof ApiError && error.statusCode === 404;
+}
+
+/** A JSON object column, or {} when it holds nothing (or not an object). */
+function jsonObjectOf(text: string | null): Record<string, unknown> {
+  if (text === null) return {};
+  const value = JSON.parse(text) as unknown;
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}
+
+/** Why a job the queue no longer holds cannot be cancelled, or the 404 when the history has none. */
+async function cancelNotInQueue(deps: ServerDependencies, id: string, notFound: unknown): Promise<unknown> {
+  if (!isQueueNotFound(notFound)) return notFound;
+  const row = await historyRow(deps, id);
+  if (row === undefined) return notFound;
   const retention = formatDuration(deps.config.jobRetention);
-  const hint = action === "retried" ? " Submit a new job with its input instead." : "";
-  return conflict(
-    `Job '${id}' is '${status}' in the history but no longer in the queue (finished jobs stay there for UPNEXT_JOB_RETENTION, ${retention}); it cannot be ${action}.${hint}`,
-    { jobId: id, status, inQueue: false },
-  );
+  const why = isTerminal(row.status)
+    ? `it already finished ('${row.status}') and the queue dropped it after UPNEXT_JOB_RETENTION (${retention}): there is nothing left to cancel`
+    : `the history last saw it '${row.status}', but the queue no longer holds it (Redis lost it, or its record expired), so no worker can be told to stop it`;
+  return conflict(`Job '${id}' can no longer be cancelled: ${why}.`, {
+    jobId: id,
+    status: row.status,
+    inQueue: false,
+    cancellable: false,
+  });
 }
 
 export function jobActionRoutes(deps: ServerDependencies, admin: QueueAdmin) {
+  /** The queue no longer holds the job: a new job from the history's record, if it may be retried. */
+  const retryFromHistory = async (id: string, force: boolean) => {
+    const row = await historyRow(deps, id);
+    if (row === undefined) throw notFound("Job", id);
+    if (row.status !== "failed" && row.status !== "cancelled") {
+      throw conflict(
+        `Job '${id}' cannot be retried: its status is '${row.status}'; only failed or cancelled jobs can be retried.`,
+        { jobId: id, status: row.status, inQueue: false },
+      );
+    }
+    const { job, created } = await callQueue(deps, () =>
+      admin.jobs.resubmit(
+        {
+          id,
+          function: row.function,
+          input: row.input ?? "null",
+          maxAttempts: row.max_attempts ?? 1,
+          priority: row.priority,
+          tags: jsonObjectOf(row.tags) as Record<string, string>,
+          metadata: jsonObjectOf(row.metadata),
+        },
+        { force },
+      ),
+    );
+    if (!created) {
+      throw conflict(
+        `Job '${id}' was already retried as '${job.id}'; send {"force": true} to retry it again.`,
+        { jobId: id, status: row.status, replayedAs: job.id },
+      );
+    }
+    return job;
+  };
   return (app: FastifyInstance): void => {
     const routes = app.withTypeProvider<ZodTypeProvider>();
 
@@ -110,7 +156,7 @@ export function jobActionRoutes(deps: ServerDependencies, admin: QueueAdmin) {
         const reason = request.body?.reason;
         const outcome = await callQueue(deps, () => admin.jobs.cancel(id, reason)).catch(
           async (error: unknown) => {
-            throw await notInQueue(deps, id, "cancelled", error);
+            throw await cancelNotInQueue(deps, id, error);
           },
         );
         if (!outcome.cancelled) {
@@ -130,7 +176,7 @@ export function jobActionRoutes(deps: ServerDependencies, admin: QueueAdmin) {
         schema: {
           summary: "Retry a failed or cancelled job",
           description:
-            'Runs the job again as a new job of the same function with the same input, tags, metadata, priority, timeout and attempt budget, linked to the original by `origin: {kind: "replay", replayOf}` (the original keeps its status and records the new id). A dead-lettered job is replayed exactly as `POST /api/v1/dead-letters/:jobId/replay` does. A job still going or complete answers 409; a job retried before answers 409 unless `force` is true.',
+            "Runs the job again as a new job of the same function with the same input, tags, metadata, priority, timeout and attempt budget, linked to the original by `origin: {kind: \"replay\", replayOf}` (the original keeps its status and records the new id). A dead-lettered job is replayed exactly as `POST /api/v1/dead-letters/:jobId/replay` does. Once the queue no longer holds the job (after UPNEXT_JOB_RETENTION), it is retried from the history's stored input, tags, metadata, priority and attempt budget (the function's own timeout applies). A job still going or complete answers 409; a job retried before answers 409 unless `force` is true.",
           tags: ["jobs"],
           params,
           body: retryBody,
@@ -140,11 +186,16 @@ export function jobActionRoutes(deps: ServerDependencies, admin: QueueAdmin) {
       async (request, reply) => {
         const { id } = request.params;
         const force = request.body?.force === true;
-        const { job, deadLettered } = await callQueue(deps, () => admin.jobs.retry(id, { force })).catch(
-          async (error: unknown) => {
-            throw await notInQueue(deps, id, "retried", error);
+        const inQueue = await callQueue(deps, () => admin.jobs.retry(id, { force })).catch(
+          (error: unknown) => {
+            if (isQueueNotFound(error)) return undefined;
+            throw error;
           },
         );
+        const { job, deadLettered } = inQueue ?? {
+          job: await retryFromHistory(id, force),
+          deadLettered: false,
+        };
         const snapshot = await callQueue(deps, () => job.status());
         return reply.code(201).send({ replayOf: id, deadLettered, job: queuedJobState(snapshot) });
       },

@@ -25,7 +25,9 @@ const described = (description: string) => apiErrorEnvelopeSchema.describe(descr
 /** Every stream answers these before it starts; once it has started, problems are events. */
 export const STREAM_ERRORS = {
   400: described("A parameter (or Last-Event-ID) is invalid: the message names it and what is allowed."),
-  401: described("The bearer token is missing or wrong; EventSource can pass it as `?token=`."),
+  401: described(
+    "The credential is missing or wrong; EventSource can pass `?ticket=` (POST /api/v1/stream-tickets) or `?token=`.",
+  ),
   429: described("This client holds its maximum of live connections (`too_many_connections`)."),
   503: described(
     "The server holds its maximum of live connections (`too_many_connections`), or Redis is down (`dependency_unavailable`).",
@@ -42,7 +44,14 @@ const common = {
     .regex(MESSAGE_ID_PATTERN, { error: "a message id looks like 1732800000000-0" })
     .optional()
     .describe("Resume after this message id (the Last-Event-ID header wins when both are sent)."),
-  token: z.string().optional().describe("The bearer token, for EventSource (which cannot send headers)."),
+  ticket: z
+    .string()
+    .optional()
+    .describe("A ticket from POST /api/v1/stream-tickets, for EventSource (which cannot send headers)."),
+  token: z
+    .string()
+    .optional()
+    .describe("The bearer token itself, for EventSource; prefer `ticket`, which expires within a minute."),
 };
 
 const EVENT_TYPES = JOB_EVENT_TYPES as readonly JobEventType[] as readonly [JobEventType, ...JobEventType[]];
@@ -69,6 +78,10 @@ function setOf<T>(values: readonly T[] | undefined): ReadonlySet<T> | undefined 
 
 export function streamRoutes(hub: StreamHub) {
   return (app: FastifyInstance): void => {
+    // Every route here is a stream: it takes its credential from the query too (http/auth.ts).
+    app.addHook("onRoute", (route) => {
+      route.config = { ...route.config, queryCredentials: true };
+    });
     const routes = app.withTypeProvider<ZodTypeProvider>();
     // Open streams would hold the server's close until their clients leave.
     app.addHook("preClose", (done) => {

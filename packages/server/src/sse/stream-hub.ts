@@ -209,7 +209,7 @@ export function createStreamHub(deps: ServerDependencies, options: StreamHubOpti
     if (source.needsRedis && !redisUp) {
       throw new DependencyUnavailableError("redis", limits.SSE_RETRY_MS);
     }
-    const release = limiter.acquire(clientKey(request, config.apiToken !== ""));
+    const release = limiter.acquire(clientKey(request));
     let subscription: LiveSubscription;
     try {
       subscription = await source.open(lastEventId);

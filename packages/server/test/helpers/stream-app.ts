@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { STATUS_EVENT_FIELD, type JobEvent } from "@upnext/core";
 import type { FastifyInstance } from "fastify";
 import type { Redis } from "ioredis";
-import { pino } from "pino";
+import { type Logger, pino } from "pino";
 import { buildApp } from "../../src/app.js";
 import { createDependencies, type ServerDependencies } from "../../src/connections/server-dependencies.js";
 import { openServerRedis } from "../../src/connections/server-redis.js";
@@ -41,6 +41,10 @@ export interface StreamAppOptions {
   readonly redisUrl?: string;
   readonly env?: Record<string, string>;
   readonly hub?: StreamHubOptions;
+  /** Extra routes registered before the app is ready (a route "added later" by another module). */
+  readonly extraRoutes?: (app: FastifyInstance) => void;
+  /** The app's logger (default silent); tests that read the log lines pass their own. */
+  readonly logger?: Logger;
   /** Wait for the hub's readers (default true; false when Redis is down at start). */
   readonly waitReady?: boolean;
 }
@@ -69,7 +73,14 @@ export async function startStreamApp(options: StreamAppOptions): Promise<StreamA
   const deps = createDependencies({ config, redis, database: database.database, probeIntervalMs: 100 });
   const hub = createStreamHub(deps, options.hub);
   await hub.start();
-  const app = await buildApp({ deps, hub, logger: pino({ level: "silent" }) });
+  const app = await buildApp({ deps, hub, logger: options.logger ?? pino({ level: "silent" }) });
+  const { extraRoutes } = options;
+  if (extraRoutes) {
+    app.register((scope, _options, done) => {
+      extraRoutes(scope);
+      done();
+    });
+  }
   await app.listen({ host: "127.0.0.1", port: 0 });
   const address = app.server.address();
   const port = typeof address === "object" && address !== null ? address.port : 0;

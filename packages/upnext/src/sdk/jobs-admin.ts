@@ -3,12 +3,20 @@
  * server): read it, cancel it, retry it. The id index (`<ns>:jobfn:<id>`) says which function
  * holds the job, so none of these scans the keyspace.
  */
-import { JobNotFoundError, UpNextError, validateJobId, type JobSnapshot, type JobStatus } from "@upnext/core";
+import {
+  JobNotFoundError,
+  UpNextError,
+  newJobId,
+  validateJobId,
+  type JobSnapshot,
+  type JobStatus,
+} from "@upnext/core";
 import { RedisDeadLetterStore } from "../backend/redis/dead-letter-store.js";
 import { Connection, type StandaloneOptions } from "../runtime/namespace-client.js";
 import { AlreadyReplayedError } from "./dead-letter-entry.js";
 import { JobRef, cancelJob } from "./job-ref.js";
-import { replayJobs } from "./replays.js";
+import { enqueueJobs } from "./job-submitter.js";
+import { publishCreated, replayJobs } from "./replays.js";
 import { rejectUnknown } from "./task-options.js";
 
 /** The job is running, waiting or complete: only a failed or cancelled job can be retried. */
@@ -44,6 +52,26 @@ export interface RetryOutcome {
 }
 
 const RETRY_OPTIONS = new Set(["force"]);
+
+/**
+ * A finished job as a record kept outside the queue (the history server's), for `resubmit` once
+ * the queue no longer holds it.
+ */
+export interface FinishedJobRecord {
+  readonly id: string;
+  readonly function: string;
+  /** The input, JSON-encoded as it was stored. */
+  readonly input: string;
+  readonly maxAttempts: number;
+  readonly priority: number;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly metadata: Readonly<Record<string, unknown>>;
+}
+
+/** Idempotency key of a job's resubmit: two at once (within UPNEXT_IDEMPOTENCY_TTL) make one job. */
+export function resubmitKey(jobId: string): string {
+  return `upnext:retry-of:${jobId}`;
+}
 
 export class Jobs {
   private readonly owned: boolean;
@@ -112,6 +140,47 @@ export class Jobs {
       case "missing":
         throw new JobNotFoundError(jobId);
     }
+  }
+
+  /**
+   * Runs a finished job again from its record when the queue no longer holds it (past
+   * UPNEXT_JOB_RETENTION): a new top-level job of the same function with the record's input,
+   * tags, metadata, priority and attempt budget, and `origin: { kind: "replay", replayOf }`. The
+   * function's own timeout applies, and a keyed rate limit counts it under no key. Unless `force`,
+   * a second resubmit of the same job (within UPNEXT_IDEMPOTENCY_TTL) returns the first one's job
+   * (`created: false`) instead of making another.
+   */
+  async resubmit(
+    record: FinishedJobRecord,
+    options: RetryOptions = {},
+  ): Promise<{ readonly job: JobRef; readonly created: boolean }> {
+    rejectUnknown("retry options", options, RETRY_OPTIONS);
+    validateJobId(record.id);
+    const now = Date.now();
+    const id = newJobId(now);
+    const { config } = this.connection;
+    const job = {
+      id,
+      function: record.function,
+      input: record.input,
+      maxAttempts: Math.max(1, record.maxAttempts),
+      maxDeliveries: config.maxDeliveries,
+      priority: record.priority,
+      parentId: null,
+      rootId: id,
+      idempotencyKey: options.force === true ? null : resubmitKey(record.id),
+      runAt: null,
+      timeoutMs: null,
+      tags: record.tags,
+      metadata: record.metadata,
+      createdAt: now,
+      origin: { kind: "replay" as const, replayOf: record.id },
+      prioScore: record.priority === 0 ? null : now - record.priority * config.priorityStep,
+    };
+    const [result] = await enqueueJobs(this.connection, [job]);
+    const created = result?.created ?? false;
+    if (created) await publishCreated(this.connection, [job]);
+    return { job: new JobRef(result?.id ?? id, record.function, () => this.connection), created };
   }
 
   async close(): Promise<void> {

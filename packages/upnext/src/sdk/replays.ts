@@ -65,7 +65,7 @@ export async function replayJobs(
 }
 
 /** The same creation events a submit publishes, so the history sees replays like any job. */
-async function publishCreated(connection: Connection, jobs: readonly NewJob[]): Promise<void> {
+export async function publishCreated(connection: Connection, jobs: readonly NewJob[]): Promise<void> {
   const pending: Promise<void>[] = [];
   for (const job of jobs) {
     const wait = connection.publisher.publish(creationEvent(job, "queued", null));

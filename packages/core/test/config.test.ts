@@ -30,6 +30,7 @@ const DEFAULTS: Config = {
   deadLetterRetention: 604_800_000,
   promoteInterval: 250,
   heartbeatInterval: 10_000,
+  maxPayloadSize: 1_000_000,
   statusBufferSize: 10_000,
   statusOverflow: "block",
   statusStreamMaxLen: 100_000,

@@ -97,6 +97,7 @@ export {
   InvalidInputError,
   InvalidOptionError,
   JobNotFoundError,
+  PayloadTooLargeError,
   SerializationError,
   TaskCancelledError,
   TaskFailedError,

@@ -3,13 +3,7 @@
  * itself (progress, logs, checkpoints, metrics). Writes go through the backend's compare-and-set
  * on the claim token, so a job that lost its lease can never write over its successor.
  */
-import {
-  InvalidOptionError,
-  SerializationError,
-  WorkerStateError,
-  getConfig,
-  type JobOrigin,
-} from "@upnext/core";
+import { InvalidOptionError, encodePayload, WorkerStateError, getConfig, type JobOrigin } from "@upnext/core";
 import type { QueueBackend } from "../backend/queue-backend.js";
 import type { ClaimedJob } from "../backend/queue-backend.js";
 import { ArtifactUploader, type JobArtifacts } from "./artifact-uploader.js";
@@ -263,12 +257,12 @@ export class JobContext implements Context {
     if (!Number.isInteger(version) || version < 1) {
       throw new InvalidOptionError("checkpoint version", version, "use a whole number >= 1");
     }
-    let encoded: string;
-    try {
-      encoded = JSON.stringify(state);
-    } catch (error) {
-      throw new SerializationError("The checkpoint state", error);
-    }
+    const encoded = encodePayload(
+      state,
+      `The checkpoint of job '${this.job.id}'`,
+      "state",
+      this.definition.payloadLimit,
+    );
     const stored = await this.write({ checkpoint: encoded, checkpointVersion: String(version) });
     if (!stored) {
       throw new WorkerStateError(

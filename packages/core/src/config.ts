@@ -129,6 +129,13 @@ export const configSchema = {
     default: "10000",
     schema: integer(10, 10_000_000),
   }),
+  statusBufferBytes: setting({
+    env: "UPNEXT_STATUS_BUFFER_BYTES",
+    description:
+      "Most bytes of JSON the status buffer holds, whatever the overflow strategy. At this bound or UPNEXT_STATUS_BUFFER_SIZE, progress, log, metric and heartbeat events are dropped oldest first (counted, warned about once); the strategy decides for the others.",
+    default: "64MB",
+    schema: bytes,
+  }),
   statusOverflow: setting({
     env: "UPNEXT_STATUS_OVERFLOW",
     description:

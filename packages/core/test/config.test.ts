@@ -32,6 +32,7 @@ const DEFAULTS: Config = {
   heartbeatInterval: 10_000,
   maxPayloadSize: 1_000_000,
   statusBufferSize: 10_000,
+  statusBufferBytes: 64_000_000,
   statusOverflow: "block",
   statusStreamMaxLen: 100_000,
   statusFlushBatch: 500,

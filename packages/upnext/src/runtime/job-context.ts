@@ -84,6 +84,8 @@ export class JobContext implements Context {
   readonly tags: Record<string, string>;
   private readonly progressGate: ProgressCoalescer;
   private progressTimer: NodeJS.Timeout | undefined;
+  private progressWriting = false;
+  private progressToStore: number | undefined;
   private checkpointState: { state: string; version: number } | null;
   private logger: Logger | undefined;
   private artifactsApi: JobArtifacts | undefined;
@@ -216,11 +218,32 @@ export class JobContext implements Context {
     if (update) this.sendProgress(update);
   }
 
+  /**
+   * Writes progress to the job, one write at a time: while one is on its way the latest value
+   * waits for it, so a job reporting progress during a Redis outage queues one command, not one
+   * per update.
+   */
+  private storeProgress(fraction: number): void {
+    if (this.progressWriting) {
+      this.progressToStore = fraction;
+      return;
+    }
+    this.progressWriting = true;
+    this.write({ progress: String(fraction) })
+      .catch((error: unknown) => {
+        this.log_.warn({ err: String(error) }, "could not store progress");
+      })
+      .finally(() => {
+        this.progressWriting = false;
+        const next = this.progressToStore;
+        this.progressToStore = undefined;
+        if (next !== undefined) this.storeProgress(next);
+      });
+  }
+
   private sendProgress(update: ProgressUpdate): void {
     const { fraction, message, counts } = update;
-    this.write({ progress: String(fraction) }).catch((error: unknown) => {
-      this.log_.warn({ err: String(error) }, "could not store progress");
-    });
+    this.storeProgress(fraction);
     void emitJobEvent(this.deps.publisher, "progress", this.identity(), this.deps.workerId, {
       progress: fraction,
       ...(counts ? { current: counts.current, total: counts.total } : {}),

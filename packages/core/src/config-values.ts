@@ -1,12 +1,22 @@
 /** Building blocks of the configuration schema: value parsers and the setting record. */
 import { z } from "zod";
 import { parseDuration } from "./duration.js";
+import { parseSize } from "./size.js";
 
 export const durationMs = z.string().transform((value, ctx) => {
   try {
     return parseDuration(value);
   } catch {
     ctx.addIssue({ code: "custom", message: 'expected a duration such as "500ms", "30s", "5m" or "1h"' });
+    return z.NEVER;
+  }
+});
+
+export const bytes = z.string().transform((value, ctx) => {
+  try {
+    return parseSize(value);
+  } catch {
+    ctx.addIssue({ code: "custom", message: 'expected a size such as "512KB", "100MB" or "2GB"' });
     return z.NEVER;
   }
 });

@@ -5,7 +5,7 @@
  * docs/configuration.md is generated from this table (npm run docs:config).
  */
 import { z } from "zod";
-import { durationMs, fraction, integer, setting, type Setting } from "./config-values.js";
+import { bytes, durationMs, fraction, integer, setting, type Setting } from "./config-values.js";
 import { formatDuration } from "./duration.js";
 import { ConfigError } from "./errors.js";
 import { isValidName } from "./names.js";
@@ -116,11 +116,25 @@ export const configSchema = {
     default: "10s",
     schema: durationMs.pipe(z.number().min(100)),
   }),
+  maxPayloadSize: setting({
+    env: "UPNEXT_MAX_PAYLOAD_SIZE",
+    description:
+      "Largest JSON encoding of a job's input, result, checkpoint or metadata (and of an event payload). A submit over it throws `PayloadTooLargeError` and enqueues nothing; a result or checkpoint over it fails the job or the `checkpoint()` call. Sizes: `512KB`, `1MB`, `2MiB`.",
+    default: "1MB",
+    schema: bytes,
+  }),
   statusBufferSize: setting({
     env: "UPNEXT_STATUS_BUFFER_SIZE",
     description: "Capacity of the in-memory buffer of status events waiting to be written.",
     default: "10000",
     schema: integer(10, 10_000_000),
+  }),
+  statusBufferBytes: setting({
+    env: "UPNEXT_STATUS_BUFFER_BYTES",
+    description:
+      "Most bytes of JSON the status buffer holds, whatever the overflow strategy. At this bound or UPNEXT_STATUS_BUFFER_SIZE, progress, log, metric and heartbeat events are dropped oldest first (counted, warned about once); the strategy decides for the others.",
+    default: "64MB",
+    schema: bytes,
   }),
   statusOverflow: setting({
     env: "UPNEXT_STATUS_OVERFLOW",

@@ -147,13 +147,35 @@ export class WaitTimeoutError extends UpNextError {
   }
 }
 
-/** A value could not be encoded as JSON (a handler's result, an input, a checkpoint). */
+/**
+ * A value could not be encoded as JSON, or JSON would change it (a handler's result, an input, a
+ * checkpoint, metadata). `path` says where, when known ("input.items[3].when").
+ */
 export class SerializationError extends UpNextError {
-  constructor(what: string, cause: unknown) {
+  constructor(
+    what: string,
+    cause: unknown,
+    readonly path?: string,
+  ) {
     super(
       "not_serializable",
-      `${what} is not JSON-serialisable (${cause instanceof Error ? cause.message : String(cause)}); return plain data: objects, arrays, strings, numbers, booleans or null.`,
+      `${what} is not JSON-serialisable (${cause instanceof Error ? cause.message : String(cause)}); use plain data: objects, arrays, strings, finite numbers, booleans or null (a Date becomes its ISO string).`,
       { cause },
+    );
+  }
+}
+
+/** A value's JSON encoding is over the configured size limit; nothing was stored. */
+export class PayloadTooLargeError extends UpNextError {
+  constructor(
+    what: string,
+    readonly bytes: number,
+    readonly maxBytes: number,
+    setting: string,
+  ) {
+    super(
+      "payload_too_large",
+      `${what} is ${bytes} bytes as JSON, over the limit of ${maxBytes} bytes (${setting}); nothing was stored. Keep large data elsewhere (an artifact, object storage) and pass a reference, or raise ${setting}.`,
     );
   }
 }

@@ -19,6 +19,7 @@ export * from "./duration.js";
 export * from "./errors.js";
 export * from "./ids.js";
 export * from "./job-status.js";
+export * from "./json-payload.js";
 export * from "./job.js";
 export * from "./keys.js";
 export * from "./names.js";

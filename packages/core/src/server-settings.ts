@@ -3,24 +3,14 @@
  * lives, and the limits that protect it. Part of the one configuration schema in config.ts.
  */
 import { z } from "zod";
-import { durationMs, fraction, integer, setting } from "./config-values.js";
+import { bytes, durationMs, fraction, integer, setting } from "./config-values.js";
 import { parseRate } from "./rate.js";
-import { parseSize } from "./size.js";
 
 const rate = z.string().transform((value, ctx) => {
   try {
     return parseRate(value, "rate");
   } catch {
     ctx.addIssue({ code: "custom", message: 'expected a rate such as "600/m" or "20/s"' });
-    return z.NEVER;
-  }
-});
-
-const bytes = z.string().transform((value, ctx) => {
-  try {
-    return parseSize(value);
-  } catch {
-    ctx.addIssue({ code: "custom", message: 'expected a size such as "512KB", "100MB" or "2GB"' });
     return z.NEVER;
   }
 });

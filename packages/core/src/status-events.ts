@@ -203,5 +203,17 @@ export const statusEventSchema = z.union([
 ]);
 export type StatusEvent = JobEvent | WorkerEvent | EventSentEvent | ApiEvent;
 
+/**
+ * Events that report on a job or worker without changing any state (docs/status-events.md): when
+ * a publisher's buffer is at its bound they are dropped, oldest first, so that the events that
+ * record a job's state (lifecycle events, checkpoints, sends) are kept.
+ */
+export const DROPPABLE_EVENT_TYPES: ReadonlySet<StatusEvent["type"]> = new Set([
+  "progress",
+  "log",
+  "metric",
+  "worker.heartbeat",
+]);
+
 /** Field name of the JSON-encoded event in each status-stream entry. */
 export const STATUS_EVENT_FIELD = "e";

@@ -113,6 +113,7 @@ export {
   InvalidInputError,
   InvalidOptionError,
   JobNotFoundError,
+  PayloadTooLargeError,
   SerializationError,
   TaskCancelledError,
   TaskFailedError,

@@ -70,6 +70,7 @@ function createPublisher(overrides: Partial<StatusPublisherOptions> = {}): Statu
     streamKey: keys.events,
     spillKey: keys.eventsSpill,
     capacity: 1_000,
+    maxBytes: 64_000_000,
     overflow: "drop-newest",
     maxLen: 100_000,
     batchSize: 100,
@@ -81,7 +82,25 @@ function createPublisher(overrides: Partial<StatusPublisherOptions> = {}): Statu
   return publisher;
 }
 
-function logEvent(index: number): StatusEvent {
+/** A lifecycle event: the overflow strategy decides what happens to it at the bound. */
+function lifecycleEvent(index: number): StatusEvent {
+  const jobId = `job-${index}`;
+  const at = Date.now();
+  return {
+    type: "started",
+    jobId,
+    function: "f",
+    attempt: 1,
+    parentId: null,
+    rootId: jobId,
+    workerId: "w",
+    at,
+    data: { startedAt: at, queueWaitMs: 0, deliveries: 1 },
+  };
+}
+
+/** A droppable event: at the bound the oldest of them gives way, whatever the strategy. */
+function logEvent(index: number, message = `message ${index}`): StatusEvent {
   const jobId = `job-${index}`;
   return {
     type: "log",
@@ -92,7 +111,7 @@ function logEvent(index: number): StatusEvent {
     rootId: jobId,
     workerId: "w",
     at: Date.now(),
-    data: { level: "info", message: `message ${index}` },
+    data: { level: "info", message },
   };
 }
 
@@ -128,7 +147,7 @@ async function repairStream(): Promise<void> {
 function publishRange(publisher: StatusPublisher, from: number, to: number): number {
   let blocked = 0;
   for (let index = from; index < to; index++) {
-    if (publisher.publish(logEvent(index)) !== undefined) blocked += 1;
+    if (publisher.publish(lifecycleEvent(index)) !== undefined) blocked += 1;
   }
   return blocked;
 }
@@ -136,7 +155,7 @@ function publishRange(publisher: StatusPublisher, from: number, to: number): num
 describe("StatusPublisher", () => {
   it("writes events in order, in the wire format, as they were when published", async () => {
     const publisher = createPublisher({ batchSize: 7 });
-    const events = Array.from({ length: 50 }, (_, index) => logEvent(index));
+    const events = Array.from({ length: 50 }, (_, index) => lifecycleEvent(index));
     for (const event of events) expect(publisher.publish(event)).toBeUndefined();
     const original = structuredClone(events[0]);
     // Mutating after publish must not change what is written.
@@ -237,7 +256,7 @@ describe("StatusPublisher", () => {
 
       const settled: number[] = [];
       const blocked = [10, 11].map((index) => {
-        const result = publisher.publish(logEvent(index));
+        const result = publisher.publish(lifecycleEvent(index));
         if (result === undefined) throw new Error(`publish ${index} did not block`);
         return result.then(() => settled.push(index));
       });
@@ -251,6 +270,47 @@ describe("StatusPublisher", () => {
       await publisher.flush();
       expect(jobIds(await streamEvents())).toEqual(range(0, 12));
       expect(publisher.metrics()).toMatchObject({ written: 12, dropped: 0, blockedPublishers: 0 });
+    });
+
+    it.each(["block", "spill", "drop-newest"] as const)(
+      "%s: at the bound, progress/log events are dropped oldest first and lifecycle events kept",
+      async (overflow) => {
+        const { logger, lines } = captureLogger();
+        const publisher = createPublisher({ capacity: 10, batchSize: 4, overflow, logger });
+        await breakStream();
+        expect(publishRange(publisher, 0, 4)).toBe(0);
+        // Droppable events never wait, whatever the strategy.
+        for (let index = 100; index < 120; index++)
+          expect(publisher.publish(logEvent(index))).toBeUndefined();
+        expect(publisher.metrics()).toMatchObject({ buffered: 10, droppedNonLifecycle: 14, dropped: 14 });
+        // A lifecycle event takes the place of the oldest droppable one.
+        expect(publisher.publish(lifecycleEvent(4))).toBeUndefined();
+        expect(publisher.metrics()).toMatchObject({ buffered: 10, droppedNonLifecycle: 15 });
+        expect(lines().filter((line) => line.msg.includes("dropping progress, log, metric"))).toHaveLength(1);
+
+        await repairStream();
+        await publisher.flush();
+        expect(jobIds(await streamEvents())).toEqual([...range(0, 4), ...range(115, 120), "job-4"]);
+        expect(publisher.metrics()).toMatchObject({
+          written: 10,
+          dropped: 15,
+          buffered: 0,
+          bufferedBytes: 0,
+        });
+      },
+    );
+
+    it("bounds the buffer in bytes as well as in entries", async () => {
+      const publisher = createPublisher({ capacity: 1_000, maxBytes: 5_000, overflow: "block" });
+      await breakStream();
+      for (let index = 0; index < 50; index++) void publisher.publish(logEvent(index, "x".repeat(1_000)));
+      const metrics = publisher.metrics();
+      expect(metrics.bufferedBytes).toBeLessThanOrEqual(5_000);
+      expect(metrics.buffered).toBeLessThan(5);
+      expect(metrics.droppedNonLifecycle).toBe(50 - metrics.buffered);
+      await repairStream();
+      await publisher.flush();
+      expect(jobIds(await streamEvents())).toEqual(range(50 - metrics.buffered, 50));
     });
 
     it("spill moves the overflow to the spill list and back once the stream recovers", async () => {
@@ -305,10 +365,12 @@ describe("StatusPublisher", () => {
   });
 
   it("drains entries another publisher spilled", async () => {
-    const orphans = [logEvent(0), logEvent(1), logEvent(2)].map((event) => JSON.stringify(event));
+    const orphans = [lifecycleEvent(0), lifecycleEvent(1), lifecycleEvent(2)].map((event) =>
+      JSON.stringify(event),
+    );
     await redis.rpush(keys.eventsSpill, ...orphans);
     const publisher = createPublisher({ batchSize: 2 });
-    expect(publisher.publish(logEvent(3))).toBeUndefined();
+    expect(publisher.publish(lifecycleEvent(3))).toBeUndefined();
 
     await eventually(async () => (await redis.xlen(keys.events)) === 4, "orphaned events in the stream");
     // The buffer goes first; the spill list is drained once it is empty.
@@ -324,8 +386,8 @@ describe("StatusPublisher", () => {
     await publisher.close();
 
     expect(await redis.xlen(keys.events)).toBe(100);
-    expect(publisher.publish(logEvent(100))).toBeUndefined();
-    expect(publisher.publish(logEvent(101))).toBeUndefined();
+    expect(publisher.publish(lifecycleEvent(100))).toBeUndefined();
+    expect(publisher.publish(lifecycleEvent(101))).toBeUndefined();
     expect(publisher.metrics()).toMatchObject({ written: 100, dropped: 2, buffered: 0 });
     expect(lines().filter((line) => line.msg.includes("after the status publisher was closed"))).toHaveLength(
       1,
@@ -341,7 +403,7 @@ describe("StatusPublisher", () => {
       const publisher = createPublisher({ capacity: 5, batchSize: 2, overflow });
       await breakStream();
       publishRange(publisher, 0, 5);
-      const blocked = publisher.publish(logEvent(5));
+      const blocked = publisher.publish(lifecycleEvent(5));
       // The expectation is attached now: the rejection happens inside close().
       const flushRejected = expect(publisher.flush()).rejects.toThrow(/closed/);
       await eventually(() => publisher.metrics().writeErrors >= 1, "a failed write");
@@ -365,7 +427,7 @@ describe("StatusPublisher", () => {
     if (event.type === "log") event.data.fields = { big: 1n };
 
     expect(publisher.publish(event)).toBeUndefined();
-    expect(publisher.publish(logEvent(1))).toBeUndefined();
+    expect(publisher.publish(lifecycleEvent(1))).toBeUndefined();
     await publisher.flush();
 
     expect(jobIds(await streamEvents())).toEqual(["job-1"]);

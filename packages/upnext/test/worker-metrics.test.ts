@@ -209,6 +209,10 @@ describe("the status buffer", () => {
   });
   workers.push(worker);
   const noop = worker.task("s-noop", {}, () => null);
+  const chatty = worker.task("s-chatty", {}, (_input: null, ctx) => {
+    for (let line = 0; line < 30; line++) ctx.log("info", `line ${line}`);
+    return null;
+  });
 
   beforeAll(async () => {
     await worker.start();
@@ -248,6 +252,29 @@ describe("the status buffer", () => {
     }, "the buffer to drain");
     expect(valueOf(drained, "upnext_status_buffer_fullness_ratio")).toBe(0);
     expect(valueOf(drained, "upnext_status_events_written_total")).toBeGreaterThan(written);
+  });
+
+  it("counts log events dropped at the bound, in worker.metrics() and /metrics", async () => {
+    const read = async () => parsePrometheus(await worker.prometheusRegistry.metrics());
+    await redis.del(`${namespace}:events`);
+    await redis.set(`${namespace}:events`, "not a stream");
+    await (await chatty.submit(null)).result({ timeout: "5s" });
+    const full = await eventually(async () => {
+      const current = await read();
+      return valueOf(current, "upnext_status_events_dropped_non_lifecycle_total") >= 20 ? current : undefined;
+    }, "dropped log events");
+    const metrics = worker.metrics().statusBuffer;
+    expect(metrics.droppedNonLifecycle).toBe(
+      valueOf(full, "upnext_status_events_dropped_non_lifecycle_total"),
+    );
+    expect(metrics.buffered).toBe(10);
+    expect(valueOf(full, "upnext_status_buffer_bytes")).toBeGreaterThan(0);
+    expect(valueOf(full, "upnext_status_buffer_capacity_bytes")).toBe(metrics.maxBytes);
+    await redis.del(`${namespace}:events`);
+    await eventually(
+      async () => valueOf(await read(), "upnext_status_buffer_events") === 0,
+      "the buffer to drain",
+    );
   });
 });
 

@@ -28,7 +28,8 @@ export interface StandaloneOptions {
 
 export interface ConnectionOptions extends StandaloneOptions {
   /** Overrides of the status buffer (default from UPNEXT_STATUS_*). */
-  readonly statusBuffer?: Partial<Pick<Config, "statusBufferSize" | "statusOverflow">> | undefined;
+  readonly statusBuffer?:
+    Partial<Pick<Config, "statusBufferSize" | "statusBufferBytes" | "statusOverflow">> | undefined;
   /** Record spans when an OpenTelemetry SDK is registered (default true); false turns tracing off. */
   readonly tracing?: boolean | undefined;
 }
@@ -101,6 +102,7 @@ export class Connection {
       streamKey: this.keys.events,
       spillKey: this.keys.eventsSpill,
       capacity: options.statusBuffer?.statusBufferSize ?? this.config.statusBufferSize,
+      maxBytes: options.statusBuffer?.statusBufferBytes ?? this.config.statusBufferBytes,
       overflow: options.statusBuffer?.statusOverflow ?? this.config.statusOverflow,
       maxLen: this.config.statusStreamMaxLen,
       batchSize: this.config.statusFlushBatch,

@@ -1,7 +1,8 @@
 /**
  * The worker's registry records, for the server and dashboard: a worker hash (id, name, host,
  * pid, functions, concurrency, active count, start and last-seen times) and one record per
- * function (name, kind, options), each with a TTL refreshed by the heartbeat, plus
+ * function (name, kind, options) with its flow-control settings, each with a TTL refreshed by the
+ * heartbeat (which also writes back function records Redis lost), plus
  * worker.started / heartbeat / stopped events on the status stream.
  */
 import { hostname } from "node:os";
@@ -79,18 +80,7 @@ export class Registration {
       }
     });
     const now = Date.now();
-    for (const definition of definitions) {
-      this.writeFlowControl(pipeline, definition);
-      const key = keys.function(definition.name);
-      pipeline.hset(key, {
-        name: definition.name,
-        kind: definition.kind,
-        options: JSON.stringify(definition.summary),
-        updatedAt: String(now),
-      });
-      pipeline.pexpire(key, FUNCTION_RECORD_TTL_MS);
-      pipeline.sadd(keys.functions, definition.name);
-    }
+    for (const definition of definitions) this.writeFunction(pipeline, definition, now);
     await pipeline.exec();
     await this.beat();
     void this.options.publisher.publish({
@@ -106,6 +96,51 @@ export class Registration {
       });
     }, this.options.heartbeatMs);
     this.timer.unref();
+  }
+
+  /** The function's record, its flow control and its place in the function set. */
+  private writeFunction(pipeline: ChainableCommander, definition: TaskDefinition, now: number): void {
+    const { keys } = this.options;
+    this.writeFlowControl(pipeline, definition);
+    const key = keys.function(definition.name);
+    pipeline.hset(key, {
+      name: definition.name,
+      kind: definition.kind,
+      options: JSON.stringify(definition.summary),
+      updatedAt: String(now),
+    });
+    pipeline.pexpire(key, FUNCTION_RECORD_TTL_MS);
+    pipeline.sadd(keys.functions, definition.name);
+  }
+
+  /**
+   * Every beat refreshes the expiry of this worker's function records and keeps them in the
+   * function set; a record that is gone (Redis lost its data: a restart without persistence, a
+   * lossy failover) is written again with its flow control, so limits hold again and the server
+   * lists the function without a worker restart. A record that is still there is not rewritten:
+   * during a rolling deploy the last worker started keeps deciding a task's settings.
+   */
+  private async reassertFunctions(now: number): Promise<void> {
+    const { redis, keys, definitions, logger } = this.options;
+    const check = redis.pipeline();
+    for (const definition of definitions) {
+      check.pexpire(keys.function(definition.name), FUNCTION_RECORD_TTL_MS);
+      check.sadd(keys.functions, definition.name);
+    }
+    const replies = (await check.exec()) ?? [];
+    const failed = replies.find(([error]) => error !== null)?.[0];
+    if (failed) throw failed;
+    const missing = definitions.filter((_, index) => replies[index * 2]?.[1] === 0);
+    if (missing.length === 0) return;
+    const write = redis.pipeline();
+    for (const definition of missing) this.writeFunction(write, definition, now);
+    const written = (await write.exec()) ?? [];
+    const writeFailed = written.find(([error]) => error !== null)?.[0];
+    if (writeFailed) throw writeFailed;
+    logger.warn(
+      { functions: missing.map((definition) => definition.name) },
+      "function records were missing from Redis (data lost?); registered them again with their flow control",
+    );
   }
 
   /**
@@ -164,6 +199,7 @@ export class Registration {
     const failed = replies?.find(([error]) => error !== null)?.[0];
     if (failed) throw failed;
     this.lastBeatAt = now;
+    await this.reassertFunctions(now);
     void this.options.publisher.publish({ type: "worker.heartbeat", workerId, at: now, data: stats });
   }
 

@@ -6,7 +6,8 @@
 import {
   InvalidInputError,
   InvalidOptionError,
-  SerializationError,
+  encodePayload,
+  payloadLimit,
   newJobId,
   normalizeIdempotencyKey,
   validateName,
@@ -208,18 +209,18 @@ export class EventHandle<P = unknown> {
         throw new InvalidEventPayloadError(this.name, issuesOf(error), { cause: error });
       }
     }
-    let encoded: string;
-    try {
-      encoded = JSON.stringify(value === undefined ? null : value);
-    } catch (error) {
-      throw new SerializationError(`The payload of event '${this.name}'`, error);
-    }
+    const target = options.connection ?? this.connection;
+    const connection = resolveConnection(target);
+    const encoded = encodePayload(
+      value,
+      `The payload of event '${this.name}'`,
+      "payload",
+      payloadLimit(connection.config),
+    );
     // What handlers will receive, as carried by the status events.
     const stored = JSON.parse(encoded) as unknown;
     const idempotencyKey =
       options.idempotencyKey === undefined ? null : normalizeIdempotencyKey(options.idempotencyKey);
-    const target = options.connection ?? this.connection;
-    const connection = resolveConnection(target);
 
     const now = Date.now();
     const [table, { eventId, first }] = await Promise.all([

@@ -5,7 +5,7 @@
 import {
   InvalidInputError,
   InvalidOptionError,
-  SerializationError,
+  encodePayload,
   newJobId,
   normalizeIdempotencyKey,
   parseDuration,
@@ -126,20 +126,12 @@ export class TaskHandle<I = unknown, O = unknown> {
         throw new InvalidInputError(definition.name, issuesOf(error), { cause: error });
       }
     }
-    let encoded: string | undefined;
-    try {
-      // JSON.stringify returns undefined for a function or a symbol.
-      const text = JSON.stringify(input === undefined ? null : input) as string | undefined;
-      encoded = text;
-    } catch (error) {
-      throw new SerializationError(`The input of task '${definition.name}'`, error);
-    }
-    if (encoded === undefined) {
-      throw new SerializationError(
-        `The input of task '${definition.name}'`,
-        new Error("it encodes to nothing"),
-      );
-    }
+    const encoded = encodePayload(
+      input,
+      `The input of task '${definition.name}'`,
+      "input",
+      definition.payloadLimit,
+    );
     if (options.delay !== undefined && options.runAt !== undefined) {
       throw new InvalidOptionError("delay", options.delay, "give either delay or runAt, not both");
     }
@@ -158,6 +150,12 @@ export class TaskHandle<I = unknown, O = unknown> {
     if (typeof metadata !== "object" || Array.isArray(metadata)) {
       throw new InvalidOptionError("metadata", metadata, "give an object");
     }
+    encodePayload(
+      metadata,
+      `The metadata of a job of task '${definition.name}'`,
+      "metadata",
+      definition.payloadLimit,
+    );
     const priority =
       options.priority === undefined ? definition.priority : checkPriority("priority", options.priority);
     if (options.onParentFailure !== undefined && !PARENT_POLICIES.has(options.onParentFailure)) {

@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import {
   InvalidOptionError,
   parseDuration,
+  payloadLimit,
   resolveBackoff,
   validateName,
   type BackoffOptions,
@@ -203,6 +204,7 @@ export function defineTask(
     progressMinIntervalMs,
     checkpointVersion,
     migrateCheckpoint: options.migrateCheckpoint,
+    payloadLimit: payloadLimit(config),
     summary: {
       retries,
       backoff,

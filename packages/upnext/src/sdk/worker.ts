@@ -50,7 +50,12 @@ export interface WorkerOptions {
   readonly threads?: number;
   /** Progress coalescing thresholds for every task of this worker. */
   readonly progress?: { readonly minDelta?: number; readonly minInterval?: Duration };
-  readonly statusBuffer?: { readonly capacity?: number; readonly overflow?: OverflowStrategy };
+  /** The status buffer's bounds (entries, bytes of JSON) and overflow strategy; see docs/status-events.md. */
+  readonly statusBuffer?: {
+    readonly capacity?: number;
+    readonly maxBytes?: number;
+    readonly overflow?: OverflowStrategy;
+  };
   /** Stop gracefully on SIGINT/SIGTERM and exit (default true). */
   readonly handleSignals?: boolean;
   readonly logger?: Logger;
@@ -176,6 +181,9 @@ export class Worker {
       statusBuffer: {
         ...(this.options.statusBuffer?.capacity !== undefined
           ? { statusBufferSize: this.options.statusBuffer.capacity }
+          : {}),
+        ...(this.options.statusBuffer?.maxBytes !== undefined
+          ? { statusBufferBytes: this.options.statusBuffer.maxBytes }
           : {}),
         ...(this.options.statusBuffer?.overflow !== undefined
           ? { statusOverflow: this.options.statusBuffer.overflow }

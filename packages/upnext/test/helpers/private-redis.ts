@@ -64,6 +64,18 @@ export class PrivateRedis {
     }
   }
 
+  /**
+   * Freezes the server (SIGSTOP): connections stay open and commands get no answer, like a hung
+   * or partitioned Redis. resume() lets it go on with its data intact.
+   */
+  pause(): void {
+    this.process?.kill("SIGSTOP");
+  }
+
+  resume(): void {
+    this.process?.kill("SIGCONT");
+  }
+
   /** Kills the server (SIGKILL: like a crash) and resolves when it has exited. */
   async stop(): Promise<void> {
     const child = this.process;

@@ -3,13 +3,13 @@
  * itself (progress, logs, checkpoints, metrics). Writes go through the backend's compare-and-set
  * on the claim token, so a job that lost its lease can never write over its successor.
  */
-import { InvalidOptionError, SerializationError, WorkerStateError, type JobOrigin } from "@upnext/core";
-import { getConfig } from "../process-config.js";
+import { InvalidOptionError, encodePayload, WorkerStateError, getConfig, type JobOrigin } from "@upnext/core";
 import type { QueueBackend } from "../../backend/queue-backend.js";
 import type { ClaimedJob } from "../../backend/queue-backend.js";
 import { ArtifactUploader, type JobArtifacts } from "../artifacts/artifact-uploader.js";
 import { emitJobEvent, type JobIdentity } from "../status/job-events.js";
 import type { Logger } from "../observability/logger.js";
+import { getConfig } from "../process-config.js";
 import { ProgressCoalescer, type ProgressUpdate } from "./progress-coalescer.js";
 import type { StatusPublisher } from "../status/status-publisher.js";
 import type { TaskDefinition } from "./task-definition.js";
@@ -46,6 +46,8 @@ export class JobContext implements Context {
   readonly tags: Record<string, string>;
   private readonly progressGate: ProgressCoalescer;
   private progressTimer: NodeJS.Timeout | undefined;
+  private progressWriting = false;
+  private progressToStore: number | undefined;
   private checkpointState: { state: string; version: number } | null;
   private logger: Logger | undefined;
   private artifactsApi: JobArtifacts | undefined;
@@ -178,11 +180,32 @@ export class JobContext implements Context {
     if (update) this.sendProgress(update);
   }
 
+  /**
+   * Writes progress to the job, one write at a time: while one is on its way the latest value
+   * waits for it, so a job reporting progress during a Redis outage queues one command, not one
+   * per update.
+   */
+  private storeProgress(fraction: number): void {
+    if (this.progressWriting) {
+      this.progressToStore = fraction;
+      return;
+    }
+    this.progressWriting = true;
+    this.write({ progress: String(fraction) })
+      .catch((error: unknown) => {
+        this.log_.warn({ err: String(error) }, "could not store progress");
+      })
+      .finally(() => {
+        this.progressWriting = false;
+        const next = this.progressToStore;
+        this.progressToStore = undefined;
+        if (next !== undefined) this.storeProgress(next);
+      });
+  }
+
   private sendProgress(update: ProgressUpdate): void {
     const { fraction, message, counts } = update;
-    this.write({ progress: String(fraction) }).catch((error: unknown) => {
-      this.log_.warn({ err: String(error) }, "could not store progress");
-    });
+    this.storeProgress(fraction);
     void emitJobEvent(this.deps.publisher, "progress", this.identity(), this.deps.workerId, {
       progress: fraction,
       ...(counts ? { current: counts.current, total: counts.total } : {}),
@@ -219,12 +242,12 @@ export class JobContext implements Context {
     if (!Number.isInteger(version) || version < 1) {
       throw new InvalidOptionError("checkpoint version", version, "use a whole number >= 1");
     }
-    let encoded: string;
-    try {
-      encoded = JSON.stringify(state);
-    } catch (error) {
-      throw new SerializationError("The checkpoint state", error);
-    }
+    const encoded = encodePayload(
+      state,
+      `The checkpoint of job '${this.job.id}'`,
+      "state",
+      this.definition.payloadLimit,
+    );
     const stored = await this.write({ checkpoint: encoded, checkpointVersion: String(version) });
     if (!stored) {
       throw new WorkerStateError(

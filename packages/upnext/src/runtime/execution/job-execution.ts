@@ -4,7 +4,7 @@
  * given back as soon as `run()` resolves, even when a handler ignores its abort signal.
  */
 import {
-  SerializationError,
+  encodePayload,
   backoffDelay,
   toErrorInfo,
   type ErrorInfo,
@@ -172,19 +172,16 @@ export class JobExecution {
     if (this.abortedBy() === "shutdown") return { kind: "hand-back" };
 
     if (attempt.ok) {
-      let encoded: string | undefined;
-      let problem: unknown;
+      let encoded: string;
       try {
-        // JSON.stringify returns undefined (it does not throw) for a function or a symbol.
-        const text = JSON.stringify(attempt.value === undefined ? null : attempt.value) as string | undefined;
-        encoded = text;
-        if (encoded === undefined) problem = new Error(`a ${typeof attempt.value} has no JSON form`);
-      } catch (error) {
-        problem = error;
-      }
-      if (encoded === undefined) {
-        // Deterministic: the same handler will return the same unencodable value again.
-        const failure = new SerializationError(`The result of job '${job.id}'`, problem);
+        encoded = encodePayload(
+          attempt.value,
+          `The result of job '${job.id}'`,
+          "result",
+          definition.payloadLimit,
+        );
+      } catch (failure) {
+        // Deterministic: the same handler will return the same unencodable (or as large) value again.
         await this.hook("onFailure", hooks.onFailure && (() => hooks.onFailure?.(ctx, failure)));
         return this.fail(toErrorInfo(failure), "exception");
       }

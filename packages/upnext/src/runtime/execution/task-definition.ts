@@ -2,7 +2,8 @@
  * A task as the runtime sees it: options already validated and resolved (see
  * sdk/task-options.ts, which turns what a user wrote into this).
  */
-import type { BackoffPolicy, ErrorInfo } from "@upnext/core";
+import type { BackoffPolicy, ErrorInfo, PayloadLimit } from "@upnext/core";
+import type { Context } from "./job-context.js";
 import type { Context } from "./context.js";
 
 /** Anything with a zod-style `parse` that returns the validated value or throws. */
@@ -73,6 +74,8 @@ export interface TaskDefinition {
   readonly progressMinIntervalMs: number;
   readonly checkpointVersion: number;
   readonly migrateCheckpoint?: ((state: unknown, fromVersion: number) => unknown) | undefined;
+  /** Largest JSON encoding of an input, result, checkpoint or metadata (UPNEXT_MAX_PAYLOAD_SIZE). */
+  readonly payloadLimit: PayloadLimit;
   /** Options as published in the function registry (plain JSON). */
   readonly summary: Readonly<Record<string, unknown>>;
 }

@@ -327,6 +327,18 @@ export function workerRegistry(
     single((m) => m.statusBuffer.capacity),
   );
   gauge(
+    "upnext_status_buffer_bytes",
+    "Bytes of JSON in the status event buffer.",
+    [],
+    single((m) => m.statusBuffer.bufferedBytes),
+  );
+  gauge(
+    "upnext_status_buffer_capacity_bytes",
+    "Bound of the status event buffer in bytes (UPNEXT_STATUS_BUFFER_BYTES).",
+    [],
+    single((m) => m.statusBuffer.maxBytes),
+  );
+  gauge(
     "upnext_status_buffer_fullness_ratio",
     "Buffered status events / capacity (0-1); at 1 the overflow strategy applies.",
     [],
@@ -351,6 +363,12 @@ export function workerRegistry(
     function* (m) {
       yield [{ strategy: m.statusBuffer.overflow }, m.statusBuffer.dropped];
     },
+  );
+  counter(
+    "upnext_status_events_dropped_non_lifecycle_total",
+    "Progress, log, metric and heartbeat events dropped, oldest first, at the status buffer's bound (part of upnext_status_events_dropped_total).",
+    [],
+    single((m) => m.statusBuffer.droppedNonLifecycle),
   );
   counter(
     "upnext_status_events_spilled_total",

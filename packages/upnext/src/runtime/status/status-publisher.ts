@@ -5,6 +5,13 @@
  * overflow strategy decides what gives: the oldest event, the newest one, the publisher
  * (back-pressure) or Redis memory (a spill list that is drained once the stream recovers).
  *
+ * The buffer is bounded in entries (`capacity`) and in bytes of JSON (`maxBytes`). Events that
+ * change no state (DROPPABLE_EVENT_TYPES: progress, logs, metrics, heartbeats) never wait, block or
+ * spill: at the bound the oldest of them is dropped (counted in `droppedNonLifecycle`, warned
+ * about once), for them and for every other event, before the strategy applies to the rest. So a
+ * Redis outage cannot grow memory without limit, and no lifecycle event gives way to a progress
+ * update (docs/status-events.md).
+ *
  * Accounting: every published event is counted once, in `written`, `dropped` or `spilled`, or is
  * still `buffered` or blocked; `spillDrained` counts entries this publisher moved from the spill
  * list to the stream, whoever spilled them.
@@ -18,6 +25,7 @@
  */
 import type { Redis } from "ioredis";
 import {
+  DROPPABLE_EVENT_TYPES,
   InvalidOptionError,
   OVERFLOW_STRATEGIES,
   UpNextError,
@@ -38,6 +46,8 @@ export interface StatusPublisherOptions {
   readonly spillKey: string;
   /** Most events held in memory. */
   readonly capacity: number;
+  /** Most bytes of JSON held in memory (blocked publishers aside). */
+  readonly maxBytes: number;
   readonly overflow: OverflowStrategy;
   /** MAXLEN ~ of the stream. */
   readonly maxLen: number;
@@ -51,12 +61,17 @@ export interface StatusPublisherOptions {
 export interface StatusPublisherMetrics {
   readonly buffered: number;
   readonly capacity: number;
+  /** Bytes of JSON the buffer holds, and its bound (UPNEXT_STATUS_BUFFER_BYTES). */
+  readonly bufferedBytes: number;
+  readonly maxBytes: number;
   /** What gives when the buffer is full (UPNEXT_STATUS_OVERFLOW). */
   readonly overflow: OverflowStrategy;
   /** buffered / capacity, 0..1. */
   readonly fullness: number;
   readonly written: number;
   readonly dropped: number;
+  /** The part of `dropped` that were progress, log, metric or heartbeat events dropped at the bound. */
+  readonly droppedNonLifecycle: number;
   readonly spilled: number;
   readonly spillDrained: number;
   /** Failed write attempts (one per failed pipeline, not per event). */
@@ -78,6 +93,8 @@ interface Entry {
   readonly json: string;
   /** Acceptance order, so flush() knows which events were buffered before it was called. */
   readonly seq: number;
+  /** A progress, log, metric or heartbeat event: dropped first at the bound. */
+  readonly droppable: boolean;
 }
 
 interface BlockedPublish {
@@ -103,6 +120,11 @@ export class StatusPublisher {
 
   /** Oldest first. The first `inFlight` entries are being written by the current pipeline. */
   private readonly buffer = new Deque<Entry>();
+  /** Droppable events, oldest first; a batch takes them out while it writes them. */
+  private readonly minor = new Deque<Entry>();
+  private minorInFlight: Entry[] = [];
+  /** JSON length of everything in `buffer`, `minor` and `minorInFlight`. */
+  private bufferedBytes = 0;
   private readonly blocked = new Deque<BlockedPublish>();
   private pendingFlushes: PendingFlush[] = [];
 
@@ -123,9 +145,13 @@ export class StatusPublisher {
 
   private written = 0;
   private dropped = 0;
+  private droppedNonLifecycle = 0;
+  private warnedNonLifecycleDrop = false;
+  private readonly maxBytes: number;
 
   constructor(options: StatusPublisherOptions) {
     positiveInteger("capacity", options.capacity);
+    positiveInteger("maxBytes", options.maxBytes);
     positiveInteger("batchSize", options.batchSize);
     positiveInteger("maxLen", options.maxLen);
     // Checked at run time: the strategy usually comes from parsed config or plain JavaScript.
@@ -141,6 +167,7 @@ export class StatusPublisher {
       throw new InvalidOptionError("retryDelayMs", retryDelayMs, "use a positive number of milliseconds");
     }
     this.capacity = options.capacity;
+    this.maxBytes = options.maxBytes;
     this.overflow = options.overflow;
     this.batchSize = options.batchSize;
     this.logger = options.logger;
@@ -152,7 +179,7 @@ export class StatusPublisher {
       retryDelayMs,
       logger: options.logger,
       warnings: this.warnings,
-      buffered: () => this.buffer.size,
+      buffered: () => this.held,
     });
     this.spill = new StatusSpill({
       redis: options.redis,
@@ -188,13 +215,17 @@ export class StatusPublisher {
     const json = this.serialise(event);
     if (json === undefined) return undefined;
     this.seq += 1;
-    const entry: Entry = { json, seq: this.seq };
+    const entry: Entry = { json, seq: this.seq, droppable: DROPPABLE_EVENT_TYPES.has(event.type) };
+    if (entry.droppable) {
+      this.acceptDroppable(entry);
+      return undefined;
+    }
 
+    // Lifecycle events take the place of droppable ones before the strategy decides anything.
+    while (this.atBound(entry) && this.evictDroppable());
     // Waiting publishers go first even if space has just freed up, so "block" stays FIFO.
-    if (this.buffer.size < this.capacity && this.blocked.size === 0) {
-      this.buffer.pushBack(entry);
-      if (this.buffer.size >= this.warnAt) this.warnFullness();
-      this.scheduleFlush();
+    if (!this.atBound(entry) && this.blocked.size === 0) {
+      this.push(entry);
       return undefined;
     }
 
@@ -205,8 +236,7 @@ export class StatusPublisher {
         return undefined;
       case "drop-oldest":
         this.evictOldest();
-        this.buffer.pushBack(entry);
-        this.scheduleFlush();
+        this.push(entry);
         return undefined;
       case "spill":
         this.spill.add(entry);
@@ -241,14 +271,17 @@ export class StatusPublisher {
   }
 
   metrics(): StatusPublisherMetrics {
-    const buffered = this.buffer.size;
+    const buffered = this.held;
     return {
       buffered,
       capacity: this.capacity,
+      bufferedBytes: this.bufferedBytes,
+      maxBytes: this.maxBytes,
       overflow: this.overflow,
       fullness: buffered / this.capacity,
       written: this.written,
       dropped: this.dropped,
+      droppedNonLifecycle: this.droppedNonLifecycle,
       spilled: this.spill.spilled,
       spillDrained: this.spill.drained,
       writeErrors: this.stream.writeErrors,
@@ -278,8 +311,63 @@ export class StatusPublisher {
     return undefined;
   }
 
+  /** Events held in memory, blocked publishers aside. */
+  private get held(): number {
+    return this.buffer.size + this.minor.size + this.minorInFlight.length;
+  }
+
+  /** Whether `entry` would take the buffer past either bound (one entry always fits). */
+  private atBound(entry: Entry): boolean {
+    const held = this.held;
+    return held >= this.capacity || (held > 0 && this.bufferedBytes + entry.json.length > this.maxBytes);
+  }
+
+  private push(entry: Entry): void {
+    (entry.droppable ? this.minor : this.buffer).pushBack(entry);
+    this.bufferedBytes += entry.json.length;
+    if (this.held >= this.warnAt) this.warnFullness();
+    this.scheduleFlush();
+  }
+
+  /** Droppable events never wait: at the bound the oldest droppable one gives way, else this one. */
+  private acceptDroppable(entry: Entry): void {
+    while (this.atBound(entry) && this.evictDroppable());
+    if (this.atBound(entry)) {
+      this.dropNonLifecycle();
+      return;
+    }
+    this.push(entry);
+  }
+
+  /** Drops the oldest droppable event not being written; false when there is none. */
+  private evictDroppable(): boolean {
+    const entry = this.minor.popFront();
+    if (entry === undefined) return false;
+    this.bufferedBytes -= entry.json.length;
+    this.dropNonLifecycle();
+    if (this.pendingFlushes.length > 0) this.notify();
+    return true;
+  }
+
+  private dropNonLifecycle(): void {
+    this.dropped += 1;
+    this.droppedNonLifecycle += 1;
+    if (this.warnedNonLifecycleDrop) return;
+    this.warnedNonLifecycleDrop = true;
+    this.logger.warn(
+      {
+        capacity: this.capacity,
+        maxBytes: this.maxBytes,
+        held: this.held,
+        bufferedBytes: this.bufferedBytes,
+      },
+      "Status event buffer is at its bound (the status stream is not writable?): dropping progress, log, metric and heartbeat events, oldest first, to keep lifecycle events. Counted in droppedNonLifecycle; this is logged once.",
+    );
+  }
+
   private evictOldest(): void {
-    this.buffer.popFront();
+    const evicted = this.buffer.popFront();
+    if (evicted !== undefined) this.bufferedBytes -= evicted.json.length;
     if (this.inFlight > 0) {
       // The evicted event is already on its way to Redis: it is only lost if that write fails,
       // so it is counted when the outcome is known.
@@ -311,7 +399,7 @@ export class StatusPublisher {
     try {
       for (;;) {
         if (this.stopped) return;
-        if (this.buffer.size > 0) {
+        if (this.buffer.size > 0 || this.minor.size > 0) {
           if (!(await this.writeBatch())) {
             this.scheduleRetry();
             return;
@@ -340,13 +428,29 @@ export class StatusPublisher {
     }
   }
 
-  /** Sends one pipeline of XADDs for the head of the buffer; false if any of them failed. */
+  /**
+   * Sends one pipeline of XADDs for the oldest buffered events (both queues, in publish order);
+   * false if any of them failed.
+   */
   private async writeBatch(): Promise<boolean> {
-    const count = Math.min(this.buffer.size, this.batchSize);
     const batch: Entry[] = [];
-    for (let index = 0; index < count; index++) batch.push(this.buffer.at(index));
-    this.inFlight = count;
+    let fromBuffer = 0;
+    const fromMinor: Entry[] = [];
+    while (batch.length < this.batchSize) {
+      const main = fromBuffer < this.buffer.size ? this.buffer.at(fromBuffer) : undefined;
+      const minor = this.minor.peek();
+      if (minor !== undefined && (main === undefined || minor.seq < main.seq)) {
+        this.minor.popFront();
+        fromMinor.push(minor);
+        batch.push(minor);
+      } else if (main !== undefined) {
+        fromBuffer += 1;
+        batch.push(main);
+      } else break;
+    }
+    this.inFlight = fromBuffer;
     this.abandoned = 0;
+    this.minorInFlight = fromMinor;
 
     const errors = await this.stream.append(batch.map((entry) => entry.json));
 
@@ -354,29 +458,45 @@ export class StatusPublisher {
     const stillBuffered = this.inFlight;
     this.inFlight = 0;
     this.abandoned = 0;
+    this.minorInFlight = [];
     const retry: Entry[] = [];
+    const retryMinor: Entry[] = [];
     let firstError: Error | undefined;
-    batch.forEach((entry, index) => {
+    let position = 0;
+    for (const [index, entry] of batch.entries()) {
       const error = errors[index];
+      // Position among the buffer's entries: the first `abandoned` of them were evicted meanwhile.
+      const mainPosition = entry.droppable ? -1 : position++;
       if (error === null) {
+        if (entry.droppable && !this.stopped) this.bufferedBytes -= entry.json.length;
         // After a close timeout the non-abandoned entries were counted as spilled (or dropped)
         // already; counting them again would make the metrics add up to more than was published.
-        if (!this.stopped || index < abandoned) this.written += 1;
-        return;
+        if (!this.stopped || (mainPosition >= 0 && mainPosition < abandoned)) this.written += 1;
+        continue;
       }
       firstError ??= error;
-      if (index < abandoned) this.drop(1, "the buffer is full (drop-oldest)");
+      if (entry.droppable) retryMinor.push(entry);
+      else if (mainPosition < abandoned) this.drop(1, "the buffer is full (drop-oldest)");
       else retry.push(entry);
-    });
+    }
 
     // A close that timed out has already spilled (or dropped) what was buffered.
     if (this.stopped) return firstError === undefined;
 
-    for (let index = 0; index < stillBuffered; index++) this.buffer.popFront();
+    for (let index = 0; index < stillBuffered; index++) {
+      const entry = this.buffer.popFront();
+      if (entry !== undefined) this.bufferedBytes -= entry.json.length;
+    }
     // Only the failed commands are kept: re-sending the ones that succeeded would duplicate them.
     for (let index = retry.length - 1; index >= 0; index--) {
       const entry = retry[index];
-      if (entry !== undefined) this.buffer.pushFront(entry);
+      if (entry === undefined) continue;
+      this.buffer.pushFront(entry);
+      this.bufferedBytes += entry.json.length;
+    }
+    for (let index = retryMinor.length - 1; index >= 0; index--) {
+      const entry = retryMinor[index];
+      if (entry !== undefined) this.minor.pushFront(entry);
     }
     this.admitBlocked();
     this.notify();
@@ -392,7 +512,7 @@ export class StatusPublisher {
   private scheduleRetry(): void {
     if (this.stopped) return;
     // Nothing left to retry for a closing publisher: spill draining is not a shutdown task.
-    if (this.closed && this.buffer.size === 0) return;
+    if (this.closed && this.buffer.size === 0 && this.minor.size === 0) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       void this.runFlush();
@@ -401,10 +521,12 @@ export class StatusPublisher {
   }
 
   private admitBlocked(): void {
-    while (this.buffer.size < this.capacity) {
-      const waiting = this.blocked.popFront();
-      if (waiting === undefined) return;
+    for (let waiting = this.blocked.peek(); waiting !== undefined; waiting = this.blocked.peek()) {
+      while (this.atBound(waiting.entry) && this.evictDroppable());
+      if (this.atBound(waiting.entry)) return;
+      this.blocked.popFront();
       this.buffer.pushBack(waiting.entry);
+      this.bufferedBytes += waiting.entry.json.length;
       waiting.resolve();
     }
   }
@@ -417,6 +539,8 @@ export class StatusPublisher {
     // and blocked events are newer than any buffered one.
     return Math.min(
       this.buffer.peek()?.seq ?? Infinity,
+      this.minor.peek()?.seq ?? Infinity,
+      this.minorInFlight[0]?.seq ?? Infinity,
       this.blocked.peek()?.entry.seq ?? Infinity,
       this.spill.oldestSeq,
     );
@@ -445,7 +569,7 @@ export class StatusPublisher {
       clearTimeout(this.retryTimer);
       this.retryTimer = undefined;
     }
-    if (this.buffer.size > 0) this.scheduleFlush();
+    if (this.buffer.size > 0 || this.minor.size > 0) this.scheduleFlush();
 
     let timer: NodeJS.Timeout | undefined;
     const quiet = await new Promise<boolean>((resolve) => {
@@ -480,6 +604,11 @@ export class StatusPublisher {
     for (let entry = this.buffer.popFront(); entry !== undefined; entry = this.buffer.popFront()) {
       leftovers.push(entry.json);
     }
+    for (const entry of this.minorInFlight) leftovers.push(entry.json);
+    for (let entry = this.minor.popFront(); entry !== undefined; entry = this.minor.popFront()) {
+      leftovers.push(entry.json);
+    }
+    this.bufferedBytes = 0;
     for (let waiting = this.blocked.popFront(); waiting !== undefined; waiting = this.blocked.popFront()) {
       leftovers.push(waiting.entry.json);
       // Resolved, not rejected: publish() never throws into its caller, and the event is handled.
@@ -541,9 +670,9 @@ export class StatusPublisher {
 
   private warnFullness(): void {
     if (!this.warnings.shouldLog("fullness")) return;
-    const fullness = this.buffer.size / this.capacity;
+    const fullness = this.held / this.capacity;
     this.logger.warn(
-      { fullness, capacity: this.capacity, strategy: this.overflow, buffered: this.buffer.size },
+      { fullness, capacity: this.capacity, strategy: this.overflow, buffered: this.held },
       `Status event buffer is ${Math.round(fullness * 100)}% full (capacity ${this.capacity}, overflow strategy ${this.overflow}); the status stream is not keeping up`,
     );
   }

@@ -18,6 +18,7 @@ export * from "./ids.js";
 export * from "./job-status.js";
 export * from "./job.js";
 export * from "./keys.js";
+export * from "./log-lines.js";
 export * from "./names.js";
 export * from "./rate.js";
 export { LOG_FORMATS, type LogFormat } from "./server-settings.js";

@@ -27,7 +27,7 @@ const bytes = z.string().transform((value, ctx) => {
 
 const httpUrl = z.string().regex(/^https?:\/\/\S+$/, "expected an http:// or https:// URL");
 
-export const LOG_FORMATS = ["json", "ecs"] as const;
+export const LOG_FORMATS = ["auto", "pretty", "json", "ecs"] as const;
 
 /** The server's alert rules (docs/server.md#alerts). */
 const ALERT_RULES = [
@@ -111,8 +111,9 @@ export const serverSettings = {
   }),
   logFormat: setting({
     env: "UPNEXT_LOG_FORMAT",
-    description: "Field names of the server's JSON logs: `json` (pino's) or `ecs` (Elastic Common Schema).",
-    default: "json",
+    description:
+      "How workers, the CLI and the server write logs: `auto` (readable lines when stdout is a terminal, JSON otherwise), `pretty` (always readable lines), `json` (pino's JSON lines) or `ecs` (JSON with Elastic Common Schema field names; workers write pino's JSON).",
+    default: "auto",
     schema: z.enum(LOG_FORMATS),
   }),
   historyRetention: setting({

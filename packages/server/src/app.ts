@@ -7,7 +7,7 @@ import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance } from "fastify";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
-import { type Logger, pino } from "pino";
+import type { Logger } from "pino";
 import type { ArtifactStorage } from "./artifacts/artifact-storage.js";
 import { LocalDirectoryStorage } from "./artifacts/local-directory-storage.js";
 import { openQueueAdmin } from "./dependencies/queue-admin.js";
@@ -16,7 +16,7 @@ import { ApiError, sendError } from "./http/api-error.js";
 import { API_PREFIX, authenticate } from "./http/auth.js";
 import { registerRateLimit } from "./http/rate-limit.js";
 import { REQUEST_ID_HEADER, requestIdOf } from "./http/request-id.js";
-import { serverLoggerOptions } from "./http/server-logger.js";
+import { createServerLogger } from "./http/server-logger.js";
 import { artifactRoutes } from "./routes/artifact-routes.js";
 import { dashboardStaticRoutes } from "./routes/dashboard-static-routes.js";
 import { deadLetterRoutes } from "./routes/dead-letters-routes.js";
@@ -55,7 +55,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { deps } = options;
   const { config } = deps;
   // One logger for the app and the queue-admin connection, so both write lines of one format.
-  const logger = options.logger ?? pino(serverLoggerOptions(config.logLevel, config.logFormat));
+  const logger = options.logger ?? createServerLogger(config.logLevel, config.logFormat);
   const app = Fastify({
     loggerInstance: logger,
     genReqId: requestIdOf,

@@ -5,7 +5,7 @@
  */
 import { type Config, getConfig } from "@upnext/core";
 import type { FastifyInstance } from "fastify";
-import { type Logger, pino } from "pino";
+import type { Logger } from "pino";
 import { startAlerts } from "./alerts/alert-engine.js";
 import { buildApp } from "./app.js";
 import { artifactServiceHooks } from "./artifacts/artifact-lifecycle.js";
@@ -13,7 +13,7 @@ import { LocalDirectoryStorage } from "./artifacts/local-directory-storage.js";
 import { createDependencies, type ServerDependencies } from "./dependencies/server-dependencies.js";
 import { openServerRedis } from "./dependencies/server-redis.js";
 import { assertSafeListenAddress } from "./http/auth.js";
-import { serverLoggerOptions } from "./http/server-logger.js";
+import { createServerLogger } from "./http/server-logger.js";
 import { startIngester } from "./ingest/ingester.js";
 import { createServerMetrics } from "./observability/server-metrics.js";
 import { registerReadSnapshots } from "./reports/snapshot-sources.js";
@@ -82,7 +82,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     const migrated = options.migrate === false ? [] : await migrate(database);
     deps = createDependencies({ config, redis, database });
     // One logger for the app and the services, so their lines share format and level.
-    const logger = options.logger ?? pino(serverLoggerOptions(config.logLevel, config.logFormat));
+    const logger = options.logger ?? createServerLogger(config.logLevel, config.logFormat);
     const hub = createStreamHub(deps, { logger });
     registerReadSnapshots(hub, deps);
     await hub.start();

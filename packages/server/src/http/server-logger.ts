@@ -1,12 +1,21 @@
 /**
- * Logger options for the server: pino JSON, with Elastic Common Schema field names when
- * UPNEXT_LOG_FORMAT=ecs. Fastify adds the request id to every line of a request as `reqId`.
+ * The server's logger: readable lines on a terminal, else pino JSON, with Elastic Common Schema
+ * field names when UPNEXT_LOG_FORMAT=ecs (docs/observability.md#log-format). Fastify adds the
+ * request id to every line of a request as `reqId`.
  */
-import type { LogFormat } from "@upnext/core";
-import type { LoggerOptions } from "pino";
+import { prettyDestination, resolveLogFormat, type LogFormat } from "@upnext/core";
+import { pino, type Logger, type LoggerOptions } from "pino";
 
-export function serverLoggerOptions(level: string, format: LogFormat): LoggerOptions {
-  const redact = { paths: ["req.headers.authorization", "req.headers.cookie"], censor: "[redacted]" };
+const redact = { paths: ["req.headers.authorization", "req.headers.cookie"], censor: "[redacted]" };
+
+export function createServerLogger(level: string, format: LogFormat): Logger {
+  const resolved = resolveLogFormat(format, process.stdout.isTTY);
+  if (resolved === "pretty")
+    return pino({ level, redact }, prettyDestination(process.stdout, process.env.NO_COLOR !== undefined));
+  return pino(serverLoggerOptions(level, resolved));
+}
+
+export function serverLoggerOptions(level: string, format: "json" | "ecs"): LoggerOptions {
   if (format === "json") return { level, redact };
   return {
     level,

@@ -101,6 +101,11 @@ export class CronScheduler implements RuntimeService {
     this.code.set(definition.name, definition);
   }
 
+  /** The schedules defined in code, in definition order. */
+  get definitions(): readonly ScheduleDefinition[] {
+    return [...this.code.values()];
+  }
+
   async start(context: RuntimeServiceContext): Promise<void> {
     const { connection } = context;
     this.connection = connection;

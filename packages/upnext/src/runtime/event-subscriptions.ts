@@ -95,6 +95,11 @@ export class EventSubscriptions implements RuntimeService {
     this.own.push({ definition, pattern });
   }
 
+  /** Each handler with the event name or pattern it subscribes to, in subscription order. */
+  get subscriptions(): readonly { readonly handler: string; readonly pattern: string }[] {
+    return this.own.map((entry) => ({ handler: entry.definition.name, pattern: entry.pattern }));
+  }
+
   get handlers(): readonly string[] {
     return this.own.map((entry) => entry.definition.name);
   }

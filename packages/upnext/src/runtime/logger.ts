@@ -1,15 +1,25 @@
 import { pino, type Logger } from "pino";
-import { getConfig } from "@upnext/core";
+import { getConfig, prettyDestination, resolveLogFormat } from "@upnext/core";
 
 export type { Logger };
 
 const roots = new Map<string, Logger>();
 
-/** The process-wide JSON logger for a level (default UPNEXT_LOG_LEVEL). Components take a child of it. */
+/**
+ * The process-wide logger for a level (default UPNEXT_LOG_LEVEL): readable lines when stdout is
+ * a terminal, JSON lines otherwise (UPNEXT_LOG_FORMAT switches). Components take a child of it.
+ */
 export function rootLogger(level: string = getConfig().logLevel): Logger {
   let logger = roots.get(level);
   if (!logger) {
-    logger = pino({ name: "upnext", level });
+    const format = resolveLogFormat(getConfig().logFormat, process.stdout.isTTY);
+    logger =
+      format === "pretty"
+        ? pino(
+            { name: "upnext", level },
+            prettyDestination(process.stdout, process.env.NO_COLOR !== undefined),
+          )
+        : pino({ name: "upnext", level });
     roots.set(level, logger);
   }
   return logger;

@@ -146,6 +146,12 @@ export async function initProject(dir: string, flags: InitFlags = {}, io: InitIo
   io.stdout(`created ${displayPath(workerPath)}`);
   io.stdout(`created ${displayPath(envPath)}`);
   io.stdout(`${pkg ? "updated" : "created"} ${displayPath(packagePath)} (script "${script}": ${command})`);
+  if (pkg && pkg.type !== "module" && /\.(ts|js)$/.test(file)) {
+    // The scaffold uses ES module syntax; in a CommonJS package a .ts/.js file would not load.
+    io.stdout(
+      `note: ${displayPath(packagePath)} has no "type": "module"; add it, or rename the file to .mts`,
+    );
+  }
   io.stdout(`next: npm install upnext, start Redis, then npm run ${script}`);
 }
 

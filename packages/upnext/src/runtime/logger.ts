@@ -6,20 +6,21 @@ export type { Logger };
 const roots = new Map<string, Logger>();
 
 /**
- * The process-wide logger for a level (default UPNEXT_LOG_LEVEL): readable lines when stdout is
- * a terminal, JSON lines otherwise (UPNEXT_LOG_FORMAT switches). Components take a child of it.
+ * A logger writing to `stream`: readable lines when the stream is a terminal, JSON lines
+ * otherwise (UPNEXT_LOG_FORMAT switches; see docs/observability.md#log-format).
  */
+export function streamLogger(stream: NodeJS.WriteStream, level: string): Logger {
+  const format = resolveLogFormat(getConfig().logFormat, stream.isTTY);
+  return format === "pretty"
+    ? pino({ name: "upnext", level }, prettyDestination(stream, process.env.NO_COLOR !== undefined))
+    : pino({ name: "upnext", level }, stream);
+}
+
+/** The process-wide logger for a level (default UPNEXT_LOG_LEVEL), on stdout. Components take a child of it. */
 export function rootLogger(level: string = getConfig().logLevel): Logger {
   let logger = roots.get(level);
   if (!logger) {
-    const format = resolveLogFormat(getConfig().logFormat, process.stdout.isTTY);
-    logger =
-      format === "pretty"
-        ? pino(
-            { name: "upnext", level },
-            prettyDestination(process.stdout, process.env.NO_COLOR !== undefined),
-          )
-        : pino({ name: "upnext", level });
+    logger = streamLogger(process.stdout, level);
     roots.set(level, logger);
   }
   return logger;

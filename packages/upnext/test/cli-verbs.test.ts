@@ -138,7 +138,7 @@ describe("upnext call --inline", () => {
     });
     expect(result.code, result.stderr).toBe(0);
     const logLine = lines(result.stderr).find((line) => line.includes("charging card")) ?? "";
-    expect(logLine).toMatch(/^\d{2}:\d{2}:\d{2}\.\d{3} INFO  upnext charging card {2}.*cents=1/);
+    expect(logLine).toMatch(/^\d{2}:\d{2}:\d{2}\.\d{3} INFO {2}upnext charging card {2}.*cents=1/);
     // Not a terminal, so no colour codes.
     expect(logLine).not.toContain("\u001b[");
   });
@@ -177,7 +177,7 @@ describe("upnext job", () => {
       const cancelled = await cli(["job", "cancel", ref.id, "--reason", "customer asked"]);
       expect(cancelled.code, cancelled.stderr).toBe(0);
       expect(cancelled.stdout.trim()).toBe(`cancelled ${ref.id}`);
-      expect((await ref.status())?.status).toBe("cancelled");
+      expect((await ref.status()).status).toBe("cancelled");
 
       const again = await cli(["job", "cancel", ref.id]);
       expect(again.code).toBe(0);
@@ -187,7 +187,7 @@ describe("upnext job", () => {
       expect(retried.code, retried.stderr).toBe(0);
       const newId = retried.stdout.trim();
       expect(newId).not.toBe(ref.id);
-      expect((await charge.ref(newId).status())?.status).toBe("queued");
+      expect((await charge.ref(newId).status()).status).toBe("queued");
 
       const twice = await cli(["job", "retry", ref.id]);
       expect(twice.code).toBe(2);

@@ -21,6 +21,6 @@ export * from "./keys.js";
 export * from "./log-lines.js";
 export * from "./names.js";
 export * from "./rate.js";
-export { LOG_FORMATS, type LogFormat } from "./server-settings.js";
+export { ARTIFACT_STORAGES, LOG_FORMATS, type LogFormat } from "./server-settings.js";
 export * from "./size.js";
 export * from "./status-events.js";

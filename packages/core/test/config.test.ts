@@ -54,7 +54,11 @@ const DEFAULTS: Config = {
   logFormat: "auto",
   historyRetention: 2_592_000_000,
   retentionInterval: 600_000,
+  artifactStorage: "local",
   artifactsDir: "./upnext-artifacts",
+  artifactS3Bucket: "",
+  artifactS3Prefix: "artifacts/",
+  artifactS3Endpoint: "",
   artifactMaxSize: 2_000_000_000,
   apiRateLimit: { limit: 1200, windowMs: 60_000 },
   sseMaxConnections: 1000,
@@ -255,6 +259,9 @@ describe("describeConfig", () => {
       "UPNEXT_SERVER_HOST",
       "UPNEXT_SERVER_PORT",
       "UPNEXT_API_TOKEN",
+      "UPNEXT_ARTIFACT_STORAGE",
+      "UPNEXT_ARTIFACT_S3_BUCKET",
+      "UPNEXT_ARTIFACT_S3_ENDPOINT",
     ]);
   });
 });

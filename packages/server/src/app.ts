@@ -9,7 +9,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { Logger } from "pino";
 import type { ArtifactStorage } from "./artifacts/artifact-storage.js";
-import { LocalDirectoryStorage } from "./artifacts/local-directory-storage.js";
+import { createArtifactStorage } from "./artifacts/storage-from-config.js";
 import { openQueueAdmin } from "./dependencies/queue-admin.js";
 import type { ServerDependencies } from "./dependencies/server-dependencies.js";
 import { ApiError, sendError } from "./http/api-error.js";
@@ -114,7 +114,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (options.hub) app.register(streamRoutes(options.hub));
   app.register(
     artifactRoutes(deps, {
-      storage: options.artifactStorage ?? new LocalDirectoryStorage(config.artifactsDir),
+      storage: options.artifactStorage ?? createArtifactStorage(config),
     }),
   );
   app.register(dashboardStaticRoutes({ root: options.dashboardRoot }));

@@ -9,7 +9,8 @@ import type { Logger } from "pino";
 import { startAlerts } from "./alerts/alert-engine.js";
 import { buildApp } from "./app.js";
 import { artifactServiceHooks } from "./artifacts/artifact-lifecycle.js";
-import { LocalDirectoryStorage } from "./artifacts/local-directory-storage.js";
+import type { ArtifactStorage } from "./artifacts/artifact-storage.js";
+import { closeArtifactStorage, createArtifactStorage } from "./artifacts/storage-from-config.js";
 import { createDependencies, type ServerDependencies } from "./dependencies/server-dependencies.js";
 import { openServerRedis } from "./dependencies/server-redis.js";
 import { assertSafeListenAddress } from "./http/auth.js";
@@ -64,6 +65,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const services: ServerService[] = [];
   let deps: ServerDependencies | undefined;
   let app: FastifyInstance | undefined;
+  let storage: ArtifactStorage | undefined;
   const close = async (): Promise<void> => {
     for (const service of services.reverse()) {
       await service.stop().catch((error: unknown) => {
@@ -71,6 +73,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       });
     }
     await app?.close();
+    // After the app: a download in flight still reads from the storage until then.
+    if (storage) closeArtifactStorage(storage);
     deps?.stop();
     await redis.quit().catch(() => {
       redis.disconnect();
@@ -89,7 +93,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     services.push({ name: "live streams", stop: () => hub.stop() });
     const metrics = createServerMetrics();
     // Artifacts follow their jobs: promoted when ingest inserts the job, deleted with it by retention.
-    const artifactStorage = new LocalDirectoryStorage(config.artifactsDir);
+    const artifactStorage = createArtifactStorage(config);
+    storage = artifactStorage;
     const artifacts = artifactServiceHooks(deps, artifactStorage, logger);
     if (database.dialect === "sqlite") ingestDatabase = await openDatabase(config.databaseUrl);
     const ingester = startIngester(deps, {

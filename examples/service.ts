@@ -70,14 +70,16 @@ const { worker, tasks } = createExampleWorker({
 });
 let traffic: Traffic | undefined;
 let server: RunningServer | undefined;
+// The server's lines (alerts among them) in the same compact form as the worker's.
+const serverLogger = compactLogger(config.logLevel);
 
 async function startHistoryServer(): Promise<RunningServer> {
   try {
-    return await startServer({ config });
+    return await startServer({ config, logger: serverLogger });
   } catch (error) {
     if ((error as { code?: unknown }).code !== "EADDRINUSE") throw error;
     say("server", `port ${config.serverPort} is taken; listening on a free port instead`);
-    return startServer({ config, port: 0 });
+    return startServer({ config, port: 0, logger: serverLogger });
   }
 }
 

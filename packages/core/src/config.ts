@@ -219,6 +219,14 @@ export const configSchema = {
       .transform((value) => (value.trim() === "" ? null : Number(value)))
       .pipe(z.number().int().min(0).max(65_535).nullable()),
   }),
+  workerHttpToken: setting({
+    env: "UPNEXT_WORKER_HTTP_TOKEN",
+    description:
+      "When set, the worker's `/health`, `/ready` and `/metrics` answer only requests carrying `Authorization: Bearer <token>` (401 otherwise); `upnext health` sends it. Empty: open.",
+    default: "",
+    schema: z.string(),
+    fatal: true,
+  }),
   ...serverSettings,
 } as const;
 

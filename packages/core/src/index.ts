@@ -22,10 +22,12 @@ export * from "./job-status.js";
 export * from "./json-payload.js";
 export * from "./job.js";
 export * from "./keys.js";
+export * from "./log-lines.js";
 export * from "./names.js";
 export * from "./rate.js";
 export {
   API_SCOPES,
+  ARTIFACT_STORAGES,
   LOG_FORMATS,
   type ApiScope,
   type LogFormat,

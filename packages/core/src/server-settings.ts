@@ -17,7 +17,9 @@ const rate = z.string().transform((value, ctx) => {
 
 const httpUrl = z.string().regex(/^https?:\/\/\S+$/, "expected an http:// or https:// URL");
 
-export const LOG_FORMATS = ["json", "ecs"] as const;
+export const ARTIFACT_STORAGES = ["local", "s3"] as const;
+
+export const LOG_FORMATS = ["auto", "pretty", "json", "ecs"] as const;
 
 /** What a token may do: `read` every GET and live stream; `admin` also every action. */
 export const API_SCOPES = ["read", "admin"] as const;
@@ -189,8 +191,9 @@ export const serverSettings = {
   }),
   logFormat: setting({
     env: "UPNEXT_LOG_FORMAT",
-    description: "Field names of the server's JSON logs: `json` (pino's) or `ecs` (Elastic Common Schema).",
-    default: "json",
+    description:
+      "How workers, the CLI and the server write logs: `auto` (readable lines when stdout is a terminal, JSON otherwise), `pretty` (always readable lines), `json` (pino's JSON lines) or `ecs` (JSON with Elastic Common Schema field names; workers write pino's JSON).",
+    default: "auto",
     schema: z.enum(LOG_FORMATS),
   }),
   historyRetention: setting({
@@ -206,11 +209,40 @@ export const serverSettings = {
     default: "10m",
     schema: durationMs.pipe(z.number().min(1_000)),
   }),
+  artifactStorage: setting({
+    env: "UPNEXT_ARTIFACT_STORAGE",
+    description:
+      "Where the server stores artifact contents: `local` (files under UPNEXT_ARTIFACTS_DIR) or `s3` (an S3-compatible bucket, UPNEXT_ARTIFACT_S3_*; credentials and region from the standard AWS_* variables). Replicas sharing artifacts need `s3`.",
+    default: "local",
+    schema: z.enum(ARTIFACT_STORAGES),
+    fatal: true,
+  }),
   artifactsDir: setting({
     env: "UPNEXT_ARTIFACTS_DIR",
-    description: "Directory where the server stores artifact contents.",
+    description: "Directory where the server stores artifact contents (UPNEXT_ARTIFACT_STORAGE=local).",
     default: "./upnext-artifacts",
     schema: z.string().min(1),
+  }),
+  artifactS3Bucket: setting({
+    env: "UPNEXT_ARTIFACT_S3_BUCKET",
+    description: "The bucket of UPNEXT_ARTIFACT_STORAGE=s3, which then must be set; empty otherwise.",
+    default: "",
+    schema: z.string(),
+    fatal: true,
+  }),
+  artifactS3Prefix: setting({
+    env: "UPNEXT_ARTIFACT_S3_PREFIX",
+    description: "Prepended to every artifact's object key in the bucket, e.g. `upnext/`.",
+    default: "artifacts/",
+    schema: z.string(),
+  }),
+  artifactS3Endpoint: setting({
+    env: "UPNEXT_ARTIFACT_S3_ENDPOINT",
+    description:
+      "An S3-compatible endpoint (MinIO, R2, ...) as an http(s) URL; such servers are addressed path-style (endpoint/bucket/key). Empty: AWS S3 in AWS_REGION.",
+    default: "",
+    schema: z.union([z.literal(""), httpUrl]),
+    fatal: true,
   }),
   artifactMaxSize: setting({
     env: "UPNEXT_ARTIFACT_MAX_SIZE",

@@ -7,16 +7,17 @@ import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance } from "fastify";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
-import { type Logger, pino } from "pino";
+import type { Logger } from "pino";
 import type { ArtifactStorage } from "./artifacts/artifact-storage.js";
-import { LocalDirectoryStorage } from "./artifacts/local-directory-storage.js";
+import { createArtifactStorage } from "./artifacts/storage-from-config.js";
 import { openQueueAdmin } from "./connections/queue-admin.js";
 import type { ServerDependencies } from "./connections/server-dependencies.js";
 import { ApiError, MAX_PATH_PARAM_LENGTH, answerClientError, sendError } from "./http/api-error.js";
 import { API_PREFIX, apiCredentials, authenticate } from "./http/auth.js";
 import { registerRateLimit } from "./http/rate-limit.js";
 import { REQUEST_ID_HEADER, requestIdOf } from "./http/request-id.js";
-import { serverLoggerOptions } from "./http/server-logger.js";
+import { createServerLogger } from "./http/server-logger.js";
+import { LocalDirectoryStorage } from "./artifacts/local-directory-storage.js";
 import { apiRoutes } from "./routes/api-routes.js";
 import { artifactRoutes } from "./routes/artifact-routes.js";
 import { dashboardStaticRoutes } from "./routes/dashboard-static-routes.js";
@@ -62,7 +63,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { deps } = options;
   const { config } = deps;
   // One logger for the app and the queue-admin connection, so both write lines of one format.
-  const logger = options.logger ?? pino(serverLoggerOptions(config.logLevel, config.logFormat));
+  const logger = options.logger ?? createServerLogger(config.logLevel, config.logFormat);
   const credentials = apiCredentials(config);
   const app = Fastify({
     loggerInstance: logger,
@@ -134,7 +135,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.register(streamTicketRoutes(deps));
   app.register(
     artifactRoutes(deps, {
-      storage: options.artifactStorage ?? new LocalDirectoryStorage(config.artifactsDir),
+      storage: options.artifactStorage ?? createArtifactStorage(config),
     }),
   );
   app.register(dashboardStaticRoutes({ root: options.dashboardRoot }));

@@ -29,6 +29,8 @@ export {
   StorageObjectNotFoundError,
 } from "./artifacts/artifact-storage.js";
 export { LocalDirectoryStorage } from "./artifacts/local-directory-storage.js";
+export { S3Storage, type S3StorageOptions } from "./artifacts/s3-storage.js";
+export { createArtifactStorage } from "./artifacts/storage-from-config.js";
 export {
   artifactServiceHooks,
   collectOrphanedPendingArtifacts,

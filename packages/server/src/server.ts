@@ -6,15 +6,17 @@
 import { type Config } from "@upnext/core";
 import { getConfig } from "upnext";
 import type { FastifyInstance } from "fastify";
-import { type Logger, pino } from "pino";
+import type { Logger } from "pino";
 import { startAlerts } from "./alerts/alert-engine.js";
 import { buildApp } from "./app.js";
 import { artifactServiceHooks } from "./artifacts/artifact-lifecycle.js";
-import { LocalDirectoryStorage } from "./artifacts/local-directory-storage.js";
+import type { ArtifactStorage } from "./artifacts/artifact-storage.js";
+import { closeArtifactStorage, createArtifactStorage } from "./artifacts/storage-from-config.js";
 import { createDependencies, type ServerDependencies } from "./connections/server-dependencies.js";
 import { openServerRedis } from "./connections/server-redis.js";
 import { apiCredentials, assertSafeListenAddress } from "./http/auth.js";
-import { serverLoggerOptions } from "./http/server-logger.js";
+import { createServerLogger } from "./http/server-logger.js";
+import { LocalDirectoryStorage } from "./artifacts/local-directory-storage.js";
 import { startIngester } from "./ingest/ingester.js";
 import { createServerMetrics } from "./observability/server-metrics.js";
 import { registerReadSnapshots } from "./reports/snapshot-sources.js";
@@ -80,6 +82,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const services: ServerService[] = [];
   let deps: ServerDependencies | undefined;
   let app: FastifyInstance | undefined;
+  let storage: ArtifactStorage | undefined;
   const closeGracefully = async (): Promise<void> => {
     for (const service of services.reverse()) {
       await service.stop().catch((error: unknown) => {
@@ -87,6 +90,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       });
     }
     await app?.close();
+    // After the app: a download in flight still reads from the storage until then.
+    if (storage) closeArtifactStorage(storage);
     deps?.stop();
     await redis.quit().catch(() => {
       redis.disconnect();
@@ -109,14 +114,15 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     const migrated = options.migrate === false ? [] : await migrate(database);
     deps = createDependencies({ config, redis, database });
     // One logger for the app and the services, so their lines share format and level.
-    const logger = options.logger ?? pino(serverLoggerOptions(config.logLevel, config.logFormat));
+    const logger = options.logger ?? createServerLogger(config.logLevel, config.logFormat);
     const hub = createStreamHub(deps, { logger });
     registerReadSnapshots(hub, deps);
     await hub.start();
     services.push({ name: "live streams", stop: () => hub.stop() });
     const metrics = createServerMetrics();
     // Artifacts follow their jobs: promoted when ingest inserts the job, deleted with it by retention.
-    const artifactStorage = new LocalDirectoryStorage(config.artifactsDir);
+    const artifactStorage = createArtifactStorage(config);
+    storage = artifactStorage;
     const artifacts = artifactServiceHooks(deps, artifactStorage, logger);
     if (database.dialect === "sqlite") ingestDatabase = await openDatabase(config.databaseUrl);
     const ingester = startIngester(deps, {

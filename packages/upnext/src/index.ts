@@ -1,4 +1,4 @@
-export { Worker, type HealthServerOptions, type WorkerOptions } from "./sdk/worker.js";
+export { Worker, type HealthServerOptions, type WorkerOptions, type WorkerSettings } from "./sdk/worker.js";
 export { TaskHandle, type SubmitOptions } from "./sdk/task-handle.js";
 export { JobRef, type ResultOptions } from "./sdk/job-ref.js";
 export type { ExecuteOptions, InlineOutcome, InlineRun } from "./sdk/inline-execution.js";

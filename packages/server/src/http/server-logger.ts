@@ -1,11 +1,14 @@
 /**
- * Logger options for the server: pino JSON, with Elastic Common Schema field names when
- * UPNEXT_LOG_FORMAT=ecs. Fastify adds the request id to every line of a request as `reqId`.
- * No line carries a credential: headers are not logged and URLs lose their credential params.
+ * The server's logger: readable lines on a terminal, else pino JSON, with Elastic Common Schema
+ * field names when UPNEXT_LOG_FORMAT=ecs (docs/observability.md#log-format). Fastify adds the
+ * request id to every line of a request as `reqId`. No line carries a credential: headers are not
+ * logged and URLs lose their credential params.
  */
-import type { LogFormat } from "@upnext/core";
-import type { LoggerOptions } from "pino";
+import { prettyDestination, resolveLogFormat, type LogFormat } from "@upnext/core";
+import { pino, type Logger, type LoggerOptions } from "pino";
 import { withoutCredentials } from "./credential-params.js";
+
+const redact = { paths: ["req.headers.authorization", "req.headers.cookie"], censor: "[redacted]" };
 
 /**
  * The request as a log line shows it: the URL without credentials in its query (`?token=`,
@@ -23,10 +26,19 @@ function requestFields(request: {
     remoteAddress: request.ip ?? request.socket?.remoteAddress,
   };
 }
+const serializers = { req: requestFields };
 
-export function serverLoggerOptions(level: string, format: LogFormat): LoggerOptions {
-  const redact = { paths: ["req.headers.authorization", "req.headers.cookie"], censor: "[redacted]" };
-  const serializers = { req: requestFields };
+export function createServerLogger(level: string, format: LogFormat): Logger {
+  const resolved = resolveLogFormat(format, process.stdout.isTTY);
+  if (resolved === "pretty")
+    return pino(
+      { level, redact, serializers },
+      prettyDestination(process.stdout, process.env.NO_COLOR !== undefined),
+    );
+  return pino(serverLoggerOptions(level, resolved));
+}
+
+export function serverLoggerOptions(level: string, format: "json" | "ecs"): LoggerOptions {
   if (format === "json") return { level, redact, serializers };
   return {
     level,

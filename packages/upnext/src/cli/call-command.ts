@@ -7,6 +7,8 @@
  * the JSON result (the id goes to stderr), so `upnext call ... --wait | jq` works.
  */
 import { parseDuration, type Duration } from "@upnext/core";
+import { getConfig } from "../runtime/process-config.js";
+import { streamLogger } from "../runtime/observability/logger.js";
 import type { Command } from "commander";
 import type { SubmitOptions, TaskHandle } from "../sdk/task-handle.js";
 import { CliError, EXIT_FAILURE, errorCode, messageOf } from "./cli-error.js";
@@ -70,7 +72,12 @@ async function callInline(
   ] as const) {
     if (given !== undefined) throw new CliError(`${flag} does not apply with --inline (nothing is queued).`);
   }
-  const run = await task.execute(input, options.timeout === undefined ? {} : { timeout: options.timeout });
+  // stdout carries only the result, so the job's log lines go to stderr.
+  const logger = streamLogger(process.stderr, getConfig().logLevel);
+  const run = await task.execute(input, {
+    logger,
+    ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
+  });
   for (const entry of run.progress)
     stderr(
       `upnext: progress ${String(Math.round(entry.value * 100))}%${entry.message ? ` ${entry.message}` : ""}`,

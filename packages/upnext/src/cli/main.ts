@@ -10,6 +10,10 @@ import { CliError, EXIT_FAILURE, EXIT_USAGE, isUsageError, messageOf, oneLine } 
 import { registerCronCommand } from "./cron-command.js";
 import { registerDlqCommand } from "./dlq-command.js";
 import { registerFunctionCommand } from "./function-command.js";
+import { registerHealthCommand } from "./health-command.js";
+import { registerInitCommand } from "./init-command.js";
+import { registerJobCommand } from "./job-command.js";
+import { registerListCommands } from "./list-command.js";
 import { registerRunCommand } from "./run-command.js";
 import { registerServerCommand } from "./server-command.js";
 
@@ -37,6 +41,10 @@ export function buildProgram(): Command {
   registerDlqCommand(program);
   registerFunctionCommand(program);
   registerServerCommand(program);
+  registerJobCommand(program);
+  registerListCommands(program);
+  registerHealthCommand(program);
+  registerInitCommand(program);
   return program;
 }
 

@@ -28,6 +28,7 @@ export interface RuntimeService {
   readonly name: string;
   start(context: RuntimeServiceContext): Promise<void>;
   stop(): Promise<void>;
+  readonly redisErrors?: RuntimeServiceErrors;
 }
 
 export interface RuntimeServiceContext {
@@ -57,7 +58,16 @@ export type RedisOperation =
   | "maintenance"
   | "heartbeat"
   | "status_events"
-  | "queue_depth";
+  | "queue_depth"
+  | "cron"
+  | "event_subscriptions"
+  | "dag_resolve";
+
+/** A service's failed Redis round trips, counted under its operation in `redisErrors`. */
+export interface RuntimeServiceErrors {
+  readonly operation: RedisOperation;
+  readonly count: number;
+}
 
 export interface WorkerMetrics {
   readonly workerId: string;
@@ -287,9 +297,21 @@ export class WorkerRuntime {
         heartbeat: this.registration.failures,
         status_events: statusBuffer.writeErrors,
         queue_depth: this.depth.failures,
+        ...this.serviceErrors(),
       },
       queueDepth: this.depth.latest,
     };
+  }
+
+  /** The cron, event-subscription and DAG counters (0 when the worker has no such service). */
+  private serviceErrors(): Record<"cron" | "event_subscriptions" | "dag_resolve", number> {
+    const counts = { cron: 0, event_subscriptions: 0, dag_resolve: this.resolver.failures };
+    for (const service of this.services) {
+      const errors = service.redisErrors;
+      if (errors && errors.operation in counts)
+        counts[errors.operation as keyof typeof counts] += errors.count;
+    }
+    return counts;
   }
 
   /** What `/ready` answers: see observability/readiness.ts. */

@@ -368,6 +368,13 @@ export function subscribe<P, O>(
   return handle;
 }
 
+/** The subscriptions `worker.on` made on this worker (none: an empty list). */
+export function subscriptionsOf(
+  worker: SubscribingWorker,
+): readonly { readonly handler: string; readonly pattern: string }[] {
+  return servicesByWorker.get(worker)?.subscriptions ?? [];
+}
+
 export interface SubscriptionInfo {
   readonly handler: string;
   readonly pattern: string;

@@ -26,8 +26,13 @@ import { stopOnSignals } from "../runtime/shutdown-signals.js";
 import type { TaskDefinition, TaskHandler } from "../runtime/execution/task-definition.js";
 import { WorkerRuntime, type RuntimeService, type WorkerMetrics } from "../runtime/worker-runtime.js";
 import { DeadLetters } from "./dead-letters.js";
-import { subscribe, type EventHandle, type EventHandlerOptions } from "./events.js";
-import { defineSchedule, splitCronOptions, type CronOptions } from "./cron-definition.js";
+import { subscribe, subscriptionsOf, type EventHandle, type EventHandlerOptions } from "./events.js";
+import {
+  defineSchedule,
+  splitCronOptions,
+  type CronOptions,
+  type ScheduleDefinition,
+} from "./cron-definition.js";
 import { Schedules } from "./schedules.js";
 import { TaskHandle } from "./task-handle.js";
 import { defineTask, rejectUnknown, type TaskOptions, type ThreadTaskOptions } from "./task-options.js";
@@ -70,12 +75,27 @@ export interface WorkerOptions {
   readonly queueDepthInterval?: Duration;
 }
 
+/** A worker's resolved settings (options, else configuration), as `upnext inspect` reports them. */
+export interface WorkerSettings {
+  readonly concurrency: number;
+  readonly prefetch: number;
+  readonly leaseMs: number;
+  readonly shutdownTimeoutMs: number;
+  readonly maxDeliveries: number;
+  readonly threads: number;
+}
+
 /** Where `worker.serveHealth()` listens. */
 export interface HealthServerOptions {
   /** TCP port (0 picks a free one; the endpoint's `port` says which). */
   readonly port: number;
   /** Address (default: every interface, which Kubernetes probes need). */
   readonly host?: string;
+  /**
+   * Bearer token every request must carry (default UPNEXT_WORKER_HTTP_TOKEN; empty: none).
+   * Prometheus and Kubernetes probes can send it as an `Authorization` header.
+   */
+  readonly token?: string;
 }
 
 const WORKER_OPTION_NAMES = new Set([
@@ -303,6 +323,27 @@ export class Worker {
     return this.deadLettersInstance;
   }
 
+  get settings(): WorkerSettings {
+    return {
+      concurrency: this.concurrency,
+      prefetch: this.prefetch,
+      leaseMs: this.leaseMs,
+      shutdownTimeoutMs: this.shutdownTimeoutMs,
+      maxDeliveries: this.maxDeliveries,
+      threads: this.threads,
+    };
+  }
+
+  /** The cron schedules defined in code on this worker (`worker.cron`), in definition order. */
+  get cronSchedules(): readonly ScheduleDefinition[] {
+    return this.scheduler.definitions;
+  }
+
+  /** The event subscriptions of this worker's handlers (`worker.on`): handler name and pattern. */
+  get subscriptions(): readonly { readonly handler: string; readonly pattern: string }[] {
+    return subscriptionsOf(this);
+  }
+
   /** Every task defined on this worker, by name. */
   get tasks(): ReadonlyMap<string, TaskHandle> {
     return this.handles;
@@ -444,6 +485,7 @@ export class Worker {
     const serving = startHealthServer({
       port: options.port,
       host: options.host,
+      token: options.token ?? this.config.workerHttpToken,
       workerId: () => this.runtime?.workerId,
       readiness: () => this.readiness(),
       metrics: async () => {

@@ -25,7 +25,7 @@ import {
   type ScheduleDefinition,
   type ScheduleRecord,
 } from "./schedule-store.js";
-import type { RuntimeService, RuntimeServiceContext } from "../worker-runtime.js";
+import type { RuntimeService, RuntimeServiceContext, RuntimeServiceErrors } from "../worker-runtime.js";
 
 /** Schedules are re-read at least this often even when the change counter says nothing changed. */
 const FULL_RELOAD_MS = 30_000;
@@ -71,6 +71,8 @@ export interface PassReport {
 
 export class CronScheduler implements RuntimeService {
   readonly name = "cron-scheduler";
+  /** Passes (whole, or one schedule's) that failed and will be retried: `redisErrors.cron`. */
+  private failures = 0;
   private readonly code = new Map<string, ScheduleDefinition>();
   private records = new Map<string, ScheduleRecord>();
   private seenVersion: string | null | undefined;
@@ -99,6 +101,15 @@ export class CronScheduler implements RuntimeService {
   /** Adds a schedule defined in code; it is upserted when the worker starts. */
   define(definition: ScheduleDefinition): void {
     this.code.set(definition.name, definition);
+  }
+
+  get redisErrors(): RuntimeServiceErrors {
+    return { operation: "cron", count: this.failures };
+  }
+
+  /** The schedules defined in code, in definition order. */
+  get definitions(): readonly ScheduleDefinition[] {
+    return [...this.code.values()];
   }
 
   async start(context: RuntimeServiceContext): Promise<void> {
@@ -149,6 +160,7 @@ export class CronScheduler implements RuntimeService {
           this.schedule(report.nextDelayMs);
         },
         (error: unknown) => {
+          this.failures++;
           this.logger?.warn({ err: String(error) }, "cron scheduler pass failed; will retry");
           this.schedule(this.intervalMs);
         },
@@ -173,6 +185,7 @@ export class CronScheduler implements RuntimeService {
       [...this.records.values()].map((record) =>
         // One schedule's failure (Redis hiccup, bug) must not hold the others back.
         this.passOne(store, record, now, report).catch((error: unknown) => {
+          this.failures++;
           report.failed.push({ schedule: record.definition.name, error });
           this.logger?.warn(
             { schedule: record.definition.name, err: String(error) },

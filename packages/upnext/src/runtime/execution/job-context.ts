@@ -3,7 +3,7 @@
  * itself (progress, logs, checkpoints, metrics). Writes go through the backend's compare-and-set
  * on the claim token, so a job that lost its lease can never write over its successor.
  */
-import { InvalidOptionError, encodePayload, WorkerStateError, getConfig, type JobOrigin } from "@upnext/core";
+import { InvalidOptionError, encodePayload, WorkerStateError, type JobOrigin } from "@upnext/core";
 import type { QueueBackend } from "../../backend/queue-backend.js";
 import type { ClaimedJob } from "../../backend/queue-backend.js";
 import { ArtifactUploader, type JobArtifacts } from "../artifacts/artifact-uploader.js";

@@ -3,7 +3,6 @@
  * sdk/task-options.ts, which turns what a user wrote into this).
  */
 import type { BackoffPolicy, ErrorInfo, PayloadLimit } from "@upnext/core";
-import type { Context } from "./job-context.js";
 import type { Context } from "./context.js";
 
 /** Anything with a zod-style `parse` that returns the validated value or throws. */

@@ -15,6 +15,9 @@ const RECONCILE_AFTER_MS = 10_000;
 const RECONCILE_BATCH = 100;
 
 export class DependencyResolver {
+  /** Resolutions that failed (left waiting for the reconciler): `redisErrors.dag_resolve`. */
+  failures = 0;
+
   constructor(
     private readonly backend: QueueBackend,
     private readonly publisher: StatusPublisher,
@@ -31,6 +34,7 @@ export class DependencyResolver {
         queue.push(...(await this.resolveOne(next)));
       } catch (error) {
         // Left waiting: the reconciler retries it.
+        this.failures++;
         this.logger.warn(
           { jobId: next.id, parentId: next.parentId, err: String(error) },
           "resolving a DAG child failed",

@@ -17,7 +17,7 @@ import { z } from "zod";
 import type { Connection } from "../namespace-client.js";
 import type { Logger } from "../observability/logger.js";
 import type { TaskDefinition } from "../execution/task-definition.js";
-import type { RuntimeService, RuntimeServiceContext } from "../worker-runtime.js";
+import type { RuntimeService, RuntimeServiceContext, RuntimeServiceErrors } from "../worker-runtime.js";
 
 /** How long a subscription stays live after the last worker serving it was seen: 7 days. */
 export const SUBSCRIPTION_TTL_MS = 7 * 86_400_000;
@@ -85,6 +85,8 @@ export class EventSubscriptions implements RuntimeService {
   private timer: NodeJS.Timeout | undefined;
   private context: RuntimeServiceContext | undefined;
   private startedAt = 0;
+  /** Refreshes that failed (retried on the next interval): `redisErrors.event_subscriptions`. */
+  private failures = 0;
 
   constructor(
     private readonly workerName: string,
@@ -93,6 +95,15 @@ export class EventSubscriptions implements RuntimeService {
 
   add(definition: TaskDefinition, pattern: string): void {
     this.own.push({ definition, pattern });
+  }
+
+  get redisErrors(): RuntimeServiceErrors {
+    return { operation: "event_subscriptions", count: this.failures };
+  }
+
+  /** Each handler with the event name or pattern it subscribes to, in subscription order. */
+  get subscriptions(): readonly { readonly handler: string; readonly pattern: string }[] {
+    return this.own.map((entry) => ({ handler: entry.definition.name, pattern: entry.pattern }));
   }
 
   get handlers(): readonly string[] {
@@ -115,6 +126,7 @@ export class EventSubscriptions implements RuntimeService {
     context.logger.debug({ handlers: this.handlers }, "event subscriptions registered");
     this.timer = setInterval(() => {
       this.refresh().catch((error: unknown) => {
+        this.failures++;
         this.logger.warn({ err: String(error) }, "refreshing event subscriptions failed");
       });
     }, this.refreshMs);

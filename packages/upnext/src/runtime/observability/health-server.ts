@@ -3,6 +3,7 @@
  * answers), `GET /ready` (503 with the failed checks unless the worker can take jobs) and
  * `GET /metrics` (Prometheus text). Kubernetes probes and Prometheus scrapes point here.
  */
+import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Readiness } from "./readiness.js";
@@ -14,6 +15,8 @@ export interface HealthServerOptions {
   readonly workerId: () => string | undefined;
   readonly readiness: () => Promise<Readiness>;
   readonly metrics: () => Promise<{ readonly contentType: string; readonly body: string }>;
+  /** When not empty, every request must carry `Authorization: Bearer <token>` (UPNEXT_WORKER_HTTP_TOKEN). */
+  readonly token?: string | undefined;
 }
 
 /** A running health endpoint: where it listens, and how to stop it. */
@@ -38,13 +41,30 @@ function json(response: ServerResponse, status: number, body: unknown): void {
   send(response, status, "application/json; charset=utf-8", `${JSON.stringify(body)}\n`);
 }
 
+function digest(text: string): Buffer {
+  return createHash("sha256").update(text).digest();
+}
+
+/** Compares digests, so the time taken says nothing about how much of the token matched. */
+function authorized(request: IncomingMessage, expected: Buffer): boolean {
+  const header = request.headers.authorization ?? "";
+  const match = /^Bearer\s+(.+)$/i.exec(header);
+  return match?.[1] !== undefined && timingSafeEqual(digest(match[1].trim()), expected);
+}
+
 export async function startHealthServer(options: HealthServerOptions): Promise<HealthEndpoint> {
   const startedAt = Date.now();
+  const token = options.token !== undefined && options.token.length > 0 ? digest(options.token) : undefined;
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const path = (request.url ?? "/").split("?")[0];
     if (request.method !== "GET" && request.method !== "HEAD") {
       response.setHeader("allow", "GET, HEAD");
       json(response, 405, { error: "method not allowed: use GET" });
+      return;
+    }
+    if (token !== undefined && !authorized(request, token)) {
+      response.setHeader("www-authenticate", 'Bearer realm="upnext-worker"');
+      json(response, 401, { error: "unauthorized: send Authorization: Bearer <UPNEXT_WORKER_HTTP_TOKEN>" });
       return;
     }
     switch (path) {

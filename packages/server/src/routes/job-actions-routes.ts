@@ -5,6 +5,7 @@
  * longer in the queue" (409) when Redis does not know the id.
  */
 import {
+  CANCELLABLE_STATUSES,
   type JobStatus,
   cancelJobResultSchema,
   formatDuration,
@@ -24,8 +25,6 @@ import { queuedJobState } from "./queued-job-state.js";
 
 /** Longest cancel reason kept (it is stored on the job and shown in the history). */
 export const MAX_CANCEL_REASON_LENGTH = 1_000;
-
-const CANCELLABLE: readonly JobStatus[] = ["waiting", "scheduled", "queued", "active", "retrying"];
 
 const ACTION_ERRORS = {
   ...ITEM_ERRORS,
@@ -116,7 +115,7 @@ export function jobActionRoutes(deps: ServerDependencies, admin: QueueAdmin) {
         if (!outcome.cancelled) {
           const status = outcome.job.status;
           throw conflict(
-            `Job '${id}' is already '${status}'; only ${CANCELLABLE.join(", ")} jobs can be cancelled.`,
+            `Job '${id}' is already '${status}'; only ${CANCELLABLE_STATUSES.join(", ")} jobs can be cancelled.`,
             { jobId: id, status, terminal: isTerminal(status) },
           );
         }

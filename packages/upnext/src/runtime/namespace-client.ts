@@ -1,12 +1,14 @@
 /**
  * Everything a process needs to talk to one UpNext namespace: the command connection, the
  * queue backend, the status publisher and the (lazy) signal subscriber. Producers and workers
- * share one Connection per Worker object, opened on first use.
+ * share one NamespaceClient per Worker object, opened on first use.
  */
 import { namespaceKeys, validateName, type Config, type NamespaceKeys } from "@upnext/core";
 import { getConfig } from "./process-config.js";
 import { Redis, type RedisOptions } from "ioredis";
 import { RedisBackend } from "../backend/redis/redis-backend.js";
+import { RedisHealth } from "../backend/redis/redis-health.js";
+import type { StoreHealth } from "../backend/store-health.js";
 import { rootLogger, type Logger } from "./observability/logger.js";
 import { DependencyResolver } from "./flow/dependency-resolver.js";
 import { SignalSubscriber } from "./signal-subscriber.js";
@@ -25,7 +27,7 @@ export interface StandaloneOptions {
   readonly logger?: Logger | undefined;
 }
 
-export interface ConnectionOptions extends StandaloneOptions {
+export interface NamespaceClientOptions extends StandaloneOptions {
   /** Overrides of the status buffer (default from UPNEXT_STATUS_*). */
   readonly statusBuffer?: Partial<Pick<Config, "statusBufferSize" | "statusOverflow">> | undefined;
   /** Record spans when an OpenTelemetry SDK is registered (default true); false turns tracing off. */
@@ -36,13 +38,13 @@ export interface ConnectionOptions extends StandaloneOptions {
  * A connection opened on first use and re-opened after it was closed: what a Worker, Schedules
  * and DeadLetters hold when they are not handed someone else's connection.
  */
-export class LazyConnection {
-  private current: Connection | undefined;
+export class LazyNamespaceClient {
+  private current: NamespaceClient | undefined;
 
-  constructor(private readonly options: ConnectionOptions) {}
+  constructor(private readonly options: NamespaceClientOptions) {}
 
-  get(): Connection {
-    if (!this.current || this.current.isClosed) this.current = new Connection(this.options);
+  get(): NamespaceClient {
+    if (!this.current || this.current.isClosed) this.current = new NamespaceClient(this.options);
     return this.current;
   }
 
@@ -51,12 +53,14 @@ export class LazyConnection {
   }
 }
 
-export class Connection {
+export class NamespaceClient {
   readonly config: Config;
   readonly namespace: string;
   readonly keys: NamespaceKeys;
   readonly redis: Redis;
   readonly backend: RedisBackend;
+  /** Whether the store answers (a worker's `/ready`). */
+  readonly health: StoreHealth;
   readonly publisher: StatusPublisher;
   readonly subscriber: SignalSubscriber;
   readonly logger: Logger;
@@ -67,7 +71,7 @@ export class Connection {
   private closed = false;
   private resolver: DependencyResolver | undefined;
 
-  constructor(options: ConnectionOptions = {}) {
+  constructor(options: NamespaceClientOptions = {}) {
     this.config = options.config ?? getConfig();
     this.namespace = validateName("namespace", options.namespace ?? this.config.namespace);
     this.keys = namespaceKeys(this.namespace);
@@ -86,6 +90,7 @@ export class Connection {
       deadLetterRetentionMs: this.config.deadLetterRetention,
       idempotencyTtlMs: this.config.idempotencyTtl,
     });
+    this.health = new RedisHealth(this.redis);
     this.publisher = new StatusPublisher({
       redis: this.redis,
       streamKey: this.keys.events,

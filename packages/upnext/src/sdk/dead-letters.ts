@@ -11,7 +11,7 @@ import {
   type PageCursor,
   type ScoreRange,
 } from "../backend/redis/dead-letter-store.js";
-import { LazyConnection, type Connection, type StandaloneOptions } from "../runtime/namespace-client.js";
+import { LazyNamespaceClient, type NamespaceClient, type StandaloneOptions } from "../runtime/namespace-client.js";
 import {
   AlreadyReplayedError,
   NotDeadLetteredError,
@@ -99,7 +99,7 @@ export type DeadLettersOptions = StandaloneOptions;
 
 /** How the SDK reaches a worker's connection (used by `worker.deadLetters`). */
 export interface DeadLettersBinding {
-  readonly connection: () => Connection;
+  readonly connection: () => NamespaceClient;
 }
 
 const OPTION_NAMES = new Set(["redis", "redisOptions", "namespace", "logger", "config"]);
@@ -120,9 +120,9 @@ function wholeNumber(option: string, value: unknown, min: number, max: number): 
 }
 
 export class DeadLetters {
-  private readonly connectionOf: () => Connection;
-  private owned: LazyConnection | undefined;
-  private readonly stores = new WeakMap<Connection, RedisDeadLetterStore>();
+  private readonly connectionOf: () => NamespaceClient;
+  private owned: LazyNamespaceClient | undefined;
+  private readonly stores = new WeakMap<NamespaceClient, RedisDeadLetterStore>();
 
   constructor(options: DeadLettersOptions = {}, binding?: DeadLettersBinding) {
     rejectUnknown("dead-letter options", options, OPTION_NAMES);
@@ -130,7 +130,7 @@ export class DeadLetters {
     if (binding) {
       this.connectionOf = binding.connection;
     } else {
-      const own = new LazyConnection(options);
+      const own = new LazyNamespaceClient(options);
       this.owned = own;
       this.connectionOf = () => own.get();
     }
@@ -141,7 +141,7 @@ export class DeadLetters {
     return this.connectionOf().namespace;
   }
 
-  private store(connection: Connection): RedisDeadLetterStore {
+  private store(connection: NamespaceClient): RedisDeadLetterStore {
     let store = this.stores.get(connection);
     if (!store) {
       store = new RedisDeadLetterStore(connection.backend);

@@ -5,7 +5,7 @@
  */
 import { JobNotFoundError, UpNextError, validateJobId, type JobSnapshot, type JobStatus } from "@upnext/core";
 import { RedisDeadLetterStore } from "../backend/redis/dead-letter-store.js";
-import { Connection, type StandaloneOptions } from "../runtime/namespace-client.js";
+import { NamespaceClient, type StandaloneOptions } from "../runtime/namespace-client.js";
 import { AlreadyReplayedError } from "./dead-letter-entry.js";
 import { JobRef, cancelJob } from "./job-ref.js";
 import { replayJobs } from "./replays.js";
@@ -47,13 +47,13 @@ const RETRY_OPTIONS = new Set(["force"]);
 
 export class Jobs {
   private readonly owned: boolean;
-  private readonly connection: Connection;
+  private readonly connection: NamespaceClient;
   private readonly store: RedisDeadLetterStore;
 
   /** Uses the given connection (e.g. `worker.connection`) or opens one from the options/environment. */
-  constructor(source: Connection | StandaloneOptions = {}) {
-    this.owned = !(source instanceof Connection);
-    this.connection = source instanceof Connection ? source : new Connection(source);
+  constructor(source: NamespaceClient | StandaloneOptions = {}) {
+    this.owned = !(source instanceof NamespaceClient);
+    this.connection = source instanceof NamespaceClient ? source : new NamespaceClient(source);
     this.store = new RedisDeadLetterStore(this.connection.backend);
   }
 

@@ -488,6 +488,6 @@ export class RedisBackend implements QueueBackend {
   }
 
   async close(): Promise<void> {
-    // The connection belongs to whoever created it (the Connection); nothing to release here.
+    // The connection belongs to whoever created it (the NamespaceClient); nothing to release here.
   }
 }

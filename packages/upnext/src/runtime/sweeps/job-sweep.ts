@@ -17,7 +17,7 @@ const FUNCTION_LIST_REFRESH_MS = 5_000;
 /** How often waiting DAG children are re-checked against their parents (a safety net). */
 const RECONCILE_WAITING_MS = 10_000;
 
-export interface MaintenanceOptions {
+export interface JobSweepOptions {
   readonly backend: QueueBackend;
   readonly publisher: StatusPublisher;
   readonly workerId: string;
@@ -30,7 +30,7 @@ export interface MaintenanceOptions {
   readonly stats: JobStats;
 }
 
-export class Maintenance {
+export class JobSweep {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private functions: string[];
@@ -41,7 +41,7 @@ export class Maintenance {
   /** Passes that failed on a Redis error. */
   failures = 0;
 
-  constructor(private readonly options: MaintenanceOptions) {
+  constructor(private readonly options: JobSweepOptions) {
     this.functions = [...options.ownFunctions];
   }
 

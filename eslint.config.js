@@ -39,10 +39,6 @@ const STORE_PORTS_PENDING = [
   "packages/upnext/src/runtime/status/status-spill.ts",
   "packages/upnext/src/runtime/status/status-stream.ts",
   "packages/upnext/src/runtime/sweeps/stream-sweep.ts",
-  "packages/upnext/src/sdk/dead-letter-entry.ts",
-  "packages/upnext/src/sdk/dead-letters.ts",
-  "packages/upnext/src/sdk/jobs-admin.ts",
-  "packages/upnext/src/sdk/replays.ts",
   "packages/upnext/src/sdk/worker.ts",
 ];
 const layerRules = [

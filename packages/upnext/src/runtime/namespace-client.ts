@@ -7,7 +7,9 @@ import { namespaceKeys, validateName, type Config, type NamespaceKeys } from "@u
 import { getConfig } from "./process-config.js";
 import { Redis, type RedisOptions } from "ioredis";
 import { RedisBackend } from "../backend/redis/redis-backend.js";
+import { RedisDeadLetterStore } from "../backend/redis/dead-letter-store.js";
 import { RedisHealth } from "../backend/redis/redis-health.js";
+import type { DeadLetterStore } from "../backend/dead-letter-store.js";
 import type { StoreHealth } from "../backend/store-health.js";
 import { rootLogger, type Logger } from "./observability/logger.js";
 import { DependencyResolver } from "./flow/dependency-resolver.js";
@@ -61,6 +63,8 @@ export class NamespaceClient {
   readonly backend: RedisBackend;
   /** Whether the store answers (a worker's `/ready`). */
   readonly health: StoreHealth;
+  /** The dead-letter sets. */
+  readonly deadLetters: DeadLetterStore;
   readonly publisher: StatusPublisher;
   readonly subscriber: SignalSubscriber;
   readonly logger: Logger;
@@ -91,6 +95,7 @@ export class NamespaceClient {
       idempotencyTtlMs: this.config.idempotencyTtl,
     });
     this.health = new RedisHealth(this.redis);
+    this.deadLetters = new RedisDeadLetterStore(this.backend);
     this.publisher = new StatusPublisher({
       redis: this.redis,
       streamKey: this.keys.events,

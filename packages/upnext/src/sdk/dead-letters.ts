@@ -5,13 +5,17 @@
  * goes through the same enqueue path (and creation events) as a submit.
  */
 import { InvalidOptionError, JobNotFoundError, validateName, type FailureReason } from "@upnext/core";
+import type {
+  DeadLetterPosition,
+  DeadLetterStore,
+  PageCursor,
+  ScoreRange,
+} from "../backend/dead-letter-store.js";
 import {
-  RedisDeadLetterStore,
-  type DeadLetterPosition,
-  type PageCursor,
-  type ScoreRange,
-} from "../backend/redis/dead-letter-store.js";
-import { LazyNamespaceClient, type NamespaceClient, type StandaloneOptions } from "../runtime/namespace-client.js";
+  LazyNamespaceClient,
+  type NamespaceClient,
+  type StandaloneOptions,
+} from "../runtime/namespace-client.js";
 import {
   AlreadyReplayedError,
   NotDeadLetteredError,
@@ -122,7 +126,6 @@ function wholeNumber(option: string, value: unknown, min: number, max: number): 
 export class DeadLetters {
   private readonly connectionOf: () => NamespaceClient;
   private owned: LazyNamespaceClient | undefined;
-  private readonly stores = new WeakMap<NamespaceClient, RedisDeadLetterStore>();
 
   constructor(options: DeadLettersOptions = {}, binding?: DeadLettersBinding) {
     rejectUnknown("dead-letter options", options, OPTION_NAMES);
@@ -141,13 +144,8 @@ export class DeadLetters {
     return this.connectionOf().namespace;
   }
 
-  private store(connection: NamespaceClient): RedisDeadLetterStore {
-    let store = this.stores.get(connection);
-    if (!store) {
-      store = new RedisDeadLetterStore(connection.backend);
-      this.stores.set(connection, store);
-    }
-    return store;
+  private store(connection: NamespaceClient): DeadLetterStore {
+    return connection.deadLetters;
   }
 
   /** Every function (task) name known in the namespace, sorted. */
@@ -188,7 +186,7 @@ export class DeadLetters {
    * set's score and must be read from each job.
    */
   private async eachBatch(
-    store: RedisDeadLetterStore,
+    store: DeadLetterStore,
     fn: string,
     range: ScoreRange,
     reason: FailureReason,
@@ -409,7 +407,7 @@ export class DeadLetters {
    * failing again, say) are not part of it, so it always ends.
    */
   private async plan(
-    store: RedisDeadLetterStore,
+    store: DeadLetterStore,
     filter: DeadLetterFilter,
   ): Promise<{
     range: ScoreRange;

@@ -299,7 +299,8 @@ export class EventHandle<P = unknown> {
     idempotencyKey: string | null,
   ): EventSentEvent {
     const parent = currentJob.getStore();
-    const workerId = target !== undefined && !(target instanceof NamespaceClient) ? target.workerId : undefined;
+    const workerId =
+      target !== undefined && !(target instanceof NamespaceClient) ? target.workerId : undefined;
     return {
       type: "event.sent",
       at,

@@ -78,7 +78,10 @@ async function applyEnqueueRateLimit(
  * registered: each job then carries its span's context, so its runs continue the trace that was
  * active here (a parent job's run, an HTTP request, ...). Every enqueue of new jobs goes through this.
  */
-export async function enqueueJobs(connection: NamespaceClient, jobs: readonly NewJob[]): Promise<EnqueueResult[]> {
+export async function enqueueJobs(
+  connection: NamespaceClient,
+  jobs: readonly NewJob[],
+): Promise<EnqueueResult[]> {
   const spans = connection.tracing ? SubmitSpans.start(jobs) : undefined;
   if (!spans) return connection.backend.enqueue(jobs);
   const traced = jobs.map((job, index) => ({ ...job, trace: spans.fields[index] ?? null }));

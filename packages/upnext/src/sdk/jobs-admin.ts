@@ -4,7 +4,7 @@
  * holds the job, so none of these scans the keyspace.
  */
 import { JobNotFoundError, UpNextError, validateJobId, type JobSnapshot, type JobStatus } from "@upnext/core";
-import { RedisDeadLetterStore } from "../backend/redis/dead-letter-store.js";
+import type { DeadLetterStore } from "../backend/dead-letter-store.js";
 import { NamespaceClient, type StandaloneOptions } from "../runtime/namespace-client.js";
 import { AlreadyReplayedError } from "./dead-letter-entry.js";
 import { JobRef, cancelJob } from "./job-ref.js";
@@ -48,13 +48,13 @@ const RETRY_OPTIONS = new Set(["force"]);
 export class Jobs {
   private readonly owned: boolean;
   private readonly connection: NamespaceClient;
-  private readonly store: RedisDeadLetterStore;
+  private readonly store: DeadLetterStore;
 
   /** Uses the given connection (e.g. `worker.connection`) or opens one from the options/environment. */
   constructor(source: NamespaceClient | StandaloneOptions = {}) {
     this.owned = !(source instanceof NamespaceClient);
     this.connection = source instanceof NamespaceClient ? source : new NamespaceClient(source);
-    this.store = new RedisDeadLetterStore(this.connection.backend);
+    this.store = this.connection.deadLetters;
   }
 
   /** The job as stored now, or undefined when there is none (never existed, or expired). */

@@ -7,11 +7,11 @@
 import { newJobId } from "@upnext/core";
 import type { NewJob } from "../backend/queue-backend.js";
 import type {
-  RedisDeadLetterStore,
+  DeadLetterStore,
   ReplayScope,
   Reservation,
   ReserveOutcome,
-} from "../backend/redis/dead-letter-store.js";
+} from "../backend/dead-letter-store.js";
 import type { NamespaceClient } from "../runtime/namespace-client.js";
 import { creationEvent } from "../runtime/status/job-events.js";
 import { replayJob } from "./dead-letter-entry.js";
@@ -30,7 +30,7 @@ export interface ReplayOutcome {
  */
 export async function replayJobs(
   connection: NamespaceClient,
-  store: RedisDeadLetterStore,
+  store: DeadLetterStore,
   fn: string,
   ids: readonly string[],
   options: { readonly force: boolean; readonly scope: ReplayScope },

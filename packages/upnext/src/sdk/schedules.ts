@@ -11,7 +11,11 @@ import {
   validateName,
   type JobStatus,
 } from "@upnext/core";
-import { LazyNamespaceClient, type NamespaceClient, type StandaloneOptions } from "../runtime/namespace-client.js";
+import {
+  LazyNamespaceClient,
+  type NamespaceClient,
+  type StandaloneOptions,
+} from "../runtime/namespace-client.js";
 import { slotsOf } from "../runtime/cron/cron-slots.js";
 import {
   ScheduleStore,

@@ -1,7 +1,8 @@
 /**
- * Everything a process needs to talk to one UpNext namespace: the command connection, the
- * queue backend, the status publisher and the (lazy) signal subscriber. Producers and workers
- * share one NamespaceClient per Worker object, opened on first use.
+ * Everything a process needs to talk to one UpNext namespace: the store (queue transitions, dead
+ * letters, health; for now also the raw command connection, see docs/architecture.md "Not yet
+ * behind the ports"), the status publisher, the (lazy) signal subscriber and the tracing switch.
+ * Producers and workers share one NamespaceClient per Worker object, opened on first use.
  */
 import { namespaceKeys, validateName, type Config, type NamespaceKeys } from "@upnext/core";
 import { getConfig } from "./process-config.js";
@@ -37,8 +38,8 @@ export interface NamespaceClientOptions extends StandaloneOptions {
 }
 
 /**
- * A connection opened on first use and re-opened after it was closed: what a Worker, Schedules
- * and DeadLetters hold when they are not handed someone else's connection.
+ * A NamespaceClient opened on first use and re-opened after it was closed: what a Worker,
+ * Schedules and DeadLetters hold when they are not handed someone else's.
  */
 export class LazyNamespaceClient {
   private current: NamespaceClient | undefined;

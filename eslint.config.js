@@ -33,17 +33,12 @@ const STORE_PORTS_PENDING = [
   "packages/upnext/src/runtime/execution/fetcher.ts",
   "packages/upnext/src/runtime/namespace-client.ts",
   "packages/upnext/src/runtime/observability/queue-depth.ts",
-  "packages/upnext/src/runtime/observability/readiness.ts",
   "packages/upnext/src/runtime/registration.ts",
   "packages/upnext/src/runtime/signal-subscriber.ts",
   "packages/upnext/src/runtime/status/status-publisher.ts",
   "packages/upnext/src/runtime/status/status-spill.ts",
   "packages/upnext/src/runtime/status/status-stream.ts",
   "packages/upnext/src/runtime/sweeps/stream-sweep.ts",
-  "packages/upnext/src/sdk/dead-letter-entry.ts",
-  "packages/upnext/src/sdk/dead-letters.ts",
-  "packages/upnext/src/sdk/jobs-admin.ts",
-  "packages/upnext/src/sdk/replays.ts",
   "packages/upnext/src/sdk/worker.ts",
 ];
 const layerRules = [
@@ -164,12 +159,18 @@ const layerRules = [
             {
               name: "upnext",
               allowTypeImports: true,
-              message: "The dashboard runs in the browser: import values from @upnext/core.",
+              message: "The dashboard runs in the browser: import values from @upnext/core/rules.",
             },
             {
               name: "@upnext/server",
               allowTypeImports: true,
-              message: "The dashboard runs in the browser: import values from @upnext/core.",
+              message: "The dashboard runs in the browser: import values from @upnext/core/rules.",
+            },
+            {
+              name: "@upnext/core",
+              allowTypeImports: true,
+              message:
+                "Types from @upnext/core; values from @upnext/core/rules, which leaves the wire schemas (and zod) out of the bundle.",
             },
           ],
           patterns: [{ group: ["node:*", "ioredis"], message: "The dashboard runs in the browser." }],

@@ -17,6 +17,7 @@ export * from "./backoff.js";
 export * from "./config.js";
 export * from "./duration.js";
 export * from "./errors.js";
+export * from "./event-order.js";
 export * from "./ids.js";
 export * from "./job-status.js";
 export * from "./json-payload.js";

@@ -1,5 +1,5 @@
 /**
- * The job state machine (DESIGN.md §4). This module is the single authority on which
+ * The job state machine (docs/architecture.md, "Where each rule lives"). This module is the single authority on which
  * transitions are legal: the Redis scripts receive the same table (see `transitionTableLua`),
  * so TypeScript and Lua can never disagree.
  */
@@ -52,6 +52,15 @@ export const TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
   failed: [],
   cancelled: [],
 };
+
+/** The statuses a job can be cancelled from: every status with a legal move to `cancelled`. */
+export const CANCELLABLE_STATUSES: readonly JobStatus[] = JOB_STATUSES.filter((status) =>
+  TRANSITIONS[status].includes("cancelled"),
+);
+
+export function isCancellable(status: JobStatus): boolean {
+  return CANCELLABLE_STATUSES.includes(status);
+}
 
 export function isJobStatus(value: unknown): value is JobStatus {
   return typeof value === "string" && (JOB_STATUSES as readonly string[]).includes(value);

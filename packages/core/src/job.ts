@@ -1,6 +1,10 @@
 import type { ErrorInfo } from "./errors.js";
 import type { FailureReason, JobStatus } from "./job-status.js";
 
+/** How a job came to be: submitted, fired by a cron schedule, by an event, or a dead-letter replay. */
+export const JOB_KINDS = ["task", "cron", "event", "replay"] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+
 /** Where a job came from, when it was not a plain submit. */
 export type JobOrigin =
   | {

@@ -1,5 +1,5 @@
 /**
- * The Redis key layout (DESIGN.md §5). Every key of one function shares the hash tag
+ * The Redis key layout (docs/architecture.md, "Where each rule lives"). Every key of one function shares the hash tag
  * `{<function>}` so each Lua script touches a single cluster slot. Namespace-wide keys
  * (status stream, registries) are only ever touched by plain commands, never by scripts
  * that also touch a function's keys.

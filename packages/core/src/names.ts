@@ -25,6 +25,8 @@ export function isValidName(value: string): boolean {
 
 const JOB_ID = /^[A-Za-z0-9_-]{1,64}$/;
 export const MAX_JOB_ID_LENGTH = 64;
+/** The job-id rule in words, for messages that reject an id. */
+export const JOB_ID_RULE = "1-64 letters, digits, '_' or '-'";
 
 export function isValidJobId(value: string): boolean {
   return JOB_ID.test(value);
@@ -40,7 +42,7 @@ export function isValidWorkerId(value: string): boolean {
 
 export function validateJobId(value: unknown): string {
   if (typeof value !== "string" || !JOB_ID.test(value)) {
-    throw new InvalidOptionError("jobId", value, "a job id is 1-64 letters, digits, '_' or '-'");
+    throw new InvalidOptionError("jobId", value, `a job id is ${JOB_ID_RULE}`);
   }
   return value;
 }

@@ -10,7 +10,7 @@ import type { ArtifactInfo } from "@upnext/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRetention } from "../src/sweeps/retention-sweep.js";
 import {
-  ArtifactMaintenance,
+  ArtifactSweep,
   artifactServiceHooks,
   collectOrphanedPendingArtifacts,
   deleteArtifactFiles,
@@ -124,7 +124,7 @@ describe.each(DIALECTS)("artifact housekeeping on %s", (dialect) => {
     const early = await put("sweep-job", "early.txt");
     expect(early.pending).toBe(true);
     await insertJob(test.database.database.db, "sweep-job");
-    const maintenance = new ArtifactMaintenance(test.deps, storage, test.app.log);
+    const maintenance = new ArtifactSweep(test.deps, storage, test.app.log);
     await maintenance.sweep();
     expect(await detail(early.id)).toEqual({ ...early, pending: false });
   });

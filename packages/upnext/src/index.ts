@@ -19,7 +19,7 @@ export {
   type RetryOptions,
   type RetryOutcome,
 } from "./sdk/jobs-admin.js";
-export { Connection, type StandaloneOptions } from "./runtime/namespace-client.js";
+export { NamespaceClient, type StandaloneOptions } from "./runtime/namespace-client.js";
 export type { FlowControlOptions, RateLimitOptions } from "./sdk/flow-control-options.js";
 export {
   ScheduleNotFoundError,

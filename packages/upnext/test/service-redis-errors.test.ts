@@ -5,7 +5,7 @@
  */
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Connection } from "../src/runtime/namespace-client.js";
+import { NamespaceClient } from "../src/runtime/namespace-client.js";
 import { DependencyResolver } from "../src/runtime/flow/dependency-resolver.js";
 import { EventSubscriptions } from "../src/runtime/flow/event-subscriptions.js";
 import { Worker } from "../src/index.js";
@@ -57,7 +57,7 @@ describe("redisErrors of the worker's services", () => {
   it("counts failed refreshes of the event subscriptions", async () => {
     await server.restart();
     const namespace = testNamespace("svc-errors");
-    const connection = new Connection({
+    const connection = new NamespaceClient({
       redis: server.url,
       namespace,
       redisOptions,
@@ -84,7 +84,7 @@ describe("redisErrors of the worker's services", () => {
 
   it("counts DAG children it could not resolve (left for the reconciler)", async () => {
     await server.restart();
-    const connection = new Connection({
+    const connection = new NamespaceClient({
       redis: server.url,
       namespace: testNamespace("svc-errors"),
       redisOptions,

@@ -1,6 +1,6 @@
 import { CONSUMER_GROUP } from "@upnext/core";
 import { afterAll, describe, expect, it } from "vitest";
-import { Housekeeping } from "../src/runtime/sweeps/stream-sweep.js";
+import { StreamSweep } from "../src/runtime/sweeps/stream-sweep.js";
 import { deleteNamespace, eventually, redisClient, testNamespace } from "./helpers/redis.js";
 import { testWorker } from "./helpers/worker.js";
 
@@ -57,7 +57,7 @@ describe("streams and consumer groups", () => {
     await redis.xgroup("CREATE", orphan, "busy-group", "0");
     await redis.xreadgroup("GROUP", "busy-group", "other-busy", "COUNT", 1, "STREAMS", orphan, ">");
     await new Promise((resolve) => setTimeout(resolve, 30));
-    const housekeeping = new Housekeeping({
+    const housekeeping = new StreamSweep({
       redis,
       keys: worker.connection.keys,
       functionKeys: (fn) => worker.connection.backend.keysOf(fn),

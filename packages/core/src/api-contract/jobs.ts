@@ -6,11 +6,8 @@
 import { z } from "zod";
 import { FAILURE_REASONS, JOB_STATUSES } from "../job-status.js";
 import { JOB_EVENT_TYPES, type JobEventType, errorInfoSchema } from "../status-events.js";
+import { JOB_KINDS } from "../job.js";
 import { isoTimeSchema, pageSchema } from "./page.js";
-
-/** How a job came to be: submitted, fired by a cron schedule, by an event, or a dead-letter replay. */
-export const JOB_KINDS = ["task", "cron", "event", "replay"] as const;
-export type JobKind = (typeof JOB_KINDS)[number];
 
 export const JOB_LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 export type JobLogLevel = (typeof JOB_LOG_LEVELS)[number];

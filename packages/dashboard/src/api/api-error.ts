@@ -3,6 +3,7 @@
  * `{error: {code, message, details?, requestId}}` parsed once, so every panel can show the
  * server's own sentence (and the request id to quote) instead of a raw body.
  */
+import type { ApiErrorEnvelope } from "@upnext/core";
 
 export class ApiRequestError extends Error {
   override readonly name = "ApiRequestError";
@@ -22,8 +23,12 @@ export class NetworkError extends Error {
   override readonly name = "NetworkError";
 }
 
+/**
+ * The server's envelope (core's ApiErrorEnvelope), read leniently: an older or newer server may
+ * send a code this build does not know, or (behind a proxy) no request id.
+ */
 interface Envelope {
-  error: { code: string; message: string; details?: unknown; requestId?: string };
+  error: Pick<ApiErrorEnvelope["error"], "message" | "details"> & { code: string; requestId?: string };
 }
 
 function isEnvelope(value: unknown): value is Envelope {

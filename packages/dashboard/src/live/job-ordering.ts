@@ -10,12 +10,7 @@
  *   and the same state again when it is at least as new (progress, a new worker).
  */
 import type { JobStatus } from "@upnext/core";
-
-export const TERMINAL: ReadonlySet<JobStatus> = new Set<JobStatus>(["complete", "failed", "cancelled"]);
-
-export function isTerminalStatus(status: JobStatus): boolean {
-  return TERMINAL.has(status);
-}
+import { isTerminal } from "@upnext/core/rules";
 
 /** Where a status sits within one attempt's lifecycle. */
 const PHASE: Readonly<Record<JobStatus, number>> = {
@@ -41,8 +36,8 @@ export interface StatePoint {
 }
 
 export function supersedes(next: StatePoint, current: StatePoint): boolean {
-  if (isTerminalStatus(current.status)) return false;
-  if (isTerminalStatus(next.status)) return true;
+  if (isTerminal(current.status)) return false;
+  if (isTerminal(next.status)) return true;
   if (next.attempt !== current.attempt) return next.attempt > current.attempt;
   const forward = phaseOf(next.status) - phaseOf(current.status);
   if (forward > 0) return true;

@@ -3,7 +3,8 @@
  * new rows built from it. Pure functions: the cache glue calls them, the tests call them.
  */
 import type { JobDetail, JobSummary } from "@upnext/core";
-import { type StatePoint, isTerminalStatus, supersedes } from "./job-ordering.js";
+import { isTerminal } from "@upnext/core/rules";
+import { type StatePoint, supersedes } from "./job-ordering.js";
 import { type LiveJobState, iso } from "./live-job-state.js";
 
 export function pointOfRow(row: Pick<JobSummary, "status" | "attempt" | "updatedAt">): StatePoint {
@@ -44,7 +45,7 @@ export function reconcileRow<T extends JobSummary>(row: T, state: LiveJobState):
   const progress = state.progress;
   if (
     progress !== undefined &&
-    !isTerminalStatus(status) &&
+    !isTerminal(status) &&
     progress.attempt === attempt &&
     progress.at >= rowPoint.at
   ) {

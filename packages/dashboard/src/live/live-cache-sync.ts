@@ -21,7 +21,7 @@ import {
   mergeIntoJobList,
   mergeIntoTimeline,
 } from "./job-cache-merge.js";
-import { isTerminalStatus } from "./job-ordering.js";
+import { isTerminal } from "@upnext/core/rules";
 import { reconcileDetail, reconcileRow } from "./job-row-merge.js";
 import { type LiveJobState, LiveJobStates, statusOfEvent } from "./live-job-state.js";
 import { RecentIds } from "./recent-ids.js";
@@ -109,7 +109,7 @@ export class LiveCacheSync {
       const status = statusOfEvent(event);
       if (status !== undefined) {
         statusChanged = true;
-        if (isTerminalStatus(status)) ended.add(event.jobId);
+        if (isTerminal(status)) ended.add(event.jobId);
       }
     }
     const states = [...changed.values()];

@@ -9,7 +9,8 @@
  * (by then the history has ingested it and REST is the better source).
  */
 import type { JobEvent, JobKind, JobStatus, JobSummary } from "@upnext/core";
-import { type StatePoint, isTerminalStatus, supersedes } from "./job-ordering.js";
+import { isTerminal } from "@upnext/core/rules";
+import { type StatePoint, supersedes } from "./job-ordering.js";
 
 export const MAX_TRACKED_JOBS = 10_000;
 export const TRACKED_JOB_TTL_MS = 10 * 60_000;
@@ -172,7 +173,7 @@ export function foldEvent(previous: LiveJobState | undefined, event: JobEvent, n
     return state;
   }
   if (event.type === "progress") {
-    if (state.point !== undefined && isTerminalStatus(state.point.status)) return state;
+    if (state.point !== undefined && isTerminal(state.point.status)) return state;
     const progress: LiveProgress = {
       value: event.data.progress,
       message: event.data.message ?? null,

@@ -126,12 +126,12 @@ export function artifactServiceHooks(
 }
 
 /**
- * The artifact housekeeping every replica runs: the promotion sweep (behind the ingest hook) and
+ * The artifact sweep every replica runs: the promotion sweep (behind the ingest hook) and
  * the removal of partial files crashed uploads left on this replica's disk. Pending artifacts
  * whose job never arrived are retention's work (its `collectOrphanedArtifacts` hook, run by one
  * replica at a time at the retention cutoff), not repeated here.
  */
-export class ArtifactMaintenance {
+export class ArtifactSweep {
   private readonly promotion: PeriodicTask<void>;
   private readonly partialCleanup: PeriodicTask<void>;
 

@@ -5,7 +5,7 @@
  * once and the route, calling through `deps.withRedis`, answers 503.
  */
 import type { Logger } from "pino";
-import { Connection, DeadLetters, Functions, Jobs, Schedules } from "upnext";
+import { NamespaceClient, DeadLetters, Functions, Jobs, Schedules } from "upnext";
 import type { ServerDependencies } from "./server-dependencies.js";
 import { REDIS_COMMAND_TIMEOUT_MS, waitForReady } from "./server-redis.js";
 
@@ -24,7 +24,7 @@ export interface QueueAdmin {
 
 export async function openQueueAdmin(deps: ServerDependencies, logger: Logger): Promise<QueueAdmin> {
   const { config } = deps;
-  const connection = new Connection({
+  const connection = new NamespaceClient({
     redis: config.redisUrl,
     namespace: deps.namespace,
     config,

@@ -1,7 +1,7 @@
 /**
  * The server's connections, owned explicitly: the app factory takes them, nothing is a module
  * singleton. Each sits behind a circuit breaker; routes reach them only through `withRedis` and
- * `withDatabase`, so an outage is one 503 policy everywhere (DESIGN.md §7).
+ * `withDatabase`, so an outage is one 503 policy everywhere (docs/server.md).
  */
 import { type Config, type NamespaceKeys, namespaceKeys } from "@upnext/core";
 import type { Redis } from "ioredis";

@@ -3,16 +3,23 @@
  * read (and tested) in one place. The writer (ingest/history-writer.ts) gives it the stored row,
  * locked for the transaction, and writes back what it returns.
  *
- * - Status follows event-order.ts: a terminal status is never overwritten; otherwise the event
+ * - Status follows core's event-order.ts: a terminal status is never overwritten; otherwise the event
  *   with the greatest (rank, at) wins, and the same event twice changes nothing.
  * - Creation fields (input, maxAttempts, priority, idempotency key, metadata, origin, DAG
  *   parents) are set once, from whichever creation event arrives, before or after the others.
  * - Progress and checkpoints keep the newest by `at`; a start keeps the latest start's facts.
  * - Rollup outcomes are counted only for a change this fold made (see docs/server.md#ingest).
  */
-import { type JobEvent, type JobStatus, isTerminal } from "@upnext/core";
+import {
+  type JobEvent,
+  type JobStatus,
+  UNRANKED,
+  impliedPosition,
+  isTerminal,
+  statusPosition,
+  supersedes,
+} from "@upnext/core";
 import { ROLLUP_BUCKET_MS, type JobKind, type JobRow, type RollupOutcome } from "../store/schema.js";
-import { UNRANKED, impliedPosition, statusPosition, supersedes } from "./event-order.js";
 
 /** Column limits of migration 0001 (PostgreSQL enforces them; SQLite does not). */
 const MAX_TAG_KEY = 255;

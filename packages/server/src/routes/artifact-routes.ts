@@ -15,12 +15,14 @@ import {
   isValidArtifactId,
   isValidArtifactName,
   isValidContentType,
+  isValidJobId,
+  JOB_ID_RULE,
   newJobId,
 } from "@upnext/core";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { ArtifactMaintenance } from "../artifacts/artifact-lifecycle.js";
+import { ArtifactSweep } from "../artifacts/artifact-lifecycle.js";
 import {
   type ArtifactRecord,
   deleteArtifactRow,
@@ -55,8 +57,6 @@ import { API_PREFIX } from "../http/auth.js";
 import { decodeTypedCursor, pageInfo, pageQuerySchema } from "../http/pagination.js";
 import { toPage } from "../store/keyset.js";
 
-const JOB_ID = /^[A-Za-z0-9_-]{1,64}$/;
-const JOB_ID_RULE = "1-64 letters, digits, '_' or '-'";
 /** How soon a client may retry after artifact storage failed. */
 const STORAGE_RETRY_AFTER_MS = 5_000;
 /** The list's keyset: (created_at, id). */
@@ -71,7 +71,7 @@ function invalid(parameter: string, value: unknown, allowed: string): ApiError {
 }
 
 function checkJobId(value: string): string {
-  if (!JOB_ID.test(value)) throw invalid("job id", value, JOB_ID_RULE);
+  if (!isValidJobId(value)) throw invalid("job id", value, JOB_ID_RULE);
   return value;
 }
 
@@ -231,7 +231,7 @@ export function artifactRoutes(deps: ServerDependencies, options: ArtifactRoutes
       done(null, payload);
     });
     if (options.maintenance !== false) {
-      const maintenance = new ArtifactMaintenance(deps, storage, app.log);
+      const maintenance = new ArtifactSweep(deps, storage, app.log);
       app.addHook("onListen", (done) => {
         maintenance.start();
         done();

@@ -7,6 +7,7 @@
  * knows is a 404.
  */
 import {
+  CANCELLABLE_STATUSES,
   type JobStatus,
   cancelJobResultSchema,
   formatDuration,
@@ -26,8 +27,6 @@ import { queuedJobState } from "./queued-job-state.js";
 
 /** Longest cancel reason kept (it is stored on the job and shown in the history). */
 export const MAX_CANCEL_REASON_LENGTH = 1_000;
-
-const CANCELLABLE: readonly JobStatus[] = ["waiting", "scheduled", "queued", "active", "retrying"];
 
 const ACTION_ERRORS = {
   ...ITEM_ERRORS,
@@ -162,7 +161,7 @@ export function jobActionRoutes(deps: ServerDependencies, admin: QueueAdmin) {
         if (!outcome.cancelled) {
           const status = outcome.job.status;
           throw conflict(
-            `Job '${id}' is already '${status}'; only ${CANCELLABLE.join(", ")} jobs can be cancelled.`,
+            `Job '${id}' is already '${status}'; only ${CANCELLABLE_STATUSES.join(", ")} jobs can be cancelled.`,
             { jobId: id, status, terminal: isTerminal(status) },
           );
         }

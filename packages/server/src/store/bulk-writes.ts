@@ -4,7 +4,7 @@
  * parameters instead of one per value (a 1,000-event insert goes from ~17 ms to ~10 ms).
  *
  * Job rows are written back with an upsert whose `where` is the ordering rule of
- * ingest/event-order.ts: the state moves only forward and never off a terminal status; with the
+ * core's event-order.ts: the state moves only forward and never off a terminal status; with the
  * state unchanged the other columns (progress, creation fields) may still change.
  */
 import { type Expression, type Insertable, type Kysely, type SqlBool, sql } from "kysely";

@@ -53,7 +53,7 @@ export interface JobsTable {
   queue_wait_ms: number | null;
   duration_ms: number | null;
   updated_at: number;
-  /** Where the stored status sits in the job's lifecycle (see ingest/event-order.ts). */
+  /** Where the stored status sits in the job's lifecycle (see core's event-order.ts). */
   state_phase: number;
   /** When the event that set the stored status happened. */
   state_at: number;

@@ -1,13 +1,18 @@
 /**
- * Everything a process needs to talk to one UpNext namespace: the command connection, the
- * queue backend, the status publisher and the (lazy) signal subscriber. Producers and workers
- * share one Connection per Worker object, opened on first use.
+ * Everything a process needs to talk to one UpNext namespace: the store (queue transitions, dead
+ * letters, health; for now also the raw command connection, see docs/architecture.md "Not yet
+ * behind the ports"), the status publisher, the (lazy) signal subscriber and the tracing switch.
+ * Producers and workers share one NamespaceClient per Worker object, opened on first use.
  */
 import { namespaceKeys, validateName, type Config, type NamespaceKeys } from "@upnext/core";
 import { getConfig } from "./process-config.js";
 import { Redis, type RedisOptions } from "ioredis";
 import { RedisBackend } from "../backend/redis/redis-backend.js";
 import { closeRedis } from "./deadline.js";
+import { RedisDeadLetterStore } from "../backend/redis/dead-letter-store.js";
+import { RedisHealth } from "../backend/redis/redis-health.js";
+import type { DeadLetterStore } from "../backend/dead-letter-store.js";
+import type { StoreHealth } from "../backend/store-health.js";
 import { rootLogger, type Logger } from "./observability/logger.js";
 import { DependencyResolver } from "./flow/dependency-resolver.js";
 import { SignalSubscriber } from "./signal-subscriber.js";
@@ -26,7 +31,7 @@ export interface StandaloneOptions {
   readonly logger?: Logger | undefined;
 }
 
-export interface ConnectionOptions extends StandaloneOptions {
+export interface NamespaceClientOptions extends StandaloneOptions {
   /** Overrides of the status buffer (default from UPNEXT_STATUS_*). */
   readonly statusBuffer?:
     Partial<Pick<Config, "statusBufferSize" | "statusBufferBytes" | "statusOverflow">> | undefined;
@@ -35,16 +40,16 @@ export interface ConnectionOptions extends StandaloneOptions {
 }
 
 /**
- * A connection opened on first use and re-opened after it was closed: what a Worker, Schedules
- * and DeadLetters hold when they are not handed someone else's connection.
+ * A NamespaceClient opened on first use and re-opened after it was closed: what a Worker,
+ * Schedules and DeadLetters hold when they are not handed someone else's.
  */
-export class LazyConnection {
-  private current: Connection | undefined;
+export class LazyNamespaceClient {
+  private current: NamespaceClient | undefined;
 
-  constructor(private readonly options: ConnectionOptions) {}
+  constructor(private readonly options: NamespaceClientOptions) {}
 
-  get(): Connection {
-    if (!this.current || this.current.isClosed) this.current = new Connection(this.options);
+  get(): NamespaceClient {
+    if (!this.current || this.current.isClosed) this.current = new NamespaceClient(this.options);
     return this.current;
   }
 
@@ -60,12 +65,16 @@ export class LazyConnection {
 /** How long a close waits for each client's QUIT to be answered before dropping it. */
 const QUIT_TIMEOUT_MS = 1_000;
 
-export class Connection {
+export class NamespaceClient {
   readonly config: Config;
   readonly namespace: string;
   readonly keys: NamespaceKeys;
   readonly redis: Redis;
   readonly backend: RedisBackend;
+  /** Whether the store answers (a worker's `/ready`). */
+  readonly health: StoreHealth;
+  /** The dead-letter sets. */
+  readonly deadLetters: DeadLetterStore;
   readonly publisher: StatusPublisher;
   readonly subscriber: SignalSubscriber;
   readonly logger: Logger;
@@ -78,7 +87,7 @@ export class Connection {
   /** Clients made by duplicate(), so abort() can drop them too. */
   private readonly duplicates = new Set<Redis>();
 
-  constructor(options: ConnectionOptions = {}) {
+  constructor(options: NamespaceClientOptions = {}) {
     this.config = options.config ?? getConfig();
     this.namespace = validateName("namespace", options.namespace ?? this.config.namespace);
     this.keys = namespaceKeys(this.namespace);
@@ -97,6 +106,8 @@ export class Connection {
       deadLetterRetentionMs: this.config.deadLetterRetention,
       idempotencyTtlMs: this.config.idempotencyTtl,
     });
+    this.health = new RedisHealth(this.redis);
+    this.deadLetters = new RedisDeadLetterStore(this.backend);
     this.publisher = new StatusPublisher({
       redis: this.redis,
       streamKey: this.keys.events,

@@ -1,18 +1,18 @@
 /**
- * A started worker: wires the fetcher, processor, finisher, lease renewer, maintenance,
- * registration and housekeeping together, and takes them down in the order that loses nothing.
+ * A started worker: wires the fetcher, processor, finisher, lease renewer, job sweep,
+ * registration and stream sweep together, and takes them down in the order that loses nothing.
  */
 import { newWorkerId } from "@upnext/core";
-import type { Connection } from "./namespace-client.js";
+import type { NamespaceClient } from "./namespace-client.js";
 import { ArtifactUploader } from "./artifacts/artifact-uploader.js";
 import { DependencyResolver } from "./flow/dependency-resolver.js";
 import { Fetcher } from "./execution/fetcher.js";
-import { Housekeeping } from "./sweeps/stream-sweep.js";
+import { StreamSweep } from "./sweeps/stream-sweep.js";
 import { JobProcessor, type ProcessorCounters } from "./execution/job-processor.js";
 import { JobStats, type FunctionMetrics } from "./observability/job-stats.js";
 import { LeaseRenewer } from "./execution/lease-renewer.js";
 import type { Logger } from "./observability/logger.js";
-import { Maintenance } from "./sweeps/job-sweep.js";
+import { JobSweep } from "./sweeps/job-sweep.js";
 import { QueueDepthSampler, type QueueDepthSample } from "./observability/queue-depth.js";
 import { checkReadiness, type Readiness } from "./observability/readiness.js";
 import { Registration, workerRecordTtlMs } from "./registration.js";
@@ -33,7 +33,7 @@ export interface RuntimeService {
 
 export interface RuntimeServiceContext {
   readonly workerId: string;
-  readonly connection: Connection;
+  readonly connection: NamespaceClient;
   readonly logger: Logger;
 }
 
@@ -100,9 +100,9 @@ export class WorkerRuntime {
   readonly processor: JobProcessor;
   private readonly fetcher: Fetcher;
   private readonly renewer: LeaseRenewer;
-  private readonly maintenance: Maintenance;
+  private readonly jobSweep: JobSweep;
   private readonly registration: Registration;
-  private readonly housekeeping: Housekeeping;
+  private readonly streamSweep: StreamSweep;
   private threadPool: ThreadPool | undefined;
   private readonly resolver: DependencyResolver;
   private readonly stats: JobStats;
@@ -112,7 +112,7 @@ export class WorkerRuntime {
   private stopping = false;
 
   constructor(
-    private readonly connection: Connection,
+    private readonly connection: NamespaceClient,
     definitions: ReadonlyMap<string, TaskDefinition>,
     private readonly settings: RuntimeSettings,
     private readonly services: readonly RuntimeService[] = [],
@@ -172,7 +172,7 @@ export class WorkerRuntime {
       settings.leaseMs,
       this.logger,
     );
-    this.maintenance = new Maintenance({
+    this.jobSweep = new JobSweep({
       backend,
       publisher,
       workerId: this.workerId,
@@ -209,7 +209,7 @@ export class WorkerRuntime {
       }),
       logger: this.logger,
     });
-    this.housekeeping = new Housekeeping({
+    this.streamSweep = new StreamSweep({
       redis: connection.redis,
       keys: connection.keys,
       functionKeys: (fn) => backend.keysOf(fn),
@@ -230,8 +230,8 @@ export class WorkerRuntime {
     await subscriber.ready();
     await this.registration.start();
     this.renewer.start();
-    this.maintenance.start();
-    this.housekeeping.start();
+    this.jobSweep.start();
+    this.streamSweep.start();
     this.depth.start();
     this.fetcher.start();
     for (const service of this.services) {
@@ -261,9 +261,9 @@ export class WorkerRuntime {
     await this.fetcher.stop();
     await drained;
     this.renewer.stop();
-    this.housekeeping.stop();
+    this.streamSweep.stop();
     await this.depth.stop();
-    await this.maintenance.stop();
+    await this.jobSweep.stop();
     this.unsubscribeCancel?.();
     await this.threadPool?.close();
     await this.registration.stop(reason, this.processor.counters.handedBack);
@@ -284,7 +284,7 @@ export class WorkerRuntime {
       claimsCacheEvicted: processor.claims.evicted,
       leaseRecoveries: totals.requeued,
       lostJobs: totals.lost,
-      promoted: this.maintenance.promoted,
+      promoted: this.jobSweep.promoted,
       statusBuffer,
       jobs: processor.counters,
       functions: this.stats.snapshot(),
@@ -293,7 +293,7 @@ export class WorkerRuntime {
         finish: processor.finisher.failedCalls,
         renew_leases: this.renewer.failures,
         release: processor.releaseFailures,
-        maintenance: this.maintenance.failures,
+        maintenance: this.jobSweep.failures,
         heartbeat: this.registration.failures,
         status_events: statusBuffer.writeErrors,
         queue_depth: this.depth.failures,
@@ -317,7 +317,7 @@ export class WorkerRuntime {
   /** What `/ready` answers: see observability/readiness.ts. */
   readiness(): Promise<Readiness> {
     return checkReadiness({
-      redis: this.connection.redis,
+      store: this.connection.health,
       started: true,
       stopping: this.stopping,
       lastBeatAt: this.registration.lastBeatAt,

@@ -19,8 +19,8 @@ import type {
   PageOrder,
   ReplaySource,
   ScoreRange,
-} from "../backend/redis/dead-letter-store.js";
-import { decodeJobHash } from "../backend/redis/job-hash.js";
+} from "../backend/dead-letter-store.js";
+import { decodeJobRecord } from "../backend/job-record.js";
 
 /** The job exists but is not in a dead-letter set (it did not fail, or its entry was trimmed). */
 export class NotDeadLetteredError extends UpNextError {
@@ -172,7 +172,7 @@ export function entryOf(
   position: DeadLetterPosition,
   hash: Readonly<Record<string, string>>,
 ): DeadLetterEntry | undefined {
-  const job = decodeJobHash(position.id, hash);
+  const job = decodeJobRecord(position.id, hash);
   if (!job) return undefined;
   const replayedAt = hash.replayedAt === undefined ? Number.NaN : Number(hash.replayedAt);
   return {

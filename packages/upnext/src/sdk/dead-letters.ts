@@ -5,13 +5,17 @@
  * goes through the same enqueue path (and creation events) as a submit.
  */
 import { InvalidOptionError, JobNotFoundError, validateName, type FailureReason } from "@upnext/core";
+import type {
+  DeadLetterPosition,
+  DeadLetterStore,
+  PageCursor,
+  ScoreRange,
+} from "../backend/dead-letter-store.js";
 import {
-  RedisDeadLetterStore,
-  type DeadLetterPosition,
-  type PageCursor,
-  type ScoreRange,
-} from "../backend/redis/dead-letter-store.js";
-import { LazyConnection, type Connection, type StandaloneOptions } from "../runtime/namespace-client.js";
+  LazyNamespaceClient,
+  type NamespaceClient,
+  type StandaloneOptions,
+} from "../runtime/namespace-client.js";
 import {
   AlreadyReplayedError,
   NotDeadLetteredError,
@@ -99,7 +103,7 @@ export type DeadLettersOptions = StandaloneOptions;
 
 /** How the SDK reaches a worker's connection (used by `worker.deadLetters`). */
 export interface DeadLettersBinding {
-  readonly connection: () => Connection;
+  readonly connection: () => NamespaceClient;
 }
 
 const OPTION_NAMES = new Set(["redis", "redisOptions", "namespace", "logger", "config"]);
@@ -120,9 +124,8 @@ function wholeNumber(option: string, value: unknown, min: number, max: number): 
 }
 
 export class DeadLetters {
-  private readonly connectionOf: () => Connection;
-  private owned: LazyConnection | undefined;
-  private readonly stores = new WeakMap<Connection, RedisDeadLetterStore>();
+  private readonly connectionOf: () => NamespaceClient;
+  private owned: LazyNamespaceClient | undefined;
 
   constructor(options: DeadLettersOptions = {}, binding?: DeadLettersBinding) {
     rejectUnknown("dead-letter options", options, OPTION_NAMES);
@@ -130,7 +133,7 @@ export class DeadLetters {
     if (binding) {
       this.connectionOf = binding.connection;
     } else {
-      const own = new LazyConnection(options);
+      const own = new LazyNamespaceClient(options);
       this.owned = own;
       this.connectionOf = () => own.get();
     }
@@ -141,13 +144,8 @@ export class DeadLetters {
     return this.connectionOf().namespace;
   }
 
-  private store(connection: Connection): RedisDeadLetterStore {
-    let store = this.stores.get(connection);
-    if (!store) {
-      store = new RedisDeadLetterStore(connection.backend);
-      this.stores.set(connection, store);
-    }
-    return store;
+  private store(connection: NamespaceClient): DeadLetterStore {
+    return connection.deadLetters;
   }
 
   /** Every function (task) name known in the namespace, sorted. */
@@ -188,7 +186,7 @@ export class DeadLetters {
    * set's score and must be read from each job.
    */
   private async eachBatch(
-    store: RedisDeadLetterStore,
+    store: DeadLetterStore,
     fn: string,
     range: ScoreRange,
     reason: FailureReason,
@@ -409,7 +407,7 @@ export class DeadLetters {
    * failing again, say) are not part of it, so it always ends.
    */
   private async plan(
-    store: RedisDeadLetterStore,
+    store: DeadLetterStore,
     filter: DeadLetterFilter,
   ): Promise<{
     range: ScoreRange;

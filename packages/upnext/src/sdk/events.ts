@@ -14,7 +14,7 @@ import {
   type EventSentEvent,
 } from "@upnext/core";
 import type { NewJob } from "../backend/queue-backend.js";
-import { Connection } from "../runtime/namespace-client.js";
+import { NamespaceClient } from "../runtime/namespace-client.js";
 import {
   EventSubscriptions,
   deleteSubscription,
@@ -33,9 +33,9 @@ import type { TaskHandle } from "./task-handle.js";
 import { rejectUnknown, type TaskOptions } from "./task-options.js";
 import type { RuntimeService } from "../runtime/worker-runtime.js";
 
-/** Where a send goes: a Worker (its connection; its id goes on the sent event) or a Connection. */
+/** Where a send goes: a Worker (its connection; its id goes on the sent event) or a NamespaceClient. */
 export type EventConnection =
-  { readonly connection: Connection; readonly workerId: string | undefined } | Connection;
+  { readonly connection: NamespaceClient; readonly workerId: string | undefined } | NamespaceClient;
 
 /** What `worker.on()` needs of its Worker; a type of its own, so this file does not import sdk/worker.ts. */
 export interface SubscribingWorker {
@@ -107,11 +107,11 @@ function issuesOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-let defaultConnection: Connection | undefined;
+let defaultConnection: NamespaceClient | undefined;
 
 /** The connection used when neither the send nor the event names one, opened on first use. */
-function processConnection(): Connection {
-  if (!defaultConnection || defaultConnection.isClosed) defaultConnection = new Connection();
+function processConnection(): NamespaceClient {
+  if (!defaultConnection || defaultConnection.isClosed) defaultConnection = new NamespaceClient();
   return defaultConnection;
 }
 
@@ -122,9 +122,9 @@ export async function closeDefaultConnection(): Promise<void> {
   await connection?.close();
 }
 
-function resolveConnection(target: EventConnection | undefined): Connection {
+function resolveConnection(target: EventConnection | undefined): NamespaceClient {
   if (target === undefined) return processConnection();
-  if (target instanceof Connection) return target;
+  if (target instanceof NamespaceClient) return target;
   return target.connection;
 }
 
@@ -150,7 +150,7 @@ function routesFor(table: SubscriptionTable, event: string, now: number): Routed
  * SET NX and GET in one pipeline rather than SET NX GET, which needs Redis 7.
  */
 async function claimEventId(
-  connection: Connection,
+  connection: NamespaceClient,
   event: string,
   idempotencyKey: string | null,
   now: number,
@@ -256,7 +256,7 @@ export class EventHandle<P = unknown> {
     const results = jobs.length > 0 ? await enqueueJobs(connection, jobs) : [];
 
     const pending: Promise<void>[] = [];
-    const publish = (event: Parameters<Connection["publisher"]["publish"]>[0]) => {
+    const publish = (event: Parameters<NamespaceClient["publisher"]["publish"]>[0]) => {
       const wait = connection.publisher.publish(event);
       if (wait) pending.push(wait);
     };
@@ -300,7 +300,8 @@ export class EventHandle<P = unknown> {
     idempotencyKey: string | null,
   ): EventSentEvent {
     const parent = currentJob.getStore();
-    const workerId = target !== undefined && !(target instanceof Connection) ? target.workerId : undefined;
+    const workerId =
+      target !== undefined && !(target instanceof NamespaceClient) ? target.workerId : undefined;
     return {
       type: "event.sent",
       at,

@@ -4,7 +4,7 @@
  * arriving and wait, nothing is dropped; running jobs finish.
  */
 import { UnknownTaskError, validateName } from "@upnext/core";
-import { Connection, type StandaloneOptions } from "../runtime/namespace-client.js";
+import { NamespaceClient, type StandaloneOptions } from "../runtime/namespace-client.js";
 
 export interface FunctionState {
   readonly name: string;
@@ -23,12 +23,12 @@ export interface FunctionState {
 
 export class Functions {
   private readonly owned: boolean;
-  private readonly connection: Connection;
+  private readonly connection: NamespaceClient;
 
   /** Uses the given connection (e.g. `worker.connection`) or opens one from the options/environment. */
-  constructor(source: Connection | StandaloneOptions = {}) {
-    this.owned = !(source instanceof Connection);
-    this.connection = source instanceof Connection ? source : new Connection(source);
+  constructor(source: NamespaceClient | StandaloneOptions = {}) {
+    this.owned = !(source instanceof NamespaceClient);
+    this.connection = source instanceof NamespaceClient ? source : new NamespaceClient(source);
   }
 
   /** Stops every worker claiming the function's jobs. An unknown name is an error, not a silent no-op. */

@@ -15,7 +15,7 @@ import {
   type JobSnapshot,
   type JobStatus,
 } from "@upnext/core";
-import type { Connection } from "../runtime/namespace-client.js";
+import type { NamespaceClient } from "../runtime/namespace-client.js";
 import { jobEvent } from "../runtime/status/job-events.js";
 
 export interface ResultOptions {
@@ -32,7 +32,7 @@ export class JobRef<O = unknown> {
   constructor(
     readonly id: string,
     readonly functionName: string,
-    private readonly connection: () => Connection,
+    private readonly connection: () => NamespaceClient,
   ) {}
 
   /** The job as stored now. Throws JobNotFoundError when it does not exist (or expired). */
@@ -130,7 +130,7 @@ export class JobRef<O = unknown> {
 }
 
 export async function cancelJob(
-  connection: Connection,
+  connection: NamespaceClient,
   jobId: string,
   reason?: string,
   fn?: string,

@@ -4,7 +4,7 @@
  */
 import { InvalidOptionError, RateLimitedError } from "@upnext/core";
 import type { EnqueueResult, NewJob, ParentRef } from "../backend/queue-backend.js";
-import type { Connection } from "../runtime/namespace-client.js";
+import type { NamespaceClient } from "../runtime/namespace-client.js";
 import { creationEvent } from "../runtime/status/job-events.js";
 import type { TaskDefinition } from "../runtime/execution/task-definition.js";
 import { SubmitSpans } from "../runtime/observability/tracing.js";
@@ -13,7 +13,7 @@ import { SubmitSpans } from "../runtime/observability/tracing.js";
 export type ParentInput = string | { readonly id: string; readonly functionName: string };
 
 export async function resolveParents(
-  connection: Connection,
+  connection: NamespaceClient,
   parents: readonly ParentInput[],
 ): Promise<ParentRef[]> {
   const out: ParentRef[] = [];
@@ -37,7 +37,7 @@ export async function resolveParents(
 
 /** Applies an enqueue-time rate limit: rejects, or moves each job to its reserved slot. */
 async function applyEnqueueRateLimit(
-  connection: Connection,
+  connection: NamespaceClient,
   definition: TaskDefinition,
   jobs: NewJob[],
 ): Promise<NewJob[]> {
@@ -78,7 +78,10 @@ async function applyEnqueueRateLimit(
  * registered: each job then carries its span's context, so its runs continue the trace that was
  * active here (a parent job's run, an HTTP request, ...). Every enqueue of new jobs goes through this.
  */
-export async function enqueueJobs(connection: Connection, jobs: readonly NewJob[]): Promise<EnqueueResult[]> {
+export async function enqueueJobs(
+  connection: NamespaceClient,
+  jobs: readonly NewJob[],
+): Promise<EnqueueResult[]> {
   const spans = connection.tracing ? SubmitSpans.start(jobs) : undefined;
   if (!spans) return connection.backend.enqueue(jobs);
   const traced = jobs.map((job, index) => ({ ...job, trace: spans.fields[index] ?? null }));
@@ -95,7 +98,7 @@ export async function enqueueJobs(connection: Connection, jobs: readonly NewJob[
 
 /** Enqueues prepared jobs of one task; returns the enqueue results in order. */
 export async function submitPrepared(
-  connection: Connection,
+  connection: NamespaceClient,
   definition: TaskDefinition,
   prepared: readonly NewJob[],
 ): Promise<EnqueueResult[]> {

@@ -11,8 +11,8 @@ import {
   type JobSnapshot,
   type JobStatus,
 } from "@upnext/core";
-import { RedisDeadLetterStore } from "../backend/redis/dead-letter-store.js";
-import { Connection, type StandaloneOptions } from "../runtime/namespace-client.js";
+import type { DeadLetterStore } from "../backend/dead-letter-store.js";
+import { NamespaceClient, type StandaloneOptions } from "../runtime/namespace-client.js";
 import { AlreadyReplayedError } from "./dead-letter-entry.js";
 import { JobRef, cancelJob } from "./job-ref.js";
 import { enqueueJobs } from "./job-submitter.js";
@@ -75,14 +75,14 @@ export function resubmitKey(jobId: string): string {
 
 export class Jobs {
   private readonly owned: boolean;
-  private readonly connection: Connection;
-  private readonly store: RedisDeadLetterStore;
+  private readonly connection: NamespaceClient;
+  private readonly store: DeadLetterStore;
 
   /** Uses the given connection (e.g. `worker.connection`) or opens one from the options/environment. */
-  constructor(source: Connection | StandaloneOptions = {}) {
-    this.owned = !(source instanceof Connection);
-    this.connection = source instanceof Connection ? source : new Connection(source);
-    this.store = new RedisDeadLetterStore(this.connection.backend);
+  constructor(source: NamespaceClient | StandaloneOptions = {}) {
+    this.owned = !(source instanceof NamespaceClient);
+    this.connection = source instanceof NamespaceClient ? source : new NamespaceClient(source);
+    this.store = this.connection.deadLetters;
   }
 
   /** The job as stored now, or undefined when there is none (never existed, or expired). */

@@ -7,12 +7,12 @@
 import { newJobId } from "@upnext/core";
 import type { NewJob } from "../backend/queue-backend.js";
 import type {
-  RedisDeadLetterStore,
+  DeadLetterStore,
   ReplayScope,
   Reservation,
   ReserveOutcome,
-} from "../backend/redis/dead-letter-store.js";
-import type { Connection } from "../runtime/namespace-client.js";
+} from "../backend/dead-letter-store.js";
+import type { NamespaceClient } from "../runtime/namespace-client.js";
 import { creationEvent } from "../runtime/status/job-events.js";
 import { replayJob } from "./dead-letter-entry.js";
 import { enqueueJobs } from "./job-submitter.js";
@@ -29,8 +29,8 @@ export interface ReplayOutcome {
  * accepts any failed or cancelled job. Entries already replayed are refused unless `force`.
  */
 export async function replayJobs(
-  connection: Connection,
-  store: RedisDeadLetterStore,
+  connection: NamespaceClient,
+  store: DeadLetterStore,
   fn: string,
   ids: readonly string[],
   options: { readonly force: boolean; readonly scope: ReplayScope },
@@ -65,7 +65,7 @@ export async function replayJobs(
 }
 
 /** The same creation events a submit publishes, so the history sees replays like any job. */
-export async function publishCreated(connection: Connection, jobs: readonly NewJob[]): Promise<void> {
+export async function publishCreated(connection: NamespaceClient, jobs: readonly NewJob[]): Promise<void> {
   const pending: Promise<void>[] = [];
   for (const job of jobs) {
     const wait = connection.publisher.publish(creationEvent(job, "queued", null));

@@ -11,7 +11,11 @@ import {
   validateName,
   type JobStatus,
 } from "@upnext/core";
-import { LazyConnection, type Connection, type StandaloneOptions } from "../runtime/namespace-client.js";
+import {
+  LazyNamespaceClient,
+  type NamespaceClient,
+  type StandaloneOptions,
+} from "../runtime/namespace-client.js";
 import { slotsOf } from "../runtime/cron/cron-slots.js";
 import {
   ScheduleStore,
@@ -42,7 +46,7 @@ export type SchedulesOptions = StandaloneOptions;
 
 /** How the SDK reaches a worker's connection and tasks (used by `worker.schedules`). */
 export interface SchedulesBinding {
-  readonly connection: () => Connection;
+  readonly connection: () => NamespaceClient;
   /** The worker's own task of that name, if it defines one. */
   readonly task?: (name: string) => TaskHandle | undefined;
   /** The clock (tests); default Date.now. */
@@ -95,7 +99,7 @@ function wholeOr(value: unknown, fallback: number, min: number): number {
 export class Schedules {
   private readonly binding: SchedulesBinding;
   /** Set for a standalone Schedules, which opens (and closes) a connection of its own. */
-  private ownConnection: LazyConnection | undefined;
+  private ownConnection: LazyNamespaceClient | undefined;
   private storeInstance: ScheduleStore | undefined;
 
   constructor(options: SchedulesOptions = {}, binding?: SchedulesBinding) {
@@ -104,7 +108,7 @@ export class Schedules {
       return;
     }
     if (options.namespace !== undefined) validateName("namespace", options.namespace);
-    const own = new LazyConnection(options);
+    const own = new LazyNamespaceClient(options);
     this.ownConnection = own;
     this.binding = { connection: () => own.get() };
   }

@@ -13,7 +13,7 @@ import {
   type JobOrigin,
 } from "@upnext/core";
 import type { NewJob, ParentFailurePolicy } from "../backend/queue-backend.js";
-import type { Connection } from "../runtime/namespace-client.js";
+import type { NamespaceClient } from "../runtime/namespace-client.js";
 import { lineageFor } from "../runtime/execution/lineage.js";
 import type { TaskDefinition } from "../runtime/execution/task-definition.js";
 import {
@@ -101,7 +101,7 @@ function checkTags(tags: unknown): Record<string, string> {
 export class TaskHandle<I = unknown, O = unknown> {
   constructor(
     readonly definition: TaskDefinition,
-    private readonly connection: () => Connection,
+    private readonly connection: () => NamespaceClient,
   ) {}
 
   get name(): string {

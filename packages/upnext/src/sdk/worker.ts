@@ -15,7 +15,7 @@ import { getConfig } from "../runtime/process-config.js";
 import type { RedisOptions } from "ioredis";
 import { availableParallelism } from "node:os";
 import type { Registry } from "prom-client";
-import { LazyConnection, type Connection } from "../runtime/namespace-client.js";
+import { LazyNamespaceClient, type NamespaceClient } from "../runtime/namespace-client.js";
 import { CronScheduler } from "../runtime/cron/cron-scheduler.js";
 import { startHealthServer, type HealthEndpoint } from "../runtime/observability/health-server.js";
 import { rootLogger, type Logger } from "../runtime/observability/logger.js";
@@ -142,7 +142,7 @@ export class Worker {
   /** Fires the cron schedules of this worker's tasks (code-defined and runtime ones). */
   private readonly scheduler: CronScheduler;
   private schedulesInstance: Schedules | undefined;
-  private readonly connectionInstance: LazyConnection;
+  private readonly connectionInstance: LazyNamespaceClient;
   private deadLettersInstance: DeadLetters | undefined;
   private runtime: WorkerRuntime | undefined;
   private starting: Promise<void> | undefined;
@@ -191,7 +191,7 @@ export class Worker {
     if (options.tracing !== undefined && typeof options.tracing !== "boolean")
       throw new InvalidOptionError("tracing", options.tracing, "use true or false");
     if (options.namespace !== undefined) validateName("namespace", options.namespace);
-    this.connectionInstance = new LazyConnection({
+    this.connectionInstance = new LazyNamespaceClient({
       redis: this.options.redis,
       redisOptions: this.options.redisOptions,
       namespace: this.options.namespace,
@@ -222,7 +222,7 @@ export class Worker {
   }
 
   /** The shared connection, opened on first use. */
-  get connection(): Connection {
+  get connection(): NamespaceClient {
     return this.connectionInstance.get();
   }
 
@@ -447,7 +447,7 @@ export class Worker {
   readiness(): Promise<Readiness> {
     if (this.runtime && this.stopping === undefined) return this.runtime.readiness();
     return checkReadiness({
-      redis: undefined,
+      store: undefined,
       started: this.runtime !== undefined,
       stopping: this.stopping !== undefined,
       lastBeatAt: 0,

@@ -1,19 +1,13 @@
 import type { FailureReason } from "@upnext/core";
+import { FAILURE_REASONS } from "@upnext/core/rules";
 
 export interface DeadLetterSearch {
   readonly function?: string;
   readonly reason?: FailureReason;
 }
 
-export const FAILURE_REASON_VALUES = [
-  "exception",
-  "timeout",
-  "cancelled",
-  "lost",
-  "invalid_input",
-  "unknown_function",
-  "dependency_failed",
-] as const satisfies readonly FailureReason[];
+/** The filter choices: core's list, so a new failure reason appears here by itself. */
+export const FAILURE_REASON_VALUES = FAILURE_REASONS;
 
 export function validateDeadLetterSearch(search: Record<string, unknown>): DeadLetterSearch {
   const fn =

@@ -1,6 +1,7 @@
 /** What the history knows about one job: its state, timing, lineage and payloads. */
 import { Link } from "@tanstack/react-router";
 import type { JobDetail, JobStatus } from "@upnext/core";
+import { isCancellable } from "@upnext/core/rules";
 import { useTranslation } from "react-i18next";
 import { useCancelJob, useRetryJob } from "../../api/mutations.js";
 import { Button } from "../../components/button.js";
@@ -14,7 +15,6 @@ import { useFormatters } from "../../i18n/use-formatters.js";
 import { useState } from "react";
 
 /** The states the server accepts a cancel in; retry takes failed and cancelled jobs. */
-const CANCELLABLE: ReadonlySet<JobStatus> = new Set(["waiting", "scheduled", "queued", "active", "retrying"]);
 const RETRYABLE: ReadonlySet<JobStatus> = new Set(["failed", "cancelled"]);
 
 export function JobActions({ job }: { readonly job: JobDetail }) {
@@ -24,7 +24,7 @@ export function JobActions({ job }: { readonly job: JobDetail }) {
   const [confirming, setConfirming] = useState(false);
   return (
     <>
-      {CANCELLABLE.has(job.status) ? (
+      {isCancellable(job.status) ? (
         <Button
           tone="danger"
           disabled={cancel.isPending}

@@ -3,20 +3,12 @@
  * Unknown or malformed values are dropped rather than sent to the server.
  */
 import type { JobKind, JobStatus } from "@upnext/core";
+import { JOB_KINDS, JOB_STATUSES } from "@upnext/core/rules";
 import type { JobFilters } from "../../api/job-filters.js";
 
-export const JOB_STATUS_VALUES = [
-  "waiting",
-  "scheduled",
-  "queued",
-  "active",
-  "retrying",
-  "complete",
-  "failed",
-  "cancelled",
-] as const satisfies readonly JobStatus[];
-
-export const JOB_KIND_VALUES = ["task", "cron", "event", "replay"] as const satisfies readonly JobKind[];
+/** The filter choices: core's lists, so a new status or kind appears here by itself. */
+export const JOB_STATUS_VALUES = JOB_STATUSES;
+export const JOB_KIND_VALUES = JOB_KINDS;
 
 function text(value: unknown): string | undefined {
   if (typeof value === "number") return String(value);

@@ -1,80 +1,29 @@
 /**
- * The dead-letter sets on Redis: paging through them in a stable order, reading dead jobs,
+ * The dead-letter store (backend/dead-letter-store.ts) on Redis: paging through them in a stable order, reading dead jobs,
  * marking them replayed and purging them. Every script touches one function's keys only (its
  * dead-letter set and job hashes share a hash tag); the namespace-wide id index is read and
  * cleaned with plain commands beside them.
  */
+import {
+  compareNewestFirst,
+  type DeadLetterPosition,
+  type DeadLetterStore,
+  type PageCursor,
+  type PageOrder,
+  type ReplayScope,
+  type Reservation,
+  type ReserveOutcome,
+  type ScoreRange,
+} from "../dead-letter-store.js";
 import type { RedisBackend } from "./redis-backend.js";
 import { asArray, asString } from "./reply-cells.js";
 import { pipeScript, runScript } from "./scripts.js";
-
-/** A dead-letter set member: the job and when it died (the set's score, kept as Redis prints it). */
-export interface DeadLetterPosition {
-  readonly function: string;
-  readonly id: string;
-  /** The score as text, so a cursor built from it matches the stored score exactly. */
-  readonly score: string;
-}
-
-/** A time range over the sets' scores: `since` included, `before` excluded (both ms). */
-export interface ScoreRange {
-  readonly since: number | null;
-  readonly before: number | null;
-}
-
-/** Where a page starts: after this entry in (time died, id) descending order. */
-export interface PageCursor {
-  readonly score: string;
-  readonly id: string;
-}
-
-/** "older": the entries after a cursor, newest first; "newer": those before it, oldest first. */
-export type PageOrder = "older" | "newer";
-
-/** Which jobs a replay reservation accepts: dead-lettered ones only, or any failed or cancelled job. */
-export type ReplayScope = "dead" | "finished";
-
-/** The fields a replay needs from the dead job, read when the entry is reserved. */
-export interface ReplaySource {
-  readonly input: string;
-  readonly maxAttempts: string | null;
-  readonly maxDeliveries: string | null;
-  readonly priority: string | null;
-  readonly parentId: string | null;
-  readonly rootId: string | null;
-  readonly timeout: string | null;
-  readonly tags: string | null;
-  readonly metadata: string | null;
-  readonly rateKey: string | null;
-  readonly previousReplayedAs: string | null;
-  readonly previousReplayedAt: string | null;
-}
-
-export type ReserveOutcome =
-  | { readonly kind: "ok"; readonly source: ReplaySource }
-  | { readonly kind: "replayed"; readonly replayedAs: string }
-  | { readonly kind: "not-dead"; readonly status: string }
-  | { readonly kind: "missing" };
-
-export interface Reservation {
-  readonly id: string;
-  readonly replayId: string;
-  readonly previousReplayedAs: string | null;
-  readonly previousReplayedAt: string | null;
-}
-
-/** Sorts newest first, ties by id descending: the order of every page. */
-export function compareNewestFirst(a: DeadLetterPosition, b: DeadLetterPosition): number {
-  const byScore = Number(b.score) - Number(a.score);
-  if (byScore !== 0) return byScore;
-  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
-}
 
 function compareOldestFirst(a: DeadLetterPosition, b: DeadLetterPosition): number {
   return compareNewestFirst(b, a);
 }
 
-export class RedisDeadLetterStore {
+export class RedisDeadLetterStore implements DeadLetterStore {
   constructor(private readonly backend: RedisBackend) {}
 
   private get redis() {

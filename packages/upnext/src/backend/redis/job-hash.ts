@@ -2,7 +2,8 @@
  * How a job is laid out in its Redis hash: field-level writes only, never a JSON document
  * that is read, modified and written back.
  */
-import { isFailureReason, isJobStatus, type ErrorInfo, type JobOrigin, type JobSnapshot } from "@upnext/core";
+import type { JobOrigin } from "@upnext/core";
+import { numberOrNull, parseJson } from "../job-record.js";
 import type { ClaimedJob, NewJob, ParentRef } from "../queue-backend.js";
 
 /** Field/value pairs of a new job's hash (status is set by the enqueue script). */
@@ -48,21 +49,6 @@ export function newJobFields(job: NewJob): string[] {
   return fields;
 }
 
-function parseJson<T>(text: string | undefined | null, fallback: T): T {
-  if (text === undefined || text === null || text === "") return fallback;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return fallback;
-  }
-}
-
-function numberOrNull(text: string | undefined | null): number | null {
-  if (text === undefined || text === null || text === "") return null;
-  const value = Number(text);
-  return Number.isFinite(value) ? value : null;
-}
-
 type Cell = string | null | undefined;
 
 /**
@@ -100,42 +86,4 @@ export function decodeClaimedJob(fn: string, row: readonly unknown[], claimedAt:
     claimedAt,
     ...(row.length > 19 ? { trace: cell(19) ?? null, traceFirst: cell(20) ?? null } : {}),
   };
-}
-
-/** Decodes HGETALL of a job hash. */
-export function decodeJobHash(id: string, hash: Readonly<Record<string, string>>): JobSnapshot | undefined {
-  const status = hash.status;
-  if (!isJobStatus(status)) return undefined;
-  const reason = hash.reason;
-  const snapshot: JobSnapshot = {
-    id,
-    function: hash.fn ?? "",
-    status,
-    input: parseJson<unknown>(hash.input, null),
-    attempt: Number(hash.attempt ?? 0),
-    maxAttempts: Number(hash.maxAttempts ?? 1),
-    deliveries: Number(hash.deliveries ?? 0),
-    priority: Number(hash.priority ?? 0),
-    parentId: hash.parentId ?? null,
-    rootId: hash.rootId ?? id,
-    idempotencyKey: hash.idem ?? null,
-    createdAt: Number(hash.createdAt ?? 0),
-    scheduledAt: numberOrNull(hash.scheduledAt),
-    startedAt: numberOrNull(hash.startedAt),
-    finishedAt: numberOrNull(hash.finishedAt),
-    workerId: hash.workerId ?? null,
-    // A completed job is done, whatever its last coalesced progress report said.
-    progress: status === "complete" ? 1 : Number(hash.progress ?? 0),
-    failureReason: isFailureReason(reason) ? reason : null,
-    tags: parseJson<Record<string, string>>(hash.tags, {}),
-    metadata: parseJson<Record<string, unknown>>(hash.metadata, {}),
-    timeoutMs: numberOrNull(hash.timeout),
-    origin: parseJson<JobOrigin | null>(hash.origin, null),
-    ...(hash.result !== undefined ? { result: parseJson<unknown>(hash.result, null) } : {}),
-    ...(hash.error !== undefined
-      ? { error: parseJson<ErrorInfo>(hash.error, { name: "Error", message: hash.error }) }
-      : {}),
-    ...(hash.cancelReason !== undefined ? { cancelReason: hash.cancelReason } : {}),
-  };
-  return snapshot;
 }

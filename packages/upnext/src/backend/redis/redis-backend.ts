@@ -37,7 +37,8 @@ import type {
   SettleResult,
 } from "../queue-backend.js";
 import { DependencyStore, decodeDependents, decodeFinishedDependents } from "./dependency-store.js";
-import { decodeClaimedJob, decodeJobHash, newJobFields } from "./job-hash.js";
+import { decodeJobRecord } from "../job-record.js";
+import { decodeClaimedJob, newJobFields } from "./job-hash.js";
 import { asArray, asString } from "./reply-cells.js";
 import { defineScripts, pipeScript, runScript } from "./scripts.js";
 
@@ -432,7 +433,7 @@ export class RedisBackend implements QueueBackend {
     const fn = knownFunction ?? (await this.functionOf(jobId));
     if (fn === undefined) return undefined;
     const hash = await this.redis.hgetall(this.keysOf(fn).job(jobId));
-    return decodeJobHash(jobId, hash);
+    return decodeJobRecord(jobId, hash);
   }
 
   async watch(jobId: string, knownFunction?: string): Promise<JobStatus | undefined> {
@@ -477,7 +478,7 @@ export class RedisBackend implements QueueBackend {
   }
 
   async close(): Promise<void> {
-    // The connection belongs to whoever created it (the Connection); nothing to release here.
+    // The connection belongs to whoever created it (the NamespaceClient); nothing to release here.
   }
 }
 

@@ -15,7 +15,7 @@
  */
 import type { JobOrigin } from "@upnext/core";
 import type { NewJob } from "../../backend/queue-backend.js";
-import type { Connection } from "../namespace-client.js";
+import type { NamespaceClient } from "../namespace-client.js";
 import { planSlots, slotsOf, type SlotPlan } from "./cron-slots.js";
 import { creationEvent } from "../status/job-events.js";
 import type { Logger } from "../observability/logger.js";
@@ -78,7 +78,7 @@ export class CronScheduler implements RuntimeService {
   private seenVersion: string | null | undefined;
   private loadedAt = 0;
   private store: ScheduleStore | undefined;
-  private connection: Connection | undefined;
+  private connection: NamespaceClient | undefined;
   private logger: Logger | undefined;
   private workerId: string | null = null;
   private timer: NodeJS.Timeout | undefined;

@@ -43,7 +43,7 @@ export interface JobProcessorOptions {
   readonly executionDeps: ExecutionDeps;
   /** DAG children of jobs that just ended; resolved by the runtime. */
   readonly onDependents: (dependents: DependentRef[]) => void;
-  /** Per-function counters, shared with the lease recovery (Maintenance). */
+  /** Per-function counters, shared with the lease recovery (JobSweep). */
   readonly stats: JobStats;
   /** Record a span per attempt when an OpenTelemetry SDK is registered (false: never). */
   readonly tracing: boolean;

@@ -14,7 +14,7 @@
  *   a new subscription within a second without re-reading the HASH on every send.
  */
 import { z } from "zod";
-import type { Connection } from "../namespace-client.js";
+import type { NamespaceClient } from "../namespace-client.js";
 import type { Logger } from "../observability/logger.js";
 import type { TaskDefinition } from "../execution/task-definition.js";
 import type { RuntimeService, RuntimeServiceContext, RuntimeServiceErrors } from "../worker-runtime.js";
@@ -195,7 +195,7 @@ export class EventSubscriptions implements RuntimeService {
   }
 }
 
-type Pipeline = ReturnType<Connection["redis"]["pipeline"]>;
+type Pipeline = ReturnType<NamespaceClient["redis"]["pipeline"]>;
 
 async function execOrThrow(pipeline: Pipeline): Promise<unknown[]> {
   const replies = (await pipeline.exec()) ?? [];
@@ -226,8 +226,8 @@ interface CachedTable {
   readonly checkedAt: number;
 }
 
-const cachedTables = new WeakMap<Connection, CachedTable>();
-const loadingTables = new WeakMap<Connection, Promise<SubscriptionTable>>();
+const cachedTables = new WeakMap<NamespaceClient, CachedTable>();
+const loadingTables = new WeakMap<NamespaceClient, Promise<SubscriptionTable>>();
 
 /**
  * The subscriptions as routing sees them: trusted for a second, then revalidated with one GET of
@@ -235,7 +235,7 @@ const loadingTables = new WeakMap<Connection, Promise<SubscriptionTable>>();
  * Concurrent sends share one read.
  */
 export function subscriptionTable(
-  connection: Connection,
+  connection: NamespaceClient,
   now: number = Date.now(),
   options: { readonly fresh?: boolean } = {},
 ): Promise<SubscriptionTable> {
@@ -253,7 +253,7 @@ export function subscriptionTable(
 }
 
 async function revalidate(
-  connection: Connection,
+  connection: NamespaceClient,
   previous: SubscriptionTable | undefined,
   now: number,
 ): Promise<SubscriptionTable> {
@@ -290,7 +290,7 @@ async function revalidate(
 }
 
 /** Deletes one subscription now (the worker still defining it registers it again when it starts or refreshes). */
-export async function deleteSubscription(connection: Connection, handler: string): Promise<boolean> {
+export async function deleteSubscription(connection: NamespaceClient, handler: string): Promise<boolean> {
   const { redis, keys } = connection;
   const [removed] = await execOrThrow(
     redis

@@ -3,7 +3,7 @@
  * and the registry record refreshed within its lifetime. Every check is reported, so a probe's
  * body says which one failed.
  */
-import type { Redis } from "ioredis";
+import type { StoreHealth } from "../../backend/store-health.js";
 
 export interface ReadinessCheck {
   readonly ok: boolean;
@@ -20,7 +20,8 @@ export interface Readiness {
 }
 
 export interface ReadinessInputs {
-  readonly redis: Redis | undefined;
+  /** The queue store (the check keeps its published name, `redis`). */
+  readonly store: StoreHealth | undefined;
   readonly started: boolean;
   readonly stopping: boolean;
   /** Last successful heartbeat (epoch ms, 0: none) and how long the record lives without one. */
@@ -30,28 +31,9 @@ export interface ReadinessInputs {
   readonly now?: number;
 }
 
-async function pingRedis(redis: Redis | undefined, timeoutMs: number): Promise<ReadinessCheck> {
-  if (!redis) return { ok: false, detail: "no connection" };
-  // Commands to a disconnected client would wait in ioredis' offline queue: answer at once instead.
-  if (redis.status !== "ready") return { ok: false, detail: `connection is ${redis.status}` };
-  const started = Date.now();
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const answer = await Promise.race([
-      redis.ping(),
-      new Promise<"timeout">((resolve) => {
-        timer = setTimeout(() => {
-          resolve("timeout");
-        }, timeoutMs);
-      }),
-    ]);
-    if (answer === "timeout") return { ok: false, detail: `PING got no answer within ${timeoutMs}ms` };
-    return { ok: true, detail: `PING answered in ${Date.now() - started}ms` };
-  } catch (error) {
-    return { ok: false, detail: `PING failed: ${error instanceof Error ? error.message : String(error)}` };
-  } finally {
-    clearTimeout(timer);
-  }
+async function checkStore(store: StoreHealth | undefined, timeoutMs: number): Promise<ReadinessCheck> {
+  if (!store) return { ok: false, detail: "no connection" };
+  return store.check(timeoutMs);
 }
 
 export async function checkReadiness(inputs: ReadinessInputs): Promise<Readiness> {
@@ -63,7 +45,7 @@ export async function checkReadiness(inputs: ReadinessInputs): Promise<Readiness
     ? { ok: false, detail: "the worker is shutting down" }
     : { ok: true, detail: "not shutting down" };
   const redis = inputs.started
-    ? await pingRedis(inputs.redis, inputs.pingTimeoutMs ?? 1_000)
+    ? await checkStore(inputs.store, inputs.pingTimeoutMs ?? 1_000)
     : { ok: false, detail: "not connected: the worker is not started" };
   const age = now - inputs.lastBeatAt;
   const registration: ReadinessCheck =

@@ -19,7 +19,7 @@ const FUNCTION_LIST_REFRESH_MS = 5_000;
 /** How often waiting DAG children are re-checked against their parents (a safety net). */
 const RECONCILE_WAITING_MS = 10_000;
 
-export interface MaintenanceOptions {
+export interface JobSweepOptions {
   readonly backend: QueueBackend;
   readonly publisher: StatusPublisher;
   readonly workerId: string;
@@ -34,7 +34,7 @@ export interface MaintenanceOptions {
   readonly workerRecordTtlMs: number;
 }
 
-export class Maintenance {
+export class JobSweep {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   /** The functions this worker sweeps: its share of the namespace's (all of them at first). */
@@ -46,7 +46,7 @@ export class Maintenance {
   /** Passes that failed on a Redis error. */
   failures = 0;
 
-  constructor(private readonly options: MaintenanceOptions) {
+  constructor(private readonly options: JobSweepOptions) {
     this.functions = [...options.ownFunctions];
   }
 

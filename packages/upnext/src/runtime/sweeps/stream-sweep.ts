@@ -8,7 +8,7 @@ import { CONSUMER_GROUP, type FunctionKeys, type NamespaceKeys } from "@upnext/c
 import type { Redis } from "ioredis";
 import type { Logger } from "../observability/logger.js";
 
-export interface HousekeepingOptions {
+export interface StreamSweepOptions {
   readonly redis: Redis;
   readonly keys: NamespaceKeys;
   readonly functionKeys: (fn: string) => FunctionKeys;
@@ -33,10 +33,10 @@ function fieldsOf(row: unknown): Map<string, unknown> {
   return map;
 }
 
-export class Housekeeping {
+export class StreamSweep {
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly options: HousekeepingOptions) {}
+  constructor(private readonly options: StreamSweepOptions) {}
 
   start(): void {
     this.timer = setInterval(() => {

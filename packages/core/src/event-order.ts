@@ -23,7 +23,8 @@
  *   continues attempt A). Both rank as attempt A's start, so (rank, at) puts them after the start
  *   they interrupt and before the re-start.
  */
-import { type JobEvent, type JobStatus, isTerminal } from "@upnext/core";
+import { type JobStatus, isTerminal } from "./job-status.js";
+import type { JobEvent } from "./status-events.js";
 
 export const PHASES_PER_ATTEMPT = 10;
 

@@ -97,7 +97,8 @@ describe.each(DIALECTS)("artifact housekeeping on %s", (dialect) => {
   it("follows retention through its hooks: old jobs' artifacts and old orphans go, files included", async () => {
     const db = test.database.database.db;
     const old = Date.now() - 3 * HOUR_MS;
-    await insertJob(db, "hook-old", old);
+    // Finished long ago (retention keeps jobs that are not finished, however old).
+    await insertJob(db, "hook-old", old, "complete");
     await insertJob(db, "hook-new");
     const gone = await put("hook-old", "old.txt");
     const orphan = await put("hook-orphan", "orphan.txt");

@@ -36,13 +36,19 @@ export async function createArtifactTestApp(options: {
 }
 
 /** A job row as ingest inserts it (only the columns without defaults). */
-export async function insertJob(db: Kysely<HistorySchema>, id: string, now = Date.now()): Promise<void> {
+export async function insertJob(
+  db: Kysely<HistorySchema>,
+  id: string,
+  now = Date.now(),
+  status: "active" | "complete" = "active",
+): Promise<void> {
   await db
     .insertInto("jobs")
     .values({
       id,
       function: "make-report",
-      status: "active",
+      status,
+      finished_at: status === "complete" ? now : null,
       root_id: id,
       created_at: now,
       updated_at: now,

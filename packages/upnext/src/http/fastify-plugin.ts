@@ -11,11 +11,7 @@ import { RequestStart, headerValue } from "./tracked-request.js";
 interface FastifyLike {
   addHook(name: "onRoute", hook: (route: { method: string | string[]; url: string }) => void): unknown;
   addHook(
-    name: "onRequest" | "preHandler",
-    hook: (request: RequestLike, reply: ReplyLike, done: () => void) => void,
-  ): unknown;
-  addHook(
-    name: "onResponse",
+    name: "onRequest" | "preHandler" | "onResponse",
     hook: (request: RequestLike, reply: ReplyLike, done: () => void) => void,
   ): unknown;
   addHook(name: "onReady" | "onClose", hook: () => Promise<void>): unknown;

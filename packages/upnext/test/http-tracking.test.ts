@@ -198,7 +198,7 @@ describe.each(FRAMEWORKS)("%s", (framework, start) => {
     expect((await fetch(`${app.url}/no/such/path`)).status).toBe(404);
 
     await eventually(() => api.counters().requests === 6, "six requests recorded");
-    api.flush();
+    await api.flush();
     await eventually(
       async () => (await routeCount(name, "GET", "/users/:id")) === 3,
       "the /users/:id figures",

@@ -175,7 +175,7 @@ export class ApiTracker {
       "heartbeatInterval",
     );
     const flush = setInterval(() => {
-      this.flush();
+      void this.flush();
     }, this.flushMs);
     const beat = setInterval(() => void this.beat(heartbeatMs), heartbeatMs);
     flush.unref();
@@ -220,11 +220,16 @@ export class ApiTracker {
     this.publish({ type: "api.request", api: this.name, instanceId: this.instanceId, at: now, data: sample });
   }
 
-  /** Reports the figures recorded since the last report (the timer does this every flushInterval). */
-  flush(now: number = Date.now()): void {
+  /**
+   * Reports the figures recorded since the last report (the timer does this every
+   * flushInterval); resolves once the reports (and earlier samples) reached the status stream,
+   * or were handled by its overflow policy.
+   */
+  async flush(now: number = Date.now()): Promise<void> {
     for (const report of this.stats.collect(now)) {
       this.publish({ type: "api.stats", api: this.name, instanceId: this.instanceId, at: now, data: report });
     }
+    await this.connection?.publisher.flush();
   }
 
   private publish(event: ApiEvent): void {
@@ -279,7 +284,7 @@ export class ApiTracker {
     live.delete(this);
     const connection = this.connection;
     if (connection === undefined) return;
-    this.flush(Date.now() + 60_000);
+    await this.flush(Date.now() + 60_000);
     try {
       await connection.redis
         .pipeline()

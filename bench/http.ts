@@ -37,7 +37,7 @@ async function startServer(framework: string, mode: "plain" | "tracked"): Promis
     env: { ...process.env, UPNEXT_LOG_LEVEL: "warn" },
   });
   let output = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
+  child.stdout.on("data", (chunk: Buffer) => {
     output += chunk.toString();
   });
   const line = (pattern: RegExp): Promise<number> =>
@@ -46,7 +46,7 @@ async function startServer(framework: string, mode: "plain" | "tracked"): Promis
         const match = pattern.exec(output);
         if (match) resolve(Number(match[1]));
       };
-      child.stdout?.on("data", check);
+      child.stdout.on("data", check);
       child.once("exit", (code) => {
         check();
         reject(new Error(`${framework} ${mode} server exited with ${String(code)}`));

@@ -1,7 +1,8 @@
 /**
  * The HTTP apps an entry file exports, for `upnext run` (docs/cli.md, "run"): a Fastify, Express
- * or Hono instance (served on --port/--host), or a `serve` function (named export, or the
- * default export) that starts its own server and returns something to close it with. Each app
+ * or Hono instance (served on --port/--host), or a function exported as `serve` that starts its
+ * own server and returns something to close it with. Only that name: any other exported
+ * function may be anything, and running it unasked would be a surprise. Each app
  * is started once and stopped by the run's one graceful shutdown: the server stops accepting
  * connections and waits for the requests in flight (docs/http-apis.md, "One process").
  */
@@ -184,7 +185,7 @@ export function findHttpApps(path: string, namespace: Record<string, unknown>): 
     if (kind !== undefined) {
       seen.add(value);
       apps.push({ name, kind, start: (at) => startInstance(name, kind, value, at) });
-    } else if ((name === "serve" || name === "default") && isFunction(value) && value.length === 0) {
+    } else if (name === "serve" && isFunction(value)) {
       seen.add(value);
       apps.push({
         name,

@@ -38,7 +38,8 @@ const HELP = `usage: npm run bench [-- options]
                         idle: 20 started workers x 50 functions with nothing to do, Redis commands/s and CPU,
                         artifacts: a 1 GB upload to a server process, its RSS growth; 256 MB with --quick,
                         ingest: history ingest drain events/s and lag at 2,000 jobs/s, SQLite and PostgreSQL,
-                        history: the REST API over 1,000,000 jobs in PostgreSQL; 100,000 with --quick)
+                        history: the REST API over 1,000,000 jobs in PostgreSQL; 100,000 with --quick,
+                        http: requests/s of Fastify, Express and Hono with and without upnext/http tracking)
   --verbose             print phase timings and the worker children's counters
   --cpu-prof            write a CPU profile of every worker child to bench/results/
   --heap-prof           write a sampling heap profile of every worker child to bench/results/

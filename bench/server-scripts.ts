@@ -9,6 +9,7 @@ export const SERVER_SCRIPTS = {
   artifacts: "artifacts.ts",
   ingest: "ingest.ts",
   history: "history.ts",
+  http: "http.ts",
 } as const;
 export type ServerScriptName = keyof typeof SERVER_SCRIPTS;
 export const SERVER_SCRIPT_NAMES = Object.keys(SERVER_SCRIPTS) as ServerScriptName[];

@@ -66,15 +66,25 @@ function noWorkerHint(lookalikes: readonly string[]): string {
   return `${names} ${verb} from another copy of the upnext package; run the upnext CLI installed next to your code.`;
 }
 
-function collectWorkers(path: string, namespace: Record<string, unknown>): Worker[] {
-  const workers = new Set<Worker>();
-  const lookalikes: string[] = [];
-  for (const [exportName, value] of Object.entries(namespace)) {
-    if (value instanceof Worker) workers.add(value);
-    else if (looksLikeWorker(value)) lookalikes.push(exportName);
-  }
-  if (workers.size > 0) return [...workers];
+/** Every distinct Worker the module exports (none is not an error here). */
+export function exportedWorkers(namespace: Record<string, unknown>): Worker[] {
+  return [...new Set(Object.values(namespace).filter((value): value is Worker => value instanceof Worker))];
+}
+
+/** The module's workers; throws (exit 2) when it has none, saying why when it can tell. */
+export function collectWorkers(path: string, namespace: Record<string, unknown>): Worker[] {
+  const workers = exportedWorkers(namespace);
+  if (workers.length > 0) return workers;
+  const lookalikes = Object.entries(namespace)
+    .filter(([, value]) => looksLikeWorker(value))
+    .map(([exportName]) => exportName);
   throw new CliError(`${displayPath(path)} exports no Worker. ${noWorkerHint(lookalikes)}`);
+}
+
+export interface EntryModule {
+  /** Absolute path of the entry file. */
+  readonly path: string;
+  readonly namespace: Record<string, unknown>;
 }
 
 /**
@@ -83,6 +93,12 @@ function collectWorkers(path: string, namespace: Record<string, unknown>): Worke
  * missing, fails to load, or exports no Worker.
  */
 export async function loadEntry(entry: string, options: LoadEntryOptions = {}): Promise<LoadedEntry> {
+  const { path, namespace } = await importEntry(entry, options);
+  return { path, workers: collectWorkers(path, namespace) };
+}
+
+/** Imports the entry file and answers all it exports; throws a CliError when it cannot. */
+export async function importEntry(entry: string, options: LoadEntryOptions = {}): Promise<EntryModule> {
   const path = resolve(options.cwd ?? process.cwd(), entry);
   await checkFile(path);
   let namespace: Record<string, unknown>;
@@ -100,7 +116,7 @@ export async function loadEntry(entry: string, options: LoadEntryOptions = {}): 
       },
     );
   }
-  return { path, workers: collectWorkers(path, namespace) };
+  return { path, namespace };
 }
 
 /** Every task of the entry's workers, in worker then definition order. */

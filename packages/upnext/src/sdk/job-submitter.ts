@@ -7,6 +7,7 @@ import type { EnqueueResult, NewJob, ParentRef } from "../backend/queue-backend.
 import type { NamespaceClient } from "../runtime/namespace-client.js";
 import { creationEvent } from "../runtime/status/job-events.js";
 import type { TaskDefinition } from "../runtime/execution/task-definition.js";
+import { currentRequestTrace } from "../runtime/observability/request-trace.js";
 import { SubmitSpans } from "../runtime/observability/tracing.js";
 
 /** A parent given to `dependsOn`: a JobRef (anything with `id` and `functionName`) or a job id. */
@@ -82,8 +83,13 @@ export async function enqueueJobs(
   connection: NamespaceClient,
   jobs: readonly NewJob[],
 ): Promise<EnqueueResult[]> {
-  const spans = connection.tracing ? SubmitSpans.start(jobs) : undefined;
-  if (!spans) return connection.backend.enqueue(jobs);
+  const request = connection.tracing ? currentRequestTrace() : undefined;
+  const spans = connection.tracing ? SubmitSpans.start(jobs, request?.traceparent) : undefined;
+  if (!spans) {
+    // No SDK here: the job carries the HTTP request's trace context as it is (observability/request-trace.ts).
+    const trace = request?.ensure();
+    return connection.backend.enqueue(trace === undefined ? jobs : jobs.map((job) => ({ ...job, trace })));
+  }
   const traced = jobs.map((job, index) => ({ ...job, trace: spans.fields[index] ?? null }));
   let results: EnqueueResult[];
   try {

@@ -233,11 +233,17 @@ export class SubmitSpans {
     readonly fields: readonly string[],
   ) {}
 
-  /** Starts one span per job under the active context; undefined when no SDK is registered. */
-  static start(jobs: readonly SubmittedJob[]): SubmitSpans | undefined {
+  /**
+   * Starts one span per job under the active context; undefined when no SDK is registered.
+   * When the active context has no span, `fallbackParent` (an HTTP request's incoming
+   * `traceparent`, observability/request-trace.ts) is the parent instead.
+   */
+  static start(jobs: readonly SubmittedJob[], fallbackParent?: string): SubmitSpans | undefined {
     const tracer = activeTracer();
     if (!tracer || jobs.length === 0) return undefined;
-    const parent = context.active();
+    const active = context.active();
+    const remote = trace.getSpan(active) === undefined ? decodeTraceContext(fallbackParent) : undefined;
+    const parent = remote ? trace.setSpanContext(active, remote) : active;
     const spans = jobs.map((job) => {
       const attributes: Attributes = {
         [ATTR.system]: MESSAGING_SYSTEM,

@@ -128,6 +128,8 @@ export class RedisBackend implements QueueBackend {
   async enqueue(jobs: readonly NewJob[]): Promise<EnqueueResult[]> {
     if (jobs.length === 0) return [];
     const now = Date.now();
+    const [only] = jobs;
+    if (jobs.length === 1 && only) return [await this.enqueueOne(only, now)];
     const pipeline = this.redis.pipeline();
     // One script call per function and chunk; results are put back in submission order.
     const groups = new Map<string, number[]>();
@@ -142,27 +144,15 @@ export class RedisBackend implements QueueBackend {
       const keys = this.keysOf(fn);
       for (let start = 0; start < indexes.length; start += ENQUEUE_CHUNK) {
         const chunk = indexes.slice(start, start + ENQUEUE_CHUNK);
-        const scriptKeys = [keys.stream, keys.scheduled, keys.jobPrefix, keys.priority, keys.waiting];
+        const scriptKeys = enqueueKeys(keys);
         const args: (string | number)[] = [now, this.options.idempotencyTtlMs, chunk.length];
         for (const index of chunk) {
           const job = jobs[index];
           if (!job) continue;
-          scriptKeys.push(keys.job(job.id));
-          if (job.idempotencyKey !== null) scriptKeys.push(keys.idempotency(job.idempotencyKey));
-          const fields = newJobFields(job);
-          const waits = job.dependsOn !== undefined && job.dependsOn.length > 0 ? 1 : 0;
-          args.push(
-            job.id,
-            job.runAt ?? 0,
-            job.idempotencyKey !== null ? 1 : 0,
-            waits,
-            job.prioScore ?? "",
-            fields.length,
-            ...fields,
-          );
-          const indexTtl =
-            Math.max(0, (job.runAt ?? now) - now) + this.options.jobRetentionMs + INDEX_SLACK_MS;
-          pipeline.set(this.keys.jobIndex(job.id), job.function, "PX", indexTtl);
+          const part = this.enqueueArgs(job, keys, now);
+          scriptKeys.push(...part.keys);
+          args.push(...part.args);
+          pipeline.set(this.keys.jobIndex(job.id), job.function, "PX", part.indexTtl);
         }
         pipeScript(pipeline, "enqueue", scriptKeys, args);
         calls.push(chunk);
@@ -185,18 +175,7 @@ export class RedisBackend implements QueueBackend {
       if (error) throw error;
       asArray(value).forEach((row, position) => {
         const index = chunk[position];
-        if (index === undefined) return;
-        const cells = asArray(row);
-        const id = asString(cells[1]) ?? "";
-        const status = asString(cells[2]) ?? "queued";
-        results[index] =
-          cells[0] === 1
-            ? {
-                created: true,
-                id,
-                status: status === "scheduled" || status === "waiting" ? status : "queued",
-              }
-            : { created: false, id, status: isJobStatus(status) ? status : "queued" };
+        if (index !== undefined) results[index] = decodeEnqueued(row);
       });
     }
     // A duplicate idempotency key created no job: drop the index entry written for its id.
@@ -208,6 +187,58 @@ export class RedisBackend implements QueueBackend {
       if (!result) throw new Error("enqueue: a job got no reply");
       return result;
     });
+  }
+
+  /**
+   * One job (what `submit()` sends): its commands go straight to the connection, in the same
+   * order a pipeline would send them. Building an ioredis pipeline copies every defined script
+   * onto it, which cost a producer of single submits more than the commands themselves.
+   */
+  private async enqueueOne(job: NewJob, now: number): Promise<EnqueueResult> {
+    const fn = job.function;
+    const keys = this.keysOf(fn);
+    const part = this.enqueueArgs(job, keys, now);
+    const sent: Promise<unknown>[] = [];
+    if (!this.registeredFunctions.has(fn)) sent.push(this.redis.sadd(this.keys.functions, fn));
+    sent.push(this.redis.set(this.keys.jobIndex(job.id), fn, "PX", part.indexTtl));
+    const reply = runScript(
+      this.redis,
+      "enqueue",
+      [...enqueueKeys(keys), ...part.keys],
+      [now, this.options.idempotencyTtlMs, 1, ...part.args],
+    );
+    const [, value] = await Promise.all([Promise.all(sent), reply]);
+    this.registeredFunctions.add(fn);
+    const result = decodeEnqueued(asArray(value)[0]);
+    // A duplicate idempotency key created no job: drop the index entry written for its id.
+    if (!result.created) await this.redis.unlink(this.keys.jobIndex(job.id));
+    return result;
+  }
+
+  /** One job's part of an enqueue call (see enqueue.lua), and the TTL of its index entry. */
+  private enqueueArgs(
+    job: NewJob,
+    keys: FunctionKeys,
+    now: number,
+  ): { keys: string[]; args: (string | number)[]; indexTtl: number } {
+    const fields = newJobFields(job);
+    const waits = job.dependsOn !== undefined && job.dependsOn.length > 0 ? 1 : 0;
+    return {
+      keys:
+        job.idempotencyKey !== null
+          ? [keys.job(job.id), keys.idempotency(job.idempotencyKey)]
+          : [keys.job(job.id)],
+      args: [
+        job.id,
+        job.runAt ?? 0,
+        job.idempotencyKey !== null ? 1 : 0,
+        waits,
+        job.prioScore ?? "",
+        fields.length,
+        ...fields,
+      ],
+      indexTtl: Math.max(0, (job.runAt ?? now) - now) + this.options.jobRetentionMs + INDEX_SLACK_MS,
+    };
   }
 
   async claim(fn: string, options: ClaimOptions): Promise<ClaimResult> {
@@ -517,4 +548,18 @@ function decodeRecovered(reply: unknown): RecoveredJob[] {
       dependents: decodeDependents(cells[7], id, "failed"),
     };
   });
+}
+
+/** The keys every enqueue call starts with; each job's own keys follow. */
+function enqueueKeys(keys: FunctionKeys): string[] {
+  return [keys.stream, keys.scheduled, keys.jobPrefix, keys.priority, keys.waiting];
+}
+
+function decodeEnqueued(row: unknown): EnqueueResult {
+  const cells = asArray(row);
+  const id = asString(cells[1]) ?? "";
+  const status = asString(cells[2]) ?? "queued";
+  return cells[0] === 1
+    ? { created: true, id, status: status === "scheduled" || status === "waiting" ? status : "queued" }
+    : { created: false, id, status: isJobStatus(status) ? status : "queued" };
 }

@@ -7,7 +7,7 @@
  *
  * Up to MAX_IN_FLIGHT flushes of one function may be on their way at once, so Redis stores one
  * batch while the worker runs the jobs the previous one claimed, instead of the two taking turns.
- * A second flush only leaves once it is worth a round trip (`minConcurrentBatch` jobs, adaptive:
+ * A second flush only leaves once it is worth a round trip (MIN_CONCURRENT_BATCH jobs, adaptive:
  * half of the last batch); smaller remainders wait for the flush on its way and join the next.
  */
 import type {

@@ -7,7 +7,9 @@
  *
  * Run alone with `npm run bench -w bench -- ...` is not needed: `npm run bench` runs it after the
  * queue workloads, and `npm run bench -- --only=artifacts` runs only it. Directly:
- *   tsx bench/artifacts.ts [--quick] [--size=<bytes>]
+ *   tsx bench/artifacts.ts [--quick] [--size=<bytes>] [--storage=s3]
+ * `--storage=s3` stores the artifact in an S3-compatible bucket (a local s3rver in a process of
+ * its own) through multipart upload, instead of the local directory.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
@@ -19,6 +21,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import { LocalS3, S3_CREDENTIALS } from "../packages/server/test/helpers/s3-server.js";
 
 const MIB = 1024 * 1024;
 const FULL_SIZE = 1024 * MIB;
@@ -39,6 +42,7 @@ const RESULTS_DIR = fileURLToPath(new URL("./results/", import.meta.url));
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
+const s3 = args.includes("--storage=s3");
 const sizeArg = args.find((arg) => arg.startsWith("--size="));
 const size = sizeArg ? Number(sizeArg.slice("--size=".length)) : quick ? QUICK_SIZE : FULL_SIZE;
 if (!Number.isSafeInteger(size) || size <= 0) {
@@ -99,11 +103,20 @@ interface Started {
   readonly url: string;
 }
 
-async function startServer(directory: string): Promise<Started> {
+async function startServer(directory: string, bucket: LocalS3 | undefined): Promise<Started> {
   const child = spawn(process.execPath, [CLI, "server", "start", "--port", "0"], {
     cwd: directory,
     env: {
       ...process.env,
+      ...(bucket
+        ? {
+            UPNEXT_ARTIFACT_STORAGE: "s3",
+            UPNEXT_ARTIFACT_S3_BUCKET: bucket.bucket,
+            UPNEXT_ARTIFACT_S3_ENDPOINT: bucket.endpoint,
+            AWS_ACCESS_KEY_ID: S3_CREDENTIALS.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: S3_CREDENTIALS.secretAccessKey,
+          }
+        : {}),
       UPNEXT_DATABASE_URL: `sqlite:${join(directory, "history.db")}`,
       UPNEXT_ARTIFACTS_DIR: join(directory, "artifacts"),
       UPNEXT_ARTIFACT_MAX_SIZE: String(size + MIB),
@@ -200,8 +213,9 @@ const mb = (bytes: number): number => Math.round((bytes / MIB) * 10) / 10;
 async function main(): Promise<void> {
   const directory = await mkdtemp(join(tmpdir(), "upnext-bench-artifacts-"));
   let server: Started | undefined;
+  const bucket = s3 ? await LocalS3.start() : undefined;
   try {
-    server = await startServer(directory);
+    server = await startServer(directory, bucket);
     const pid = server.child.pid ?? 0;
     // Warm up the upload and download paths so their code and buffers are in the baseline.
     const warm = await upload(server.url, WARM_UP_SIZE);
@@ -240,7 +254,7 @@ async function main(): Promise<void> {
       pass: growth < RSS_GROWTH_TARGET_MB * MIB,
     };
     console.log(
-      `\nArtifact upload | ${mb(size)} MiB to \`upnext server start\` (SQLite, local directory), pid ${pid}`,
+      `\nArtifact upload | ${mb(size)} MiB to \`upnext server start\` (SQLite, ${s3 ? "S3 multipart to s3rver" : "local directory"}), pid ${pid}`,
     );
     console.log(`  server RSS baseline ${result.server_rss_baseline_mb} MiB`);
     console.log(
@@ -253,12 +267,14 @@ async function main(): Promise<void> {
       `  ${result.pass ? "PASS" : "MISS"}  upload RSS growth ${result.upload_rss_growth_mb} MiB < ${RSS_GROWTH_TARGET_MB} MiB`,
     );
     await mkdir(RESULTS_DIR, { recursive: true });
-    const file = join(RESULTS_DIR, size === FULL_SIZE ? "artifacts.json" : "artifacts-partial.json");
+    const name = s3 ? "artifacts-s3" : "artifacts";
+    const file = join(RESULTS_DIR, size === FULL_SIZE ? `${name}.json` : `${name}-partial.json`);
     await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
     console.log(`  wrote ${file}`);
     if (!result.pass) process.exitCode = 1;
   } finally {
     if (server) await stopServer(server.child);
+    await bucket?.stop();
     await rm(directory, { recursive: true, force: true });
   }
 }

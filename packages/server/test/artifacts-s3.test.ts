@@ -8,6 +8,7 @@ import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ArtifactTooLargeError, StorageObjectNotFoundError } from "../src/artifacts/artifact-storage.js";
 import { S3Storage } from "../src/artifacts/s3-storage.js";
+import { createArtifactTestApp, insertJob, storedFiles } from "./helpers/artifacts.js";
 import { LocalS3, S3_CREDENTIALS } from "./helpers/s3-server.js";
 
 const MiB = 1024 * 1024;
@@ -172,4 +173,73 @@ describe("S3Storage", () => {
     await store.delete("kl/large");
     store.close();
   }, 300_000);
+});
+
+describe("the server with UPNEXT_ARTIFACT_STORAGE=s3", () => {
+  it("stores uploads in the bucket (credentials from AWS_* variables) and serves them from it", async () => {
+    const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+    process.env.AWS_ACCESS_KEY_ID = S3_CREDENTIALS.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = S3_CREDENTIALS.secretAccessKey;
+    const test = await createArtifactTestApp({
+      dialect: "sqlite",
+      label: "artifacts-s3-api",
+      env: {
+        UPNEXT_ARTIFACT_STORAGE: "s3",
+        UPNEXT_ARTIFACT_S3_BUCKET: s3.bucket,
+        UPNEXT_ARTIFACT_S3_ENDPOINT: s3.endpoint,
+        UPNEXT_ARTIFACT_S3_PREFIX: "api/",
+        UPNEXT_ARTIFACT_MAX_SIZE: "8MiB",
+      },
+    });
+    try {
+      await insertJob(test.database.database.db, "job-s3");
+      const base = await test.app.listen({ host: "127.0.0.1", port: 0 });
+      const source = generated(6 * MiB + 1);
+      const created = await fetch(`${base}/api/v1/jobs/job-s3/artifacts?name=data.bin`, {
+        method: "POST",
+        headers: { "content-type": "application/octet-stream" },
+        body: Readable.toWeb(source.stream) as ReadableStream,
+        duplex: "half",
+      });
+      expect(created.status).toBe(201);
+      const info = (await created.json()) as { id: string; size: number; sha256: string };
+      expect(info).toMatchObject({ size: 6 * MiB + 1, sha256: source.sha256() });
+      // Nothing on the local disk: the content is in the bucket.
+      expect(storedFiles(test.artifactsDir)).toEqual([]);
+      const content = await fetch(`${base}/api/v1/artifacts/${info.id}/content`);
+      expect(content.status).toBe(200);
+      const body = Buffer.from(await content.arrayBuffer());
+      expect(createHash("sha256").update(body).digest("hex")).toBe(info.sha256);
+      const ranged = await fetch(`${base}/api/v1/artifacts/${info.id}/content`, {
+        headers: { range: "bytes=0-9" },
+      });
+      expect(ranged.status).toBe(206);
+      expect(Buffer.from(await ranged.arrayBuffer())).toEqual(body.subarray(0, 10));
+
+      const tooBig = await fetch(`${base}/api/v1/jobs/job-s3/artifacts?name=big.bin`, {
+        method: "POST",
+        headers: { "content-type": "application/octet-stream" },
+        body: Readable.toWeb(generated(9 * MiB).stream) as ReadableStream,
+        duplex: "half",
+      }).catch((error: unknown) => error);
+      // 413, or the connection closed by the early answer while the body was still streaming.
+      if (tooBig instanceof Response) expect(tooBig.status).toBe(413);
+    } finally {
+      await test.close();
+      process.env.AWS_ACCESS_KEY_ID = saved.id;
+      process.env.AWS_SECRET_ACCESS_KEY = saved.secret;
+      if (saved.id === undefined) delete process.env.AWS_ACCESS_KEY_ID;
+      if (saved.secret === undefined) delete process.env.AWS_SECRET_ACCESS_KEY;
+    }
+  }, 120_000);
+
+  it("refuses to start without a bucket", async () => {
+    await expect(
+      createArtifactTestApp({
+        dialect: "sqlite",
+        label: "artifacts-s3-nobucket",
+        env: { UPNEXT_ARTIFACT_STORAGE: "s3" },
+      }),
+    ).rejects.toThrow(/UPNEXT_ARTIFACT_S3_BUCKET/);
+  });
 });

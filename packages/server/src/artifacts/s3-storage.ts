@@ -1,8 +1,9 @@
 /**
  * Artifact contents in an S3-compatible object store (AWS S3, MinIO, R2, ...), so several server
- * replicas share them (docs/artifacts.md#object-storage). An upload is streamed: one part of
- * PART_SIZE bytes is held at a time and sent as a multipart upload part, so memory stays bounded
- * whatever the artifact's size; an artifact smaller than one part is a single PutObject. The
+ * replicas share them (docs/artifacts.md#object-storage). An upload is streamed into one buffer of
+ * PART_SIZE bytes, sent as a multipart upload part each time it fills and then reused, so memory
+ * stays bounded whatever the artifact's size; an artifact that fits in one part is a single
+ * PutObject. The
  * object appears under its key only when the upload completes; a failed or oversized upload is
  * aborted, leaving nothing.
  */
@@ -56,28 +57,6 @@ function isNotFound(error: unknown): boolean {
   return name === "NoSuchKey" || name === "NotFound" || statusOf(error) === 404;
 }
 
-/** Reads `source` in chunks of exactly `size` bytes (the last may be shorter). */
-async function* parts(source: Readable, size: number): AsyncGenerator<Buffer> {
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  for await (const chunk of source as AsyncIterable<Buffer | string>) {
-    let data = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
-    while (pendingBytes + data.length >= size) {
-      const take = size - pendingBytes;
-      pending.push(data.subarray(0, take));
-      yield Buffer.concat(pending, size);
-      data = data.subarray(take);
-      pending = [];
-      pendingBytes = 0;
-    }
-    if (data.length > 0) {
-      pending.push(data);
-      pendingBytes += data.length;
-    }
-  }
-  if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
-}
-
 export class S3Storage implements ArtifactStorage {
   readonly client: S3Client;
   private readonly partSize: number;
@@ -106,35 +85,41 @@ export class S3Storage implements ArtifactStorage {
     const Bucket = this.options.bucket;
     const Key = this.objectKey(key);
     const hash = createHash("sha256");
+    // One buffer for every part: a part is sent (and the SDK done with it) before the next is read.
+    const part = Buffer.allocUnsafe(this.partSize);
+    let filled = 0;
     let size = 0;
     let uploadId: string | undefined;
     const etags: { ETag: string; PartNumber: number }[] = [];
+    const sendPart = async (): Promise<void> => {
+      if (uploadId === undefined) {
+        const created = await this.client.send(new CreateMultipartUploadCommand({ Bucket, Key }));
+        uploadId = created.UploadId;
+        if (uploadId === undefined) throw new Error("the store returned no upload id");
+      }
+      etags.push(await this.uploadPart(Key, uploadId, etags.length + 1, part.subarray(0, filled)));
+      filled = 0;
+    };
     try {
-      let first: Buffer | undefined;
-      for await (const part of parts(source, this.partSize)) {
-        size += part.length;
+      for await (const chunk of source as AsyncIterable<Buffer | string>) {
+        let data = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+        size += data.length;
         if (size > maxBytes) throw new ArtifactTooLargeError(maxBytes);
-        hash.update(part);
-        // The first part waits: if it is also the last, one PutObject does.
-        if (first === undefined && uploadId === undefined) {
-          first = part;
-          continue;
+        hash.update(data);
+        while (data.length > 0) {
+          const taken = data.copy(part, filled);
+          filled += taken;
+          data = data.subarray(taken);
+          // A full part goes out now; the last, shorter one after the loop.
+          if (filled === part.length) await sendPart();
         }
-        if (uploadId === undefined) {
-          const created = await this.client.send(new CreateMultipartUploadCommand({ Bucket, Key }));
-          uploadId = created.UploadId;
-          if (uploadId === undefined) throw new Error("the store returned no upload id");
-        }
-        if (first !== undefined) {
-          etags.push(await this.uploadPart(Key, uploadId, 1, first));
-          first = undefined;
-        }
-        etags.push(await this.uploadPart(Key, uploadId, etags.length + 1, part));
       }
       if (uploadId === undefined) {
-        const body = first ?? Buffer.alloc(0);
+        // Everything fitted in one part: a single PutObject.
+        const body = part.subarray(0, filled);
         await this.client.send(new PutObjectCommand({ Bucket, Key, Body: body, ContentLength: body.length }));
       } else {
+        if (filled > 0) await sendPart();
         await this.client.send(
           new CompleteMultipartUploadCommand({
             Bucket,

@@ -4,6 +4,7 @@
  * `upnext` package does not depend on Fastify or SQL drivers (docs/decisions/0013).
  */
 import type { Command } from "commander";
+import { ARTIFACT_STORAGES } from "@upnext/core";
 import { getConfig } from "../runtime/process-config.js";
 import { stopOnSignals } from "../runtime/shutdown-signals.js";
 import { CliError } from "./cli-error.js";
@@ -67,6 +68,17 @@ async function openConfiguredDatabase(server: ServerPackage) {
   return server.openDatabase(config.databaseUrl);
 }
 
+type ArtifactStorageKind = (typeof ARTIFACT_STORAGES)[number];
+
+function parseArtifactStorage(value: string): ArtifactStorageKind {
+  const kind = ARTIFACT_STORAGES.find((candidate) => candidate === value);
+  if (kind === undefined)
+    throw new CliError(
+      `--artifact-storage ${JSON.stringify(value)} is not one of ${ARTIFACT_STORAGES.join(", ")}.`,
+    );
+  return kind;
+}
+
 export function registerServerCommand(program: Command): void {
   const server = program
     .command("server")
@@ -78,31 +90,46 @@ export function registerServerCommand(program: Command): void {
     .option("--host <host>", "address to listen on (default UPNEXT_SERVER_HOST, 127.0.0.1)")
     .option("--port <port>", "port to listen on (default UPNEXT_SERVER_PORT, 8080)", parsePort)
     .option("--no-migrate", "do not apply pending migrations (fail instead if the schema is behind)")
-    .action(async (options: { host?: string; port?: number; migrate: boolean }) => {
-      const { startServer } = await loadServer();
-      let running;
-      try {
-        running = await startServer({
-          ...(options.host === undefined ? {} : { host: options.host }),
-          ...(options.port === undefined ? {} : { port: options.port }),
-          migrate: options.migrate,
-        });
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        throw new CliError(
-          `the server did not start: ${message}`,
-          /Refusing|EADDRINUSE|invalid/.test(message) ? 2 : 1,
-          {
-            cause: error,
-          },
+    .option(
+      "--artifact-storage <kind>",
+      "where artifact contents live: local or s3 (default UPNEXT_ARTIFACT_STORAGE, local)",
+      parseArtifactStorage,
+    )
+    .action(
+      async (options: {
+        host?: string;
+        port?: number;
+        migrate: boolean;
+        artifactStorage?: ArtifactStorageKind;
+      }) => {
+        const { startServer } = await loadServer();
+        let running;
+        try {
+          running = await startServer({
+            ...(options.artifactStorage === undefined
+              ? {}
+              : { config: { ...getConfig(), artifactStorage: options.artifactStorage } }),
+            ...(options.host === undefined ? {} : { host: options.host }),
+            ...(options.port === undefined ? {} : { port: options.port }),
+            migrate: options.migrate,
+          });
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          throw new CliError(
+            `the server did not start: ${message}`,
+            /Refusing|EADDRINUSE|invalid/.test(message) ? 2 : 1,
+            {
+              cause: error,
+            },
+          );
+        }
+        write(
+          `upnext server listening on ${running.url} (API ${running.url}/api/v1, docs ${running.url}/api/v1/docs)`,
         );
-      }
-      write(
-        `upnext server listening on ${running.url} (API ${running.url}/api/v1, docs ${running.url}/api/v1/docs)`,
-      );
-      stopOnSignals(() => running.close());
-      await new Promise<never>(() => undefined);
-    });
+        stopOnSignals(() => running.close());
+        await new Promise<never>(() => undefined);
+      },
+    );
 
   const db = server.command("db").description("The history database");
   db.command("migrate")

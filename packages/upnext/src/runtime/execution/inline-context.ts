@@ -19,7 +19,7 @@ import { prepareArtifactBody } from "../artifacts/artifact-body.js";
 import type { Artifact, JobArtifacts } from "../artifacts/artifact-uploader.js";
 import type { ExecutionContext } from "./job-execution.js";
 import type { LogLevel, ParentResult } from "./context.js";
-import { toFraction } from "./job-context.js";
+import { readCheckpoint, toFraction } from "./job-context.js";
 import type { JobIdentity } from "../status/job-events.js";
 import type { Logger } from "../observability/logger.js";
 import type { TaskDefinition } from "./task-definition.js";
@@ -188,21 +188,8 @@ export class InlineContext implements ExecutionContext {
     return Promise.resolve();
   }
 
-  async lastCheckpoint<T = unknown>(): Promise<T | undefined> {
-    const stored = this.checkpointState;
-    if (!stored) return undefined;
-    const state = JSON.parse(stored.state) as unknown;
-    const wanted = this.definition.checkpointVersion;
-    if (stored.version === wanted) return state as T;
-    const migrate = this.definition.migrateCheckpoint;
-    if (!migrate) {
-      this.logger.warn(
-        { storedVersion: stored.version, taskVersion: wanted },
-        "checkpoint version differs from the task's checkpointVersion and the task has no migrateCheckpoint; ignoring the checkpoint",
-      );
-      return undefined;
-    }
-    return (await migrate(state, stored.version)) as T;
+  lastCheckpoint<T = unknown>(): Promise<T | undefined> {
+    return readCheckpoint<T>(this.checkpointState, this.definition, this.logger);
   }
 
   parents(): Promise<ParentResult[]> {

@@ -42,6 +42,30 @@ export function toFraction(value: number | { readonly current: number; readonly 
   return current / total;
 }
 
+/**
+ * A stored checkpoint as the task's code expects it: as stored when its version is the task's,
+ * migrated by `migrateCheckpoint` when it is not, ignored (with a warning) when there is no way.
+ */
+export async function readCheckpoint<T>(
+  stored: { readonly state: string; readonly version: number } | null,
+  definition: TaskDefinition,
+  logger: Logger,
+): Promise<T | undefined> {
+  if (!stored) return undefined;
+  const state = JSON.parse(stored.state) as unknown;
+  const wanted = definition.checkpointVersion;
+  if (stored.version === wanted) return state as T;
+  const migrate = definition.migrateCheckpoint;
+  if (!migrate) {
+    logger.warn(
+      { storedVersion: stored.version, taskVersion: wanted },
+      "checkpoint version differs from the task's checkpointVersion and the task has no migrateCheckpoint; ignoring the checkpoint",
+    );
+    return undefined;
+  }
+  return (await migrate(state, stored.version)) as T;
+}
+
 export class JobContext implements Context {
   readonly tags: Record<string, string>;
   private readonly progressGate: ProgressCoalescer;
@@ -280,19 +304,6 @@ export class JobContext implements Context {
   }
 
   async lastCheckpoint<T = unknown>(): Promise<T | undefined> {
-    const stored = this.checkpointState;
-    if (!stored) return undefined;
-    const state = JSON.parse(stored.state) as unknown;
-    const wanted = this.definition.checkpointVersion;
-    if (stored.version === wanted) return state as T;
-    const migrate = this.definition.migrateCheckpoint;
-    if (!migrate) {
-      this.log_.warn(
-        { storedVersion: stored.version, taskVersion: wanted },
-        "checkpoint version differs from the task's checkpointVersion and the task has no migrateCheckpoint; ignoring the checkpoint",
-      );
-      return undefined;
-    }
-    return (await migrate(state, stored.version)) as T;
+    return readCheckpoint<T>(this.checkpointState, this.definition, this.log_);
   }
 }

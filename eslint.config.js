@@ -7,7 +7,14 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   {
-    ignores: ["**/node_modules/**", "**/dist/**", "bench/results/**", ".tmp/**", "**/*.lua"],
+    ignores: [
+      "**/node_modules/**",
+      "**/dist/**",
+      "packages/server/dashboard/**",
+      "bench/results/**",
+      ".tmp/**",
+      "**/*.lua",
+    ],
   },
   eslint.configs.recommended,
   tseslint.configs.strictTypeChecked,

@@ -8,6 +8,7 @@ import { UnknownTaskError } from "@upnext/core";
 import { stat } from "node:fs/promises";
 import { isAbsolute, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { ensureTypeScriptLoader } from "../runtime/typescript-loader.js";
 import type { TaskHandle } from "../sdk/task-handle.js";
 import { Worker } from "../sdk/worker.js";
 import { CliError, messageOf, oneLine } from "./cli-error.js";
@@ -78,8 +79,8 @@ function collectWorkers(path: string, namespace: Record<string, unknown>): Worke
 }
 
 /**
- * Imports the entry file (absolute, or relative to `cwd`; TypeScript works because the CLI runs
- * under tsx) and returns the workers it exports. Throws a CliError (exit 2) when the file is
+ * Imports the entry file (absolute, or relative to `cwd`; a TypeScript file through tsx or Node's
+ * type stripping, see runtime/typescript-loader.ts) and returns the workers it exports. Throws a CliError (exit 2) when the file is
  * missing, fails to load, or exports no Worker.
  */
 export async function loadEntry(entry: string, options: LoadEntryOptions = {}): Promise<LoadedEntry> {
@@ -87,6 +88,7 @@ export async function loadEntry(entry: string, options: LoadEntryOptions = {}): 
   await checkFile(path);
   let namespace: Record<string, unknown>;
   try {
+    await ensureTypeScriptLoader(path);
     namespace = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (error) {
     throw new CliError(

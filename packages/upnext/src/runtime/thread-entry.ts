@@ -7,6 +7,7 @@ import { toErrorInfo, type ErrorInfo } from "@upnext/core";
 import { parentPort, workerData } from "node:worker_threads";
 import { pathToFileURL } from "node:url";
 import type { ThreadContext, ThreadContextMessage, ThreadHandler, ThreadJob } from "./thread-pool.js";
+import { ensureTypeScriptLoader } from "./typescript-loader.js";
 
 /** @internal What the pool sends to a thread: the job minus what cannot cross (signal, callback). */
 export type RunRequest = { readonly type: "run"; readonly id: number } & Omit<
@@ -32,14 +33,10 @@ export interface ThreadData {
 const port = parentPort;
 if (port === null) throw new Error("thread-entry must run inside a worker thread started by ThreadPool");
 
-const TS_EXTENSION = /\.[cm]?ts$/;
 // Cancellation is done by terminating the thread, so there is nothing that could ever fire this; it
 // exists so handlers written against the in-process context type-check and run unchanged.
 const NEVER_ABORTED = new AbortController().signal;
 
-let typescriptLoader: Promise<void> | undefined = (workerData as ThreadData).typescriptLoader
-  ? Promise.resolve()
-  : undefined;
 const modules = new Map<string, Promise<Record<string, unknown>>>();
 
 function reply(message: ThreadReply): void {
@@ -60,13 +57,8 @@ async function loadModule(modulePath: string): Promise<Record<string, unknown>> 
   let loaded = modules.get(url);
   if (loaded === undefined) {
     loaded = (async () => {
-      if (TS_EXTENSION.test(new URL(url).pathname)) {
-        // Only reached when this file runs compiled: from source the bootstrap registered tsx already.
-        typescriptLoader ??= import("tsx/esm/api").then(({ register }) => {
-          register();
-        });
-        await typescriptLoader;
-      }
+      // From source the bootstrap registered tsx already; compiled, tsx or Node's type stripping.
+      if (!(workerData as ThreadData).typescriptLoader) await ensureTypeScriptLoader(modulePath);
       return (await import(url)) as Record<string, unknown>;
     })();
     modules.set(url, loaded);

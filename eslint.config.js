@@ -11,6 +11,8 @@ export default tseslint.config(
       "**/node_modules/**",
       "**/dist/**",
       "packages/server/dashboard/**",
+      // A user's project, type-checked by `npm run pack:check` against the packed tarballs.
+      "scripts/pack-check/consumer/**",
       "bench/results/**",
       ".tmp/**",
       "**/*.lua",

@@ -1,7 +1,8 @@
 /**
- * The dashboard (packages/dashboard, built by `npm run build` into this package's dashboard/ folder,
- * which ships in the @upnext/server tarball) served at `/`. Hashed assets are cached for good (a new build has new names); index.html and the few
- * unhashed files are revalidated on every load, so a rebuilt dashboard is picked up at once.
+ * The dashboard (packages/dashboard, built by `npm run build` into this package's dashboard/
+ * folder, which ships in the @upnext/server tarball) served at `/`. Hashed assets are cached for
+ * good (a new build has new names); index.html and the few unhashed files are revalidated on every
+ * load, so a rebuilt dashboard is picked up at once.
  * Any other GET outside /api answers index.html and the dashboard's router shows the page (or
  * its own not-found page); /api paths and file names that do not exist keep the JSON 404.
  * Without a build, `/` explains how to make one instead of failing obscurely.

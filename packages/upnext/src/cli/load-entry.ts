@@ -80,8 +80,9 @@ function collectWorkers(path: string, namespace: Record<string, unknown>): Worke
 
 /**
  * Imports the entry file (absolute, or relative to `cwd`; a TypeScript file through tsx or Node's
- * type stripping, see runtime/typescript-loader.ts) and returns the workers it exports. Throws a CliError (exit 2) when the file is
- * missing, fails to load, or exports no Worker.
+ * type stripping, see runtime/typescript-loader.ts) and returns the workers it exports. Throws a
+ * CliError (exit 2) when the file is missing, fails to load (or is TypeScript with no way to load
+ * it), or exports no Worker.
  */
 export async function loadEntry(entry: string, options: LoadEntryOptions = {}): Promise<LoadedEntry> {
   const path = resolve(options.cwd ?? process.cwd(), entry);

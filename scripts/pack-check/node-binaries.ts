@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { mustRun } from "./processes.js";
+import { mustRun, userEnv } from "./processes.js";
 
 /** Pinned so a run is reproducible; raise them with each LTS release worth testing. */
 export const LTS_NODE_VERSIONS = ["22.23.3", "24.21.0"] as const;
@@ -34,11 +34,11 @@ export function nodeBinary(version: string): NodeBinary {
   const node = join(dir, "node_modules", ".bin", "node");
   if (!existsSync(node)) {
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, "package.json"), '{ "private": true }\n');
     // node's own install script fetches the platform package from the registry and links the binary.
-    writeFileSync(join(dir, ".npmrc"), "allow-scripts=node\n");
+    writeFileSync(join(dir, "package.json"), '{ "private": true, "allowScripts": { "node": true } }\n');
     mustRun(`npm install node@${version}`, "npm", ["install", "--no-audit", "--no-fund", `node@${version}`], {
       cwd: dir,
+      env: userEnv(),
     });
   }
   const reported = mustRun(`node@${version} --version`, node, ["--version"], { cwd: dir }).stdout.trim();

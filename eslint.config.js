@@ -182,7 +182,16 @@ const layerRules = [
 
 export default tseslint.config(
   {
-    ignores: ["**/node_modules/**", "**/dist/**", "bench/results/**", ".tmp/**", "**/*.lua"],
+    ignores: [
+      "**/node_modules/**",
+      "**/dist/**",
+      "packages/server/dashboard/**",
+      // A user's project, type-checked by `npm run pack:check` against the packed tarballs.
+      "scripts/pack-check/consumer/**",
+      "bench/results/**",
+      ".tmp/**",
+      "**/*.lua",
+    ],
   },
   eslint.configs.recommended,
   tseslint.configs.strictTypeChecked,

@@ -7,10 +7,14 @@ import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isChildMessage, type ChildMessage, type ChildSpec, type ParentMessage } from "./shared.js";
 
-const CHILD_PATH = fileURLToPath(new URL("./child.ts", import.meta.url));
+/**
+ * The worker child runs as compiled JavaScript against the packages' dist/ — what users run — with
+ * no TypeScript loader in the process (`npm run bench` builds both first; see bench/README.md).
+ */
+const CHILD_PATH = fileURLToPath(new URL("./dist/child.js", import.meta.url));
 
 /**
- * --cpu-prof: each child writes its threads' profiles to `<dir><label>.cpuprofiles/`; --heap-prof:
+ * --cpu-prof: each child writes its CPU profile to `<dir><label>.cpuprofile`; --heap-prof:
  * its heap profile to `<dir><label>.heapprofile`.
  */
 export interface Profiling {
@@ -31,10 +35,9 @@ export class ChildHandle {
   private readonly exited: Promise<void>;
 
   constructor(spec: ChildSpec, label: string, profiling: Profiling) {
-    const execArgv = ["--import", "tsx"];
-    // A directory per child, not a fixed file name: the loader's hooks thread is profiled too, and
-    // under one name the two threads' profiles overwrite each other (the main thread's is the larger).
-    if (profiling.cpu) execArgv.push("--cpu-prof", `--cpu-prof-dir=${profiling.dir}${label}.cpuprofiles`);
+    const execArgv: string[] = [];
+    if (profiling.cpu)
+      execArgv.push("--cpu-prof", `--cpu-prof-dir=${profiling.dir}`, `--cpu-prof-name=${label}.cpuprofile`);
     if (profiling.heap)
       execArgv.push(
         "--heap-prof",
@@ -43,7 +46,8 @@ export class ChildHandle {
       );
     this.process = fork(CHILD_PATH, [JSON.stringify(spec)], {
       execArgv,
-      env: { ...process.env, UPNEXT_LOG_LEVEL: "warn", UPNEXT_REDIS_URL: spec.redisUrl },
+      // Without NODE_OPTIONS: a --conditions=@upnext/source there would load the sources.
+      env: { ...process.env, NODE_OPTIONS: "", UPNEXT_LOG_LEVEL: "warn", UPNEXT_REDIS_URL: spec.redisUrl },
     });
     this.process.on("message", (message: unknown) => {
       if (!isChildMessage(message)) return;

@@ -144,7 +144,7 @@ function targets(results: readonly WorkloadResult[]): string[] {
     if (!throughput.pass)
       lines.push(
         "     hint: profile the UpNext worker with `npm run bench -- --only=burst --cpu-prof` and open",
-        "           the largest file of bench/results/burst-upnext.cpuprofiles/ in DevTools; compare the worker and Redis",
+        "           bench/results/burst-upnext.cpuprofile in DevTools; compare the worker and Redis",
         "           µs/job columns to see which side saturates; `redis-cli INFO commandstats` for per-script",
         "           Redis time.",
       );
@@ -174,7 +174,7 @@ function targets(results: readonly WorkloadResult[]): string[] {
     if (!p99.pass)
       lines.push(
         "     hint: `npm run bench -- --only=sustained-2000 --cpu-prof`, then look for long tasks in",
-        "           bench/results/sustained-2000-upnext.cpuprofiles/ (event-loop stalls show up directly in p99);",
+        "           bench/results/sustained-2000-upnext.cpuprofile (event-loop stalls show up directly in p99);",
         "           check details.statusBuffer (blockedPublishers) and producer_max_lag_ms in the JSON.",
       );
   } else skip("sustained-2000 p99 target");
@@ -191,7 +191,7 @@ function targets(results: readonly WorkloadResult[]): string[] {
       lines.push(
         "     hint: done/s swings with other load on the machine (see loadavg_1m in the JSON); the CPU per job",
         "           ratio is the steadier figure. `npm run bench -- --only=tracing --cpu-prof` profiles each arm",
-        "           (bench/results/tracing-upnext-api-*.cpuprofiles/: look for runtime/observability/tracing.ts).",
+        "           (bench/results/tracing-upnext-api-*.cpuprofile: look for runtime/observability/tracing.ts).",
       );
   } else skip("tracing overhead target");
   return lines;

@@ -98,7 +98,7 @@ export interface ChildResult {
   readonly finish: Percentiles | null;
   /** Peak RSS of the worker process, sampled every 100 ms during the measured phase. */
   readonly peakRssMb: number;
-  /** RSS of the child before it loaded the system's library (Node + the tsx loader). */
+  /** RSS of the child before it loaded the system's library (Node and the harness alone). */
   readonly baselineRssMb: number;
   /** CPU time (user + system) of the worker process during the measured phase. */
   readonly cpuS: number;

@@ -3,7 +3,7 @@
  * orders with idempotency keys (now and then submitted twice on purpose), and cancels a job now and
  * then. service.ts runs it in-process; it also runs on its own against any worker on the same Redis:
  *
- *   npx tsx examples/client.ts            # UPNEXT_EXAMPLE_RATE jobs/s (default 5), Ctrl-C to stop
+ *   npx tsx --conditions=@upnext/source examples/client.ts   # UPNEXT_EXAMPLE_RATE jobs/s (default 5), Ctrl-C to stop
  */
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";

@@ -3,7 +3,7 @@
  * prints one line per span to the console; with OTEL_EXPORTER_OTLP_ENDPOINT set (e.g.
  * http://localhost:4318) it also exports them over OTLP/HTTP to a collector, Jaeger or Tempo.
  *
- *   npx tsx examples/tracing.ts            # --raw prints the SDK's ConsoleSpanExporter objects instead
+ *   npx tsx --conditions=@upnext/source examples/tracing.ts   # --raw prints the SDK's ConsoleSpanExporter objects instead
  *
  * Besides the background traffic, a tiny storefront (node:http) answers `POST /orders`: its
  * request span is active when it submits `process-order`, so the trace of one request shows the

@@ -1,5 +1,5 @@
 /**
- * `npm start` runs this first: it builds the dashboard (packages/dashboard/dist) when there is no
+ * `npm start` runs this first: it builds the dashboard (into packages/server/dashboard) when there is no
  * build yet or a source file is newer than it, so a fresh clone or a `git pull` opens onto the
  * current dashboard. An up-to-date build costs a few file stats; a build takes a few seconds.
  */
@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const DASHBOARD = fileURLToPath(new URL("../packages/dashboard/", import.meta.url));
-const BUILT_INDEX = join(DASHBOARD, "dist", "index.html");
+const BUILT_INDEX = fileURLToPath(new URL("../packages/server/dashboard/index.html", import.meta.url));
 /** What the build reads; a change to any of these makes the build stale. */
 const SOURCES = ["src", "public", "index.html", "vite.config.ts", "build-report.ts", "package.json"];
 

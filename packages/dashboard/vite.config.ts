@@ -34,6 +34,9 @@ function isVendor(id: string): boolean {
 export default defineConfig({
   plugins: [react(), tailwindcss(), buildSizeReport()],
   build: {
+    // Into @upnext/server, whose tarball ships it and whose server serves it at / (docs/dashboard.md).
+    outDir: "../server/dashboard",
+    emptyOutDir: true,
     target: "es2022",
     sourcemap: true,
     chunkSizeWarningLimit: 600,

@@ -50,7 +50,7 @@ export interface AppOptions {
   readonly hub?: StreamHub;
   /** Where artifact contents go (default: a local directory, UPNEXT_ARTIFACTS_DIR). */
   readonly artifactStorage?: ArtifactStorage;
-  /** The built dashboard served at `/` (default: packages/dashboard/dist). */
+  /** The built dashboard served at `/` (default: the dashboard/ folder of this package). */
   readonly dashboardRoot?: string;
 }
 

@@ -1,21 +1,36 @@
 /**
- * The dashboard (packages/dashboard, built into its dist/ folder by `npm run build`) served at
- * `/`. Hashed assets are cached for good (a new build has new names); index.html and the few
- * unhashed files are revalidated on every load, so a rebuilt dashboard is picked up at once.
+ * The dashboard (packages/dashboard, built by `npm run build` into this package's dashboard/
+ * folder, which ships in the @upnext/server tarball) served at `/`. Hashed assets are cached for
+ * good (a new build has new names); index.html and the few unhashed files are revalidated on every
+ * load, so a rebuilt dashboard is picked up at once.
  * Any other GET outside /api answers index.html and the dashboard's router shows the page (or
  * its own not-found page); /api paths and file names that do not exist keep the JSON 404.
  * Without a build, `/` and the dashboard's paths answer 404 with a page explaining how to make
  * one: not a 5xx, which alerting would count as the server failing.
  */
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { API_PREFIX } from "../http/auth.js";
 
-/** packages/dashboard/dist, next to this package in the workspace. */
-export const DEFAULT_DASHBOARD_ROOT = fileURLToPath(new URL("../../../dashboard/dist/", import.meta.url));
+/**
+ * The folder holding this package's package.json: the same from src/ (this repository) and from
+ * dist/ (an installed package), wherever inside them this file lives.
+ */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "package.json"))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`);
+    dir = parent;
+  }
+  return dir;
+}
+
+/** The dashboard/ folder of the @upnext/server package (the dashboard's vite build writes it). */
+export const DEFAULT_DASHBOARD_ROOT = join(packageRoot(), "dashboard");
 
 /** Content-hashed file names never change content: cache them for a year without revalidating. */
 const HASHED_ASSET_MAX_AGE_MS = 365 * 24 * 60 * 60 * 1000;
@@ -25,7 +40,7 @@ const INDEX_FILE = "index.html";
 const TOP_LEVEL_FILE = /^[\w.-]+\.(?:svg|png|ico|txt|webmanifest)$/;
 
 export interface DashboardStaticOptions {
-  /** The built dashboard (default: packages/dashboard/dist). */
+  /** The built dashboard (default: the dashboard/ folder of this package). */
   readonly root?: string;
 }
 
@@ -37,8 +52,9 @@ export const MISSING_BUILD_PAGE = `<!doctype html>
 </head>
 <body>
 <h1>The dashboard is not built yet</h1>
-<p>Run <code>npm run build</code> in the repository, then reload this page.
-(<code>npm start</code> builds it for you when it is missing.)</p>
+<p>This copy of @upnext/server has no dashboard/ folder. An installed package always has
+one: reinstall it (<code>npm install @upnext/server</code>). In the UpNext repository, run
+<code>npm run build</code>, then reload this page (<code>npm start</code> builds it for you).</p>
 <p>The API is up: see <a href="${API_PREFIX}/docs">${API_PREFIX}/docs</a>.</p>
 </body>
 </html>

@@ -8,6 +8,7 @@ import { UnknownTaskError } from "@upnext/core";
 import { stat } from "node:fs/promises";
 import { isAbsolute, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { ensureTypeScriptLoader } from "../runtime/typescript-loader.js";
 import type { TaskHandle } from "../sdk/task-handle.js";
 import { Worker } from "../sdk/worker.js";
 import { CliError, errorCode, messageOf, oneLine } from "./cli-error.js";
@@ -88,9 +89,10 @@ export interface EntryModule {
 }
 
 /**
- * Imports the entry file (absolute, or relative to `cwd`; TypeScript works because the CLI runs
- * under tsx) and returns the workers it exports. Throws a CliError (exit 2) when the file is
- * missing, fails to load, or exports no Worker.
+ * Imports the entry file (absolute, or relative to `cwd`; a TypeScript file through tsx or Node's
+ * type stripping, see runtime/typescript-loader.ts) and returns the workers it exports. Throws a
+ * CliError (exit 2) when the file is missing, fails to load (or is TypeScript with no way to load
+ * it), or exports no Worker.
  */
 export async function loadEntry(entry: string, options: LoadEntryOptions = {}): Promise<LoadedEntry> {
   const { path, namespace } = await importEntry(entry, options);
@@ -103,6 +105,7 @@ export async function importEntry(entry: string, options: LoadEntryOptions = {})
   await checkFile(path);
   let namespace: Record<string, unknown>;
   try {
+    await ensureTypeScriptLoader(path);
     namespace = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (error) {
     // A Worker the file creates reads the configuration: a bad setting (UPNEXT_REDIS_URL, say)

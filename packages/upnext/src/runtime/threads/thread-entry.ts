@@ -15,18 +15,15 @@ import type {
   ThreadHandler,
   ThreadReply,
 } from "./thread-protocol.js";
+import { ensureTypeScriptLoader } from "../typescript-loader.js";
 
 const port = parentPort;
 if (port === null) throw new Error("thread-entry must run inside a worker thread started by ThreadPool");
 
-const TS_EXTENSION = /\.[cm]?ts$/;
 // Cancellation is done by terminating the thread, so there is nothing that could ever fire this; it
 // exists so handlers written against the in-process context type-check and run unchanged.
 const NEVER_ABORTED = new AbortController().signal;
 
-let typescriptLoader: Promise<void> | undefined = (workerData as ThreadData).typescriptLoader
-  ? Promise.resolve()
-  : undefined;
 const modules = new Map<string, Promise<Record<string, unknown>>>();
 
 function reply(message: ThreadReply): void {
@@ -47,13 +44,8 @@ async function loadModule(modulePath: string): Promise<Record<string, unknown>> 
   let loaded = modules.get(url);
   if (loaded === undefined) {
     loaded = (async () => {
-      if (TS_EXTENSION.test(new URL(url).pathname)) {
-        // Only reached when this file runs compiled: from source the bootstrap registered tsx already.
-        typescriptLoader ??= import("tsx/esm/api").then(({ register }) => {
-          register();
-        });
-        await typescriptLoader;
-      }
+      // From source the bootstrap registered tsx already; compiled, tsx or Node's type stripping.
+      if (!(workerData as ThreadData).typescriptLoader) await ensureTypeScriptLoader(modulePath);
       return (await import(url)) as Record<string, unknown>;
     })();
     modules.set(url, loaded);

@@ -216,14 +216,13 @@ describe("the server with UPNEXT_ARTIFACT_STORAGE=s3", () => {
       expect(ranged.status).toBe(206);
       expect(Buffer.from(await ranged.arrayBuffer())).toEqual(body.subarray(0, 10));
 
+      // A declared length over the limit is refused before the bucket sees a byte.
       const tooBig = await fetch(`${base}/api/v1/jobs/job-s3/artifacts?name=big.bin`, {
         method: "POST",
         headers: { "content-type": "application/octet-stream" },
-        body: Readable.toWeb(generated(9 * MiB).stream) as ReadableStream,
-        duplex: "half",
-      }).catch((error: unknown) => error);
-      // 413, or the connection closed by the early answer while the body was still streaming.
-      if (tooBig instanceof Response) expect(tooBig.status).toBe(413);
+        body: Buffer.alloc(9 * MiB),
+      });
+      expect(tooBig.status).toBe(413);
     } finally {
       await test.close();
       process.env.AWS_ACCESS_KEY_ID = saved.id;

@@ -7,6 +7,7 @@ export * from "./api-contract/page.js";
 export * from "./api-contract/queues.js";
 export * from "./api-contract/schedules.js";
 export * from "./api-contract/stats.js";
+export * from "./api-contract/time-windows.js";
 export * from "./api-contract/workers.js";
 export * from "./api-errors.js";
 export * from "./artifacts.js";

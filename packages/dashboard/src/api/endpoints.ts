@@ -17,6 +17,7 @@ import type {
   JobEventList,
   JobList,
   JobLogList,
+  JobStats,
   JobTimeline,
   JobTrends,
   PageInfo,
@@ -25,6 +26,7 @@ import type {
   Schedule,
   ScheduleList,
   ScheduleTriggerResult,
+  TimeWindowName,
   WorkerList,
   WorkerSummary,
 } from "@upnext/core";
@@ -55,9 +57,12 @@ export const api = {
     apiGet<ArtifactPage>(`/jobs/${id(jobId)}/artifacts`, { limit: 200 }, options),
   artifactContentUrl: (artifactId: string, download = false) =>
     apiUrl(`/artifacts/${id(artifactId)}/content`, download ? { download: "true" } : undefined),
-  trends: (hours: number, fn: string | undefined, options?: RequestOptions) =>
-    apiGet<JobTrends>("/jobs/trends", { hours, function: fn }, options),
-  dashboard: (options?: RequestOptions) => apiGet<DashboardSummary>("/dashboard/summary", undefined, options),
+  trends: (window: TimeWindowName, fn: string | undefined, options?: RequestOptions) =>
+    apiGet<JobTrends>("/jobs/trends", { window, function: fn }, options),
+  stats: (window: TimeWindowName, fn: string | undefined, options?: RequestOptions) =>
+    apiGet<JobStats>("/jobs/stats", { window, function: fn }, options),
+  dashboard: (window: TimeWindowName, options?: RequestOptions) =>
+    apiGet<DashboardSummary>("/dashboard/summary", { window }, options),
   queues: (options?: RequestOptions) => apiGet<QueueList>("/queues", { limit: 200 }, options),
   functions: (options?: RequestOptions) => apiGet<FunctionList>("/functions", { limit: 500 }, options),
   function: (name: string, options?: RequestOptions) =>

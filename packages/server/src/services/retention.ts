@@ -2,10 +2,12 @@
  * History retention: jobs created longer ago than UPNEXT_HISTORY_RETENTION are deleted in
  * batches, each batch in its own short transaction (the API keeps answering between them), with
  * their events and tags; artifacts rows go by the foreign key's cascade and children keep their
- * row (parent_id becomes null). Rollup buckets older than the window go too. One replica at a
+ * row (parent_id becomes null). Rollup buckets older than the window go too, and minute rollups
+ * older than MINUTE_ROLLUP_RETENTION_MS (a day). One replica at a
  * time runs it (a Redis lock); without Redis it runs anyway, since deleting twice is harmless.
  */
 import { randomBytes } from "node:crypto";
+import { MINUTE_ROLLUP_RETENTION_MS } from "@upnext/core";
 import { type Logger, pino } from "pino";
 import type { ServerDependencies } from "../dependencies/server-dependencies.js";
 import { ROLLUP_BUCKET_MS } from "../ingest/job-fold.js";
@@ -100,6 +102,11 @@ export function startRetention(deps: ServerDependencies, options: RetentionOptio
     await database.db
       .deleteFrom("job_rollups")
       .where("bucket", "<=", cutoff - ROLLUP_BUCKET_MS)
+      .execute();
+    // Minute rollups serve the short windows only; the hourly ones keep the same counts.
+    await database.db
+      .deleteFrom("job_rollups_minute")
+      .where("bucket", "<", Math.max(cutoff, now() - MINUTE_ROLLUP_RETENTION_MS))
       .execute();
     return { deletedJobs, batches };
   };

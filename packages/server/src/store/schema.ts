@@ -98,9 +98,12 @@ export const ROLLUP_OUTCOMES = [
 ] as const;
 export type RollupOutcome = (typeof ROLLUP_OUTCOMES)[number];
 
-/** Per hour and function: how many jobs reached each outcome, for trends without scanning jobs. */
+/**
+ * Per hour (job_rollups) or minute (job_rollups_minute) and function: how many jobs reached each
+ * outcome, for trends without scanning jobs.
+ */
 export interface JobRollupsTable {
-  /** Start of the hour, epoch ms. */
+  /** Start of the hour or minute, epoch ms. */
   bucket: number;
   function: string;
   outcome: RollupOutcome;
@@ -116,7 +119,12 @@ export interface HistorySchema {
   artifacts: ArtifactsTable;
   pending_artifacts: PendingArtifactsTable;
   job_rollups: JobRollupsTable;
+  job_rollups_minute: JobRollupsTable;
 }
+
+/** The rollup table of each bucket size. */
+export const ROLLUP_TABLES = { hour: "job_rollups", minute: "job_rollups_minute" } as const;
+export type RollupTable = (typeof ROLLUP_TABLES)[keyof typeof ROLLUP_TABLES];
 
 export type JobRow = Selectable<JobsTable>;
 export type NewJobRow = Insertable<JobsTable>;

@@ -8,6 +8,7 @@ import * as artifacts from "./0002-artifacts.js";
 import * as rollups from "./0003-rollups.js";
 import * as progressAt from "./0004-progress-at.js";
 import * as readIndexes from "./0005-read-indexes.js";
+import * as minuteRollups from "./0006-minute-rollups.js";
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0001-jobs": jobs,
@@ -15,4 +16,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0003-rollups": rollups,
   "0004-progress-at": progressAt,
   "0005-read-indexes": readIndexes,
+  "0006-minute-rollups": minuteRollups,
 };

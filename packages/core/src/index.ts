@@ -1,4 +1,5 @@
 export * from "./api-contract/actions.js";
+export * from "./api-contract/bulk-actions.js";
 export * from "./api-contract/dashboard.js";
 export * from "./api-contract/dead-letters.js";
 export * from "./api-contract/functions.js";

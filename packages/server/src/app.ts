@@ -19,6 +19,7 @@ import { REQUEST_ID_HEADER, requestIdOf } from "./http/request-id.js";
 import { serverLoggerOptions } from "./http/server-logger.js";
 import { artifactRoutes } from "./routes/artifact-routes.js";
 import { dashboardStaticRoutes } from "./routes/dashboard-static-routes.js";
+import { bulkActionRoutes } from "./routes/bulk-actions-routes.js";
 import { deadLetterRoutes } from "./routes/dead-letters-routes.js";
 import { functionActionRoutes } from "./routes/function-actions-routes.js";
 import { healthRoutes } from "./routes/health-routes.js";
@@ -111,6 +112,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.register(functionActionRoutes(deps, queueAdmin));
   app.register(scheduleRoutes(deps, queueAdmin));
   app.register(deadLetterRoutes(deps, queueAdmin));
+  app.register(bulkActionRoutes(deps, queueAdmin));
   if (options.hub) app.register(streamRoutes(options.hub));
   app.register(
     artifactRoutes(deps, {

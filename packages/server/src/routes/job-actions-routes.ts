@@ -25,7 +25,7 @@ import { queuedJobState } from "./queued-job-state.js";
 /** Longest cancel reason kept (it is stored on the job and shown in the history). */
 export const MAX_CANCEL_REASON_LENGTH = 1_000;
 
-const CANCELLABLE: readonly JobStatus[] = ["waiting", "scheduled", "queued", "active", "retrying"];
+export const CANCELLABLE: readonly JobStatus[] = ["waiting", "scheduled", "queued", "active", "retrying"];
 
 const ACTION_ERRORS = {
   ...ITEM_ERRORS,
@@ -36,16 +36,17 @@ const ACTION_ERRORS = {
 
 const params = z.object({ id: jobIdSchema() });
 
+/** The reason a cancel may carry (single and bulk). */
+export const cancelReasonSchema = z
+  .string()
+  .trim()
+  .min(1, { error: "give a non-empty reason or leave it out" })
+  .max(MAX_CANCEL_REASON_LENGTH, { error: `a reason is at most ${MAX_CANCEL_REASON_LENGTH} characters` })
+  .optional()
+  .describe("Why: stored on the job as its cancel reason.");
+
 const cancelBody = z
-  .strictObject({
-    reason: z
-      .string()
-      .trim()
-      .min(1, { error: "give a non-empty reason or leave it out" })
-      .max(MAX_CANCEL_REASON_LENGTH, { error: `a reason is at most ${MAX_CANCEL_REASON_LENGTH} characters` })
-      .optional()
-      .describe("Why: stored on the job as its cancel reason."),
-  })
+  .strictObject({ reason: cancelReasonSchema })
   // No body at all arrives as null.
   .nullish();
 
@@ -88,6 +89,42 @@ async function notInQueue(
   );
 }
 
+/** Cancels one job as POST /jobs/:id/cancel does (the bulk cancel calls it per job). */
+export async function cancelQueuedJob(
+  deps: ServerDependencies,
+  admin: QueueAdmin,
+  id: string,
+  reason: string | undefined,
+) {
+  const outcome = await callQueue(deps, () => admin.jobs.cancel(id, reason)).catch(async (error: unknown) => {
+    throw await notInQueue(deps, id, "cancelled", error);
+  });
+  if (!outcome.cancelled) {
+    const status = outcome.job.status;
+    throw conflict(
+      `Job '${id}' is already '${status}'; only ${CANCELLABLE.join(", ")} jobs can be cancelled.`,
+      {
+        jobId: id,
+        status,
+        terminal: isTerminal(status),
+      },
+    );
+  }
+  return outcome.job;
+}
+
+/** Retries one job as POST /jobs/:id/retry does (the bulk retry calls it per job). */
+export async function retryQueuedJob(
+  deps: ServerDependencies,
+  admin: QueueAdmin,
+  id: string,
+  force: boolean,
+) {
+  return callQueue(deps, () => admin.jobs.retry(id, { force })).catch(async (error: unknown) => {
+    throw await notInQueue(deps, id, "retried", error);
+  });
+}
+
 export function jobActionRoutes(deps: ServerDependencies, admin: QueueAdmin) {
   return (app: FastifyInstance): void => {
     const routes = app.withTypeProvider<ZodTypeProvider>();
@@ -106,21 +143,8 @@ export function jobActionRoutes(deps: ServerDependencies, admin: QueueAdmin) {
         },
       },
       async (request) => {
-        const { id } = request.params;
-        const reason = request.body?.reason;
-        const outcome = await callQueue(deps, () => admin.jobs.cancel(id, reason)).catch(
-          async (error: unknown) => {
-            throw await notInQueue(deps, id, "cancelled", error);
-          },
-        );
-        if (!outcome.cancelled) {
-          const status = outcome.job.status;
-          throw conflict(
-            `Job '${id}' is already '${status}'; only ${CANCELLABLE.join(", ")} jobs can be cancelled.`,
-            { jobId: id, status, terminal: isTerminal(status) },
-          );
-        }
-        return { cancelled: true as const, job: queuedJobState(outcome.job) };
+        const job = await cancelQueuedJob(deps, admin, request.params.id, request.body?.reason);
+        return { cancelled: true as const, job: queuedJobState(job) };
       },
     );
 
@@ -140,11 +164,7 @@ export function jobActionRoutes(deps: ServerDependencies, admin: QueueAdmin) {
       async (request, reply) => {
         const { id } = request.params;
         const force = request.body?.force === true;
-        const { job, deadLettered } = await callQueue(deps, () => admin.jobs.retry(id, { force })).catch(
-          async (error: unknown) => {
-            throw await notInQueue(deps, id, "retried", error);
-          },
-        );
+        const { job, deadLettered } = await retryQueuedJob(deps, admin, id, force);
         const snapshot = await callQueue(deps, () => job.status());
         return reply.code(201).send({ replayOf: id, deadLettered, job: queuedJobState(snapshot) });
       },

@@ -4,6 +4,8 @@
  */
 import type {
   ArtifactInfo,
+  BulkActionResult,
+  BulkProgress,
   CancelJobResult,
   DashboardSummary,
   DeadLetter,
@@ -32,6 +34,12 @@ import type {
 } from "@upnext/core";
 import { type JobFilters, jobFiltersToParams } from "./job-filters.js";
 import { type RequestOptions, apiGet, apiSend, apiUrl } from "./http.js";
+
+/** A bulk action's request may take a while (the server works in batches): minutes, not seconds. */
+const BULK_TIMEOUT_MS = 10 * 60_000;
+
+export type BulkPath =
+  "/jobs/bulk/cancel" | "/jobs/bulk/retry" | "/dead-letters/bulk/replay" | "/dead-letters/bulk/purge";
 
 export interface ArtifactPage {
   readonly items: ArtifactInfo[];
@@ -77,6 +85,10 @@ export const api = {
     apiSend<Schedule>("POST", `/schedules/${id(name)}/${paused ? "pause" : "resume"}`),
   triggerSchedule: (name: string) => apiSend<ScheduleTriggerResult>("POST", `/schedules/${id(name)}/trigger`),
   removeSchedule: (name: string) => apiSend<unknown>("DELETE", `/schedules/${id(name)}`),
+  bulk: (path: BulkPath, body: Record<string, unknown>) =>
+    apiSend<BulkActionResult>("POST", path, body, undefined, { timeoutMs: BULK_TIMEOUT_MS }),
+  bulkProgress: (operationId: string, options?: RequestOptions) =>
+    apiGet<BulkProgress>(`/bulk-operations/${id(operationId)}`, undefined, options),
   deadLetters: (
     filters: { function?: string; reason?: FailureReason },
     cursor: string | undefined,

@@ -16,7 +16,7 @@ function bulkFilterOf(filters: JobFilters): Record<string, unknown> | undefined 
   const filter: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(params)) {
     if (value === undefined || key === "q") continue;
-    filter[key] = key === "function" || key === "kind" ? [value] : value;
+    filter[key] = key === "function" ? [value] : value;
   }
   return filter;
 }

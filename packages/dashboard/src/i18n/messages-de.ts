@@ -5,6 +5,7 @@ export const de: Messages = {
   app: {
     name: "UpNext",
     skipToContent: "Zum Inhalt springen",
+    menu: "Menü",
     mainNavigation: "Hauptnavigation",
     themeToDark: "Dunkles Design verwenden",
     themeToLight: "Helles Design verwenden",
@@ -374,6 +375,8 @@ export const de: Messages = {
     table: "Dead-Letter-Liste",
   },
   activity: {
+    eventType: "Ereignistyp",
+    showChatty: "Fortschritts- und Log-Ereignisse zeigen",
     title: "Aktivität",
     description: "Jedes Job-Ereignis, sobald es passiert, das neueste zuerst.",
     empty: "Warte auf Job-Ereignisse…",

@@ -8,6 +8,7 @@ export const en = {
   app: {
     name: "UpNext",
     skipToContent: "Skip to content",
+    menu: "Menu",
     mainNavigation: "Main navigation",
     themeToDark: "Switch to dark theme",
     themeToLight: "Switch to light theme",
@@ -377,6 +378,8 @@ export const en = {
     table: "Dead letters list",
   },
   activity: {
+    eventType: "Event type",
+    showChatty: "Show progress and log events",
     title: "Activity",
     description: "Every job event as it happens, newest first.",
     empty: "Waiting for job events…",

@@ -9,7 +9,7 @@ import pg from "pg";
 import type { Cursor } from "../packages/server/src/store/keyset.js";
 import { listJobs, listTree } from "../packages/server/src/store/job-queries.js";
 import type { HistorySchema } from "../packages/server/src/store/schema.js";
-import { HOUR_MS, rollupHourly, rollupTotalsByFunction } from "../packages/server/src/store/stats-queries.js";
+import { HOUR_MS, rollupBuckets, rollupTotalsByFunction } from "../packages/server/src/store/stats-queries.js";
 
 export const PAGE_SIZE = 50;
 export const REQUESTS = 100;
@@ -154,7 +154,7 @@ export async function explainMain(
       "timeline of the 10,000-job tree",
       () => listTree(logged, treeRoot, { limit: PAGE_SIZE, cursor: undefined }),
     ],
-    ["trends, 7 days", () => rollupHourly(logged, { from: now - 168 * HOUR_MS, to: now })],
+    ["trends, 7 days", () => rollupBuckets(logged, { from: now - 168 * HOUR_MS, to: now })],
     [
       "stats by function, 24 hours",
       () => rollupTotalsByFunction(logged, { from: now - 24 * HOUR_MS, to: now }),

@@ -1,5 +1,6 @@
 export * from "./api-contract/actions.js";
 export * from "./api-contract/apis.js";
+export * from "./api-contract/bulk-actions.js";
 export * from "./api-contract/dashboard.js";
 export * from "./api-contract/dead-letters.js";
 export * from "./api-contract/functions.js";
@@ -8,6 +9,7 @@ export * from "./api-contract/page.js";
 export * from "./api-contract/queues.js";
 export * from "./api-contract/schedules.js";
 export * from "./api-contract/stats.js";
+export * from "./api-contract/time-windows.js";
 export * from "./api-contract/workers.js";
 export * from "./api-errors.js";
 export * from "./api-events.js";

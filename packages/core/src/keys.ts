@@ -65,6 +65,8 @@ export interface NamespaceKeys {
   readonly alerts: string;
   /** Short-lived lock so one history-server replica at a time runs the retention sweep. */
   readonly retentionLock: string;
+  /** HASH {action, done, total, finished}: how far a bulk action of the history server has got (expires). */
+  bulkProgress(operationId: string): string;
   /** Pub/sub channel: "<jobId> <status>" when a job someone waits on reaches a terminal state. */
   readonly doneChannel: string;
   /** Pub/sub channel: "<jobId>" when an active job is cancelled. */
@@ -110,6 +112,7 @@ export function namespaceKeys(namespace: string): NamespaceKeys {
     eventsDeadLetter: `${namespace}:events:dead`,
     alerts: `${namespace}:alerts`,
     retentionLock: `${namespace}:lock:retention`,
+    bulkProgress: (operationId) => `${namespace}:bulk:${operationId}`,
     doneChannel: `${namespace}:done`,
     cancelChannel: `${namespace}:cancel`,
     workers: `${namespace}:workers`,

@@ -219,4 +219,78 @@ describe.skipIf(!existsSync(CHROMIUM))("the dashboard in a browser", () => {
     }
     expect(findings).toEqual([]);
   });
+
+  it("at 390 px every page fits the screen (no horizontal page overflow), passes axe, and the menu opens", async () => {
+    const jobId = await stack.submitQuick();
+    const paths = [
+      "/?window=15m",
+      "/jobs",
+      `/jobs/${jobId}`,
+      "/functions",
+      "/functions/e2e-quick?window=24h",
+      "/workers",
+      "/schedules",
+      "/dead-letters",
+      "/activity",
+    ];
+    const narrow = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "en-US" });
+    const phone = await narrow.newPage();
+    const overflowing: string[] = [];
+    const findings: string[] = [];
+    for (const path of paths) {
+      await phone.goto(`${stack.url}${path}`);
+      await phone.getByRole("heading", { level: 1 }).first().waitFor({ timeout: UI_TIMEOUT_MS });
+      await phone.waitForTimeout(500);
+      const widths = await phone.evaluate(() => ({
+        scroll: document.documentElement.scrollWidth,
+        client: document.documentElement.clientWidth,
+      }));
+      if (widths.scroll > widths.client) overflowing.push(`${path}: ${widths.scroll} > ${widths.client}`);
+      const results = await new AxeBuilder({ page: phone }).analyze();
+      for (const violation of results.violations) {
+        if (violation.impact === "serious" || violation.impact === "critical")
+          findings.push(`${path}: ${violation.id}`);
+      }
+      const name =
+        path.split("?")[0] === "/"
+          ? "overview"
+          : path.startsWith("/jobs/")
+            ? "job"
+            : (path.split("?")[0] ?? "").slice(1).replaceAll("/", "-");
+      await phone.screenshot({ path: join(SHOTS, `390-${name}.png`), fullPage: true });
+    }
+    // The navigation is one button until opened.
+    const menu = phone.getByRole("button", { name: "Menu" });
+    await expect.poll(() => menu.getAttribute("aria-expanded")).toBe("false");
+    await menu.click();
+    await phone.getByRole("navigation").getByRole("link", { name: "Dead letters" }).click();
+    await phone.getByRole("heading", { level: 1, name: "Dead letters" }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await expect.poll(() => menu.getAttribute("aria-expanded")).toBe("false");
+    await narrow.close();
+    expect(overflowing).toEqual([]);
+    expect(findings).toEqual([]);
+  });
+
+  it("switches the overview between windows through the URL, in minute and hour buckets", async () => {
+    await open("/");
+    await page.getByRole("button", { name: "15 min" }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get("window")).toBe("15m");
+    await page.getByText("One point per minute").waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.getByRole("button", { name: "7 d" }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get("window")).toBe("7d");
+    await page.getByText("One point per hour").waitFor({ timeout: UI_TIMEOUT_MS });
+    await page.getByRole("heading", { name: "Last 7 days" }).waitFor();
+    await shot("overview-7d");
+  });
+
+  it("cancels selected jobs in bulk and reports the outcome", async () => {
+    await open("/jobs?function=e2e-quick");
+    const refs = [await stack.submitQuick(), await stack.submitQuick()];
+    for (const id of refs) {
+      await page.getByRole("checkbox", { name: `Select ${id}` }).check({ timeout: UI_TIMEOUT_MS });
+    }
+    await page.getByRole("button", { name: "Cancel 2 selected" }).click();
+    await page.getByText(/Cancel: \d+ done, \d+ skipped of 2\./).waitFor({ timeout: UI_TIMEOUT_MS });
+    await shot("jobs-bulk-cancel");
+  });
 });

@@ -62,7 +62,7 @@ describe("jobs page URL filters", () => {
       validateJobsSearch({
         function: " send-email ",
         status: "failed,bogus,active",
-        kind: "nope",
+        kind: "nope,cron,event",
         from: "2026-01-01",
         q: "",
         tag: ["a:b"],
@@ -70,6 +70,7 @@ describe("jobs page URL filters", () => {
     ).toEqual({
       function: "send-email",
       status: ["failed", "active"],
+      kind: ["cron", "event"],
       from: "2026-01-01T00:00:00.000Z",
       tag: ["a:b"],
     });

@@ -21,6 +21,7 @@ import { LocalDirectoryStorage } from "./artifacts/local-directory-storage.js";
 import { apiRoutes } from "./routes/api-routes.js";
 import { artifactRoutes } from "./routes/artifact-routes.js";
 import { dashboardStaticRoutes } from "./routes/dashboard-static-routes.js";
+import { bulkActionRoutes } from "./routes/bulk-actions-routes.js";
 import { deadLetterRoutes } from "./routes/dead-letters-routes.js";
 import { functionActionRoutes } from "./routes/function-actions-routes.js";
 import { healthRoutes } from "./routes/health-routes.js";
@@ -131,6 +132,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.register(functionActionRoutes(deps, queueAdmin));
   app.register(scheduleRoutes(deps, queueAdmin));
   app.register(deadLetterRoutes(deps, queueAdmin));
+  app.register(bulkActionRoutes(deps, queueAdmin));
   if (options.hub) app.register(streamRoutes(options.hub));
   app.register(streamTicketRoutes(deps));
   app.register(

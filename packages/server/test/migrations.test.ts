@@ -104,6 +104,10 @@ describe("the shipped CHECK lists", () => {
     const { readFile } = await import("node:fs/promises");
     const first = await readFile(new URL("../src/store/migrations/0001-jobs.ts", import.meta.url), "utf8");
     const third = await readFile(new URL("../src/store/migrations/0003-rollups.ts", import.meta.url), "utf8");
+    const sixth = await readFile(
+      new URL("../src/store/migrations/0006-minute-rollups.ts", import.meta.url),
+      "utf8",
+    );
     const list = (text: string, name: string) =>
       JSON.parse(
         (new RegExp(`const ${name} = (\\[[^\\]]*\\])`).exec(text)?.[1] ?? "[]").replaceAll(
@@ -116,6 +120,7 @@ describe("the shipped CHECK lists", () => {
     expect(list(first, "JOB_KINDS")).toEqual([...JOB_KINDS]);
     expect(list(first, "JOB_EVENT_TYPES")).toEqual([...JOB_EVENT_TYPES]);
     expect(list(third, "ROLLUP_OUTCOMES")).toEqual([...ROLLUP_OUTCOMES]);
+    expect(list(sixth, "ROLLUP_OUTCOMES")).toEqual([...ROLLUP_OUTCOMES]);
     expect(source("0001-jobs")).toContain("jobs");
   });
 });

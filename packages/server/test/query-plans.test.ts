@@ -23,7 +23,7 @@ import {
 } from "../src/store/job-queries.js";
 import type { HistorySchema } from "../src/store/schema.js";
 import { searchJobs } from "../src/store/job-search.js";
-import { rollupHourly, rollupTotals, rollupTotalsByFunction } from "../src/store/stats-queries.js";
+import { rollupBuckets, rollupTotals, rollupTotalsByFunction } from "../src/store/stats-queries.js";
 import { DIALECTS, type TestDatabase, createTestDatabase } from "./helpers/database.js";
 import {
   HOUR_MS,
@@ -331,7 +331,7 @@ describe.each(DIALECTS)("query plans on %s", (dialect) => {
       ...(await explain.plans((db) =>
         rollupTotalsByFunction(db, { ...window, functions: ["fn.1", "fn.2"] }),
       )),
-      ...(await explain.plans((db) => rollupHourly(db, { ...window, functions: ["fn.1"] }))),
+      ...(await explain.plans((db) => rollupBuckets(db, { ...window, functions: ["fn.1"] }))),
     ];
     expectIndexed("stats and trends", plans, { sorted: true });
     for (const plan of plans) expect(plan).not.toMatch(/\bjobs\b/);

@@ -118,13 +118,16 @@ describe.each(DIALECTS)("functions, workers, queues and the dashboard on %s", (d
 
     const db = test.database.database.db;
     const hour = hourOf(now);
-    await insertRollups(db, [
+    const thisHour = [
       { bucket: hour, function: "email.send", outcome: "submitted", count: 10 },
       { bucket: hour, function: "email.send", outcome: "started", count: 10, queueWaitMsTotal: 50 },
       { bucket: hour, function: "email.send", outcome: "complete", count: 8, durationMsTotal: 800 },
       { bucket: hour, function: "email.send", outcome: "failed", count: 2 },
       { bucket: hour, function: "report.build", outcome: "complete", count: 3, durationMsTotal: 30 },
-    ]);
+    ] as const;
+    await insertRollups(db, thisHour);
+    // The same counts in this hour's first minute, which the last hour (minute buckets) reads.
+    await insertRollups(db, thisHour, "job_rollups_minute");
     await insertJobs(
       db,
       SAMPLE_DURATIONS.map((duration, index) => ({

@@ -8,7 +8,7 @@ import { type StreamApp, startStreamApp } from "./helpers/stream-app.js";
 
 /** The bucket of the seeded hour (not the last one: the hour may turn during the test). */
 function seededBucket(trends: JobTrends, hour: number): JobTrends["buckets"][number] | undefined {
-  return trends.buckets.find((bucket) => bucket.hour === new Date(hour).toISOString());
+  return trends.buckets.find((bucket) => bucket.start === new Date(hour).toISOString());
 }
 
 function lastSnapshot(client: SseClient): unknown {
@@ -25,9 +25,14 @@ describe.each(DIALECTS)("the dashboard and trends streams on %s", (dialect) => {
       hub: { trendsIntervalMs: 30, dashboardIntervalMs: 30 },
     });
     registerReadSnapshots(server.hub, server.deps);
-    await insertRollups(server.database.database.db, [
+    const fnA = [
       { bucket: hourOf(now), function: "fn.a", outcome: "complete", count: 3, durationMsTotal: 300 },
       { bucket: hourOf(now), function: "fn.a", outcome: "failed", count: 1 },
+    ] as const;
+    // The last hour (the summary's default window) reads the minute rollups.
+    await insertRollups(server.database.database.db, fnA, "job_rollups_minute");
+    await insertRollups(server.database.database.db, [
+      ...fnA,
       {
         bucket: hourOf(now) - 2 * HOUR_MS,
         function: "fn.b",

@@ -109,7 +109,7 @@ describe.each(DIALECTS)("stats and trends on %s", (dialect) => {
     jobTrendsSchema.parse(trends);
     expect(trends.buckets.length).toBe(6);
     const hour = hourOf(now);
-    expect(trends.buckets.map((bucket) => bucket.hour)).toEqual(
+    expect(trends.buckets.map((bucket) => bucket.start)).toEqual(
       [5, 4, 3, 2, 1, 0].map((back) => new Date(hour - back * HOUR_MS).toISOString()),
     );
     expect(trends.buckets.map((bucket) => bucket.counts.complete)).toEqual([1, 0, 0, 0, 4, 6]);

@@ -47,6 +47,7 @@ export {
   type DeadLetterProgress,
   type DeadLetterPurgeOptions,
   type DeadLetterPurgeResult,
+  type DeadLetterPurgeJobsResult,
   type DeadLetterReplayAllOptions,
   type DeadLetterReplayAllResult,
   type DeadLetterReplayOptions,

@@ -3,11 +3,18 @@ import { z } from "zod";
 import { isoTimeSchema, listLinkSchema, timeWindowSchema } from "./page.js";
 import { queueCountsSchema } from "./queues.js";
 import { outcomeFiguresSchema } from "./stats.js";
+import { timeWindowNameSchema } from "./time-windows.js";
 
 export const periodSummarySchema = outcomeFiguresSchema.extend({
   window: timeWindowSchema,
+  /**
+   * Where the per-minute rates start: the window's start, or the first bucket with data in it
+   * when that is later (a service younger than the window), so a rate is never averaged over
+   * time nothing ran.
+   */
+  rateFrom: isoTimeSchema,
   submittedPerMinute: z.number().nonnegative(),
-  /** complete + failed + cancelled, per minute of the window. */
+  /** complete + failed + cancelled, per minute from `rateFrom` to the window's end. */
   finishedPerMinute: z.number().nonnegative(),
 });
 export type PeriodSummary = z.infer<typeof periodSummarySchema>;
@@ -48,12 +55,15 @@ export const growingDeadLettersSchema = z.object({
 
 export const dashboardSummarySchema = z.object({
   generatedAt: isoTimeSchema,
+  /** The window asked for (`?window=`, default 1h): its figures are `period`, the failing functions are over it. */
+  windowName: timeWindowNameSchema,
+  period: periodSummarySchema,
   lastHour: periodSummarySchema,
   last24h: periodSummarySchema,
   workers: z.object({ total: z.number().int(), online: z.number().int() }),
   queue: queueCountsSchema,
   runbook: z.object({
-    /** Functions with failures in the last hour, lowest success rate first. */
+    /** Functions with failures in the window, lowest success rate first. */
     failingFunctions: z.array(failingFunctionSchema),
     /** Jobs active for longer than their function's timeout, longest first. */
     stuckJobs: z.array(stuckJobSchema),

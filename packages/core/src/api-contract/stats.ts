@@ -91,13 +91,13 @@ export const jobStatsSchema = outcomeFiguresSchema.extend({
 export type JobStats = z.infer<typeof jobStatsSchema>;
 
 export const trendBucketSchema = z.object({
-  /** Start of the UTC hour. */
-  hour: isoTimeSchema,
+  /** Start of the bucket (a UTC minute or hour, see the trends' `bucketMs`). */
+  start: isoTimeSchema,
   counts: outcomeCountsSchema,
   successRate: rate,
-  avgDurationMs: averageMs.describe("Mean run time of the jobs that completed in the hour."),
+  avgDurationMs: averageMs.describe("Mean run time of the jobs that completed in the bucket."),
   avgQueueWaitMs: averageMs.describe(
-    "Mean time from queued to started, over the attempts started in the hour.",
+    "Mean time from queued to started, over the attempts started in the bucket.",
   ),
 });
 export type TrendBucket = z.infer<typeof trendBucketSchema>;
@@ -105,7 +105,9 @@ export type TrendBucket = z.infer<typeof trendBucketSchema>;
 export const jobTrendsSchema = z.object({
   window: timeWindowSchema,
   functions: z.array(z.string()).nullable(),
-  /** One per hour, oldest first, ending with the current (partial) hour; hours without jobs are zero. */
+  /** Length of each bucket: 60000 (a minute) or 3600000 (an hour). */
+  bucketMs: z.number().int().positive(),
+  /** One per bucket, oldest first, ending with the current (partial) one; buckets without jobs are zero. */
   buckets: z.array(trendBucketSchema),
 });
 export type JobTrends = z.infer<typeof jobTrendsSchema>;

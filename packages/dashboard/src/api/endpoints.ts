@@ -4,6 +4,8 @@
  */
 import type {
   ArtifactInfo,
+  BulkActionResult,
+  BulkProgress,
   CancelJobResult,
   DashboardSummary,
   DeadLetter,
@@ -17,6 +19,7 @@ import type {
   JobEventList,
   JobList,
   JobLogList,
+  JobStats,
   JobTimeline,
   JobTrends,
   PageInfo,
@@ -25,11 +28,18 @@ import type {
   Schedule,
   ScheduleList,
   ScheduleTriggerResult,
+  TimeWindowName,
   WorkerList,
   WorkerSummary,
 } from "@upnext/core";
 import { type JobFilters, jobFiltersToParams } from "./job-filters.js";
 import { type RequestOptions, apiGet, apiSend, apiUrl } from "./http.js";
+
+/** A bulk action's request may take a while (the server works in batches): minutes, not seconds. */
+const BULK_TIMEOUT_MS = 10 * 60_000;
+
+export type BulkPath =
+  "/jobs/bulk/cancel" | "/jobs/bulk/retry" | "/dead-letters/bulk/replay" | "/dead-letters/bulk/purge";
 
 export interface ArtifactPage {
   readonly items: ArtifactInfo[];
@@ -55,9 +65,12 @@ export const api = {
     apiGet<ArtifactPage>(`/jobs/${id(jobId)}/artifacts`, { limit: 200 }, options),
   artifactContentUrl: (artifactId: string, download = false) =>
     apiUrl(`/artifacts/${id(artifactId)}/content`, download ? { download: "true" } : undefined),
-  trends: (hours: number, fn: string | undefined, options?: RequestOptions) =>
-    apiGet<JobTrends>("/jobs/trends", { hours, function: fn }, options),
-  dashboard: (options?: RequestOptions) => apiGet<DashboardSummary>("/dashboard/summary", undefined, options),
+  trends: (window: TimeWindowName, fn: string | undefined, options?: RequestOptions) =>
+    apiGet<JobTrends>("/jobs/trends", { window, function: fn }, options),
+  stats: (window: TimeWindowName, fn: string | undefined, options?: RequestOptions) =>
+    apiGet<JobStats>("/jobs/stats", { window, function: fn }, options),
+  dashboard: (window: TimeWindowName, options?: RequestOptions) =>
+    apiGet<DashboardSummary>("/dashboard/summary", { window }, options),
   queues: (options?: RequestOptions) => apiGet<QueueList>("/queues", { limit: 200 }, options),
   functions: (options?: RequestOptions) => apiGet<FunctionList>("/functions", { limit: 500 }, options),
   function: (name: string, options?: RequestOptions) =>
@@ -72,6 +85,10 @@ export const api = {
     apiSend<Schedule>("POST", `/schedules/${id(name)}/${paused ? "pause" : "resume"}`),
   triggerSchedule: (name: string) => apiSend<ScheduleTriggerResult>("POST", `/schedules/${id(name)}/trigger`),
   removeSchedule: (name: string) => apiSend<unknown>("DELETE", `/schedules/${id(name)}`),
+  bulk: (path: BulkPath, body: Record<string, unknown>) =>
+    apiSend<BulkActionResult>("POST", path, body, undefined, { timeoutMs: BULK_TIMEOUT_MS }),
+  bulkProgress: (operationId: string, options?: RequestOptions) =>
+    apiGet<BulkProgress>(`/bulk-operations/${id(operationId)}`, undefined, options),
   deadLetters: (
     filters: { function?: string; reason?: FailureReason },
     cursor: string | undefined,

@@ -106,6 +106,7 @@ export async function apiSend<T>(
   path: string,
   body?: unknown,
   params?: QueryParams,
+  options?: RequestOptions,
 ): Promise<T> {
-  return json<T>(await request(method, apiUrl(path, params), body));
+  return json<T>(await request(method, apiUrl(path, params), body, options));
 }

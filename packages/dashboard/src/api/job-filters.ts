@@ -9,7 +9,7 @@ import type { QueryParams } from "./http.js";
 export interface JobFilters {
   readonly function?: string;
   readonly status?: readonly JobStatus[];
-  readonly kind?: JobKind;
+  readonly kind?: readonly JobKind[];
   /** ISO time: created at or after. */
   readonly from?: string;
   /** ISO time: created before. */

@@ -18,6 +18,7 @@ import type {
   JobLogList,
   JobTimeline,
   JobTrends,
+  TimeWindowName,
   WorkerList,
   WorkerSummary,
 } from "@upnext/core";
@@ -30,7 +31,6 @@ import { queryKeys } from "./query-keys.js";
 export const JOBS_PAGE_SIZE = 50;
 /** Tree pages are large: the timeline is virtualized and fetches the next page as it scrolls. */
 export const TIMELINE_PAGE_SIZE = 500;
-export const TREND_HOURS = 24;
 
 interface CursorPage {
   readonly page: { readonly nextCursor: string | null };
@@ -107,23 +107,33 @@ export function useArtifacts(jobId: string) {
 }
 
 /** The overview's figures: fetched once, then replaced by every snapshot of the dashboard stream. */
-export function useDashboardSummary() {
-  useSnapshotStream<DashboardSummary>("/dashboard/stream", undefined, queryKeys.dashboard.summary);
+export function useDashboardSummary(window: TimeWindowName) {
+  useSnapshotStream<DashboardSummary>("/dashboard/stream", { window }, queryKeys.dashboard.summaryOf(window));
   return useSuspenseQuery({
-    queryKey: queryKeys.dashboard.summary,
-    queryFn: ({ signal }) => api.dashboard({ signal }),
+    queryKey: queryKeys.dashboard.summaryOf(window),
+    queryFn: ({ signal }) => api.dashboard(window, { signal }),
   });
 }
 
-export function useTrends(hours = TREND_HOURS, fn?: string) {
+/** Trends over a window: minute buckets for 15m/1h/6h, hours for 24h/7d (the server decides). */
+export function useTrends(window: TimeWindowName, fn?: string) {
   useSnapshotStream<JobTrends>(
     "/jobs/trends/stream",
-    { hours, function: fn },
-    queryKeys.stats.trends(hours, fn),
+    { window, function: fn },
+    queryKeys.stats.trends(window, fn),
   );
   return useSuspenseQuery({
-    queryKey: queryKeys.stats.trends(hours, fn),
-    queryFn: ({ signal }) => api.trends(hours, fn, { signal }),
+    queryKey: queryKeys.stats.trends(window, fn),
+    queryFn: ({ signal }) => api.trends(window, fn, { signal }),
+  });
+}
+
+/** A function's figures over a window (the function page's tiles). */
+export function useWindowStats(window: TimeWindowName, fn: string) {
+  return useSuspenseQuery({
+    queryKey: queryKeys.stats.window(window, fn),
+    queryFn: ({ signal }) => api.stats(window, fn, { signal }),
+    refetchInterval: useSafetyNetInterval(),
   });
 }
 

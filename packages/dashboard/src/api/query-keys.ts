@@ -3,6 +3,7 @@
  * queries it may update by these shapes (never by guessing from a key's length or types), so a
  * new query kind is invisible to it until it is added here and to live/live-cache-sync.ts.
  */
+import type { TimeWindowName } from "@upnext/core";
 import type { JobFilters } from "./job-filters.js";
 
 export const queryKeys = {
@@ -20,12 +21,15 @@ export const queryKeys = {
   },
   stats: {
     all: ["stats"] as const,
-    trends: (hours: number, fn?: string) => ["stats", "trends", hours, fn ?? null] as const,
+    trends: (window: TimeWindowName, fn?: string) => ["stats", "trends", window, fn ?? null] as const,
+    window: (window: TimeWindowName, fn?: string) => ["stats", "window", window, fn ?? null] as const,
     jobStats: (params: Readonly<Record<string, string>>) => ["stats", "jobs", params] as const,
   },
   dashboard: {
     all: ["dashboard"] as const,
+    /** Every window's summary (a prefix, for invalidation). */
     summary: ["dashboard", "summary"] as const,
+    summaryOf: (window: TimeWindowName) => ["dashboard", "summary", window] as const,
   },
   queues: {
     all: ["queues"] as const,

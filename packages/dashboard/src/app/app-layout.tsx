@@ -3,7 +3,8 @@
  * live-connection state, the language switcher and the theme toggle, and the page itself inside the route's error
  * boundary (the router's errorComponent), so a failing page never takes the navigation with it.
  */
-import { Link, Outlet } from "@tanstack/react-router";
+import { Link, Outlet, useRouterState } from "@tanstack/react-router";
+import { useId, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Toaster } from "../components/toaster.js";
 import { type LanguageCode, LANGUAGES, saveLanguage } from "../i18n/i18n.js";
@@ -112,6 +113,15 @@ function ThemeToggle() {
 
 export function AppLayout() {
   const { t } = useTranslation();
+  // Below md the navigation collapses into a menu, closed again by every navigation.
+  const [menuOpen, setMenuOpen] = useState(false);
+  const pathname = useRouterState({ select: (state) => state.location.pathname });
+  const [menuPath, setMenuPath] = useState(pathname);
+  if (menuPath !== pathname) {
+    setMenuPath(pathname);
+    setMenuOpen(false);
+  }
+  const menuId = useId();
   return (
     <div className="flex min-h-full flex-col md:flex-row">
       <a href="#main" className="skip-link">
@@ -134,8 +144,19 @@ export function AppLayout() {
               />
             </svg>
             <span className="text-lg font-bold text-fg">{t("app.name")}</span>
+            <button
+              type="button"
+              aria-expanded={menuOpen}
+              aria-controls={menuId}
+              onClick={() => {
+                setMenuOpen(!menuOpen);
+              }}
+              className="ml-auto rounded-md border border-line px-3 py-1.5 text-sm text-fg hover:bg-panel-head md:hidden"
+            >
+              {t("app.menu")}
+            </button>
           </div>
-          <ul className="flex gap-1 overflow-x-auto px-2 pb-2 md:flex-col md:overflow-visible">
+          <ul id={menuId} className={`${menuOpen ? "flex" : "hidden"} flex-col gap-1 px-2 pb-2 md:flex`}>
             {NAV_ITEMS.map((item) => (
               <li key={item.to}>
                 <Link
@@ -165,7 +186,7 @@ export function AppLayout() {
           <ThemeToggle />
         </header>
         <AuthPrompt />
-        <main id="main" tabIndex={-1} className="flex-1 p-4 focus:outline-none">
+        <main id="main" tabIndex={-1} className="min-w-0 flex-1 p-3 focus:outline-none sm:p-4">
           <Outlet />
         </main>
       </div>

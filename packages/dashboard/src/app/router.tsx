@@ -12,6 +12,7 @@ import {
 } from "@tanstack/react-router";
 import { validateDeadLetterSearch } from "../pages/dead-letters/dead-letters-search.js";
 import { validateJobsSearch } from "../pages/jobs/jobs-search.js";
+import { validateWindowSearch } from "../pages/time-window-search.js";
 import { AppLayout } from "./app-layout.js";
 import { NotFoundPage, RouteError, RoutePending } from "./route-fallbacks.js";
 
@@ -28,6 +29,7 @@ const rootRoute = createRootRouteWithContext<RouterContext>()({
 const overviewRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/",
+  validateSearch: validateWindowSearch,
   component: lazyRouteComponent(() => import("../pages/overview/overview-page.js"), "OverviewPage"),
 });
 
@@ -53,6 +55,7 @@ const functionsRoute = createRoute({
 const functionRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/functions/$name",
+  validateSearch: validateWindowSearch,
   component: lazyRouteComponent(() => import("../pages/functions/function-page.js"), "FunctionPage"),
 });
 

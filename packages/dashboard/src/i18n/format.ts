@@ -23,6 +23,8 @@ export interface Formatters {
   time(iso: string): string;
   /** The hour label of a chart bucket ("14:00" or "2 PM"). */
   hour(iso: string): string;
+  /** A chart bucket of a multi-day window ("Mon 14:00"). */
+  dayHour(iso: string): string;
   /** "5 minutes ago", "in 3 hours": relative to `now` (epoch ms). */
   relative(iso: string, now: number): string;
 }
@@ -61,6 +63,7 @@ function createFormatters(locale: string): Formatters {
   const dateTime = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "medium" });
   const time = new Intl.DateTimeFormat(locale, { timeStyle: "medium" });
   const hour = new Intl.DateTimeFormat(locale, { hour: "numeric", minute: "2-digit" });
+  const dayHour = new Intl.DateTimeFormat(locale, { weekday: "short", hour: "numeric", minute: "2-digit" });
   const relative = new Intl.RelativeTimeFormat(locale, { numeric: "auto", style: "long" });
 
   function duration(value: number): string {
@@ -118,6 +121,7 @@ function createFormatters(locale: string): Formatters {
     dateTime: (iso) => safeDate(dateTime, iso),
     time: (iso) => safeDate(time, iso),
     hour: (iso) => safeDate(hour, iso),
+    dayHour: (iso) => safeDate(dayHour, iso),
     relative: relativeTime,
   };
 }

@@ -19,7 +19,7 @@ export function matchesFilters(row: JobSummary, filters: JobFilters): Match {
   if (filters.function !== undefined && row.function !== filters.function) return "no";
   if (filters.status !== undefined && filters.status.length > 0 && !filters.status.includes(row.status))
     return "no";
-  if (filters.kind !== undefined && row.kind !== filters.kind) return "no";
+  if (filters.kind !== undefined && filters.kind.length > 0 && !filters.kind.includes(row.kind)) return "no";
   if (filters.parentId !== undefined && row.parentId !== filters.parentId) return "no";
   if (filters.rootId !== undefined && row.rootId !== filters.rootId) return "no";
   if (filters.workerId !== undefined && row.workerId !== filters.workerId) return "no";

@@ -8,6 +8,7 @@ import {
   MAX_JOB_ID_LENGTH,
   MAX_NAME_LENGTH,
   MAX_WORKER_ID_LENGTH,
+  TIME_WINDOW_NAMES,
   isValidJobId,
   isValidName,
   isValidWorkerId,
@@ -119,6 +120,11 @@ export function timeSchema() {
       }
       return ms;
     });
+}
+
+/** `window` of the dashboard, trends and stats: one of the named windows (15m, 1h, 6h, 24h, 7d). */
+export function timeWindowParamSchema() {
+  return oneOfSchema("time window", TIME_WINDOW_NAMES);
 }
 
 /** `hours` of a trends query (REST and live): whole hours, 1 to a week; the caller describes it. */

@@ -9,13 +9,14 @@
  *    written back with one multi-row upsert whose `where` repeats the ordering rule, so no write
  *    can regress a row even if a lock were missing (store/bulk-writes.ts). New rows are inserted `on conflict do
  *    nothing`; a row another replica inserted meanwhile is read, locked and folded again.
- * 3. Tags, hourly rollups (counted from the fold's changes only) and late parent links follow.
+ * 3. Tags, hourly and minute rollups (counted from the fold's changes only) and late parent links follow.
  */
 import { type Kysely, sql } from "kysely";
 import { type IngestedEvent, type JobFold, type RollupDelta, foldJob } from "./job-fold.js";
 import { type BulkWrites, bulkWrites, chunks } from "../store/bulk-writes.js";
 import type { HistoryDatabase } from "../store/database.js";
-import type { HistorySchema, JobRow } from "../store/schema.js";
+import type { HistorySchema, JobRow, RollupTable } from "../store/schema.js";
+import { minuteStart } from "../store/stats-queries.js";
 import { writeTransaction } from "../store/write-transaction.js";
 
 /** Tag and rollup rows per statement. */
@@ -207,10 +208,22 @@ async function upsertTags(trx: Db, folds: ReadonlyMap<string, JobFold>): Promise
   }
 }
 
+/** Adds the deltas to the hourly rollups and to the minute rollups (the short windows). */
 async function addRollups(trx: Db, deltas: readonly RollupDelta[]): Promise<void> {
+  await addRollupRows(trx, "job_rollups", deltas, (delta) => delta.bucket);
+  await addRollupRows(trx, "job_rollups_minute", deltas, (delta) => minuteStart(delta.at));
+}
+
+async function addRollupRows(
+  trx: Db,
+  table: RollupTable,
+  deltas: readonly RollupDelta[],
+  bucketOf: (delta: RollupDelta) => number,
+): Promise<void> {
   const sums = new Map<string, RollupDelta>();
   for (const delta of deltas) {
-    const key = `${delta.bucket}\u0000${delta.function}\u0000${delta.outcome}`;
+    const bucket = bucketOf(delta);
+    const key = `${bucket}\u0000${delta.function}\u0000${delta.outcome}`;
     const sum = sums.get(key);
     sums.set(
       key,
@@ -221,7 +234,7 @@ async function addRollups(trx: Db, deltas: readonly RollupDelta[]): Promise<void
             durationMs: sum.durationMs + delta.durationMs,
             queueWaitMs: sum.queueWaitMs + delta.queueWaitMs,
           }
-        : delta,
+        : { ...delta, bucket },
     );
   }
   // One order for every replica, so two transactions adding to the same buckets never deadlock.
@@ -235,20 +248,17 @@ async function addRollups(trx: Db, deltas: readonly RollupDelta[]): Promise<void
       duration_ms_total: sum.durationMs,
       queue_wait_ms_total: sum.queueWaitMs,
     }));
+  const column = (name: string) => sql.ref(`${table}.${name}`);
   for (const chunk of chunks(rows, SMALL_ROWS_PER_STATEMENT)) {
     await trx
-      .insertInto("job_rollups")
+      .insertInto(table)
       .values(chunk)
       .onConflict((conflict) =>
-        conflict.columns(["bucket", "function", "outcome"]).doUpdateSet((eb) => ({
-          count: eb("job_rollups.count", "+", eb.ref("excluded.count")),
-          duration_ms_total: eb("job_rollups.duration_ms_total", "+", eb.ref("excluded.duration_ms_total")),
-          queue_wait_ms_total: eb(
-            "job_rollups.queue_wait_ms_total",
-            "+",
-            eb.ref("excluded.queue_wait_ms_total"),
-          ),
-        })),
+        conflict.columns(["bucket", "function", "outcome"]).doUpdateSet({
+          count: sql<number>`${column("count")} + excluded.count`,
+          duration_ms_total: sql<number>`${column("duration_ms_total")} + excluded.duration_ms_total`,
+          queue_wait_ms_total: sql<number>`${column("queue_wait_ms_total")} + excluded.queue_wait_ms_total`,
+        }),
       )
       .execute();
   }

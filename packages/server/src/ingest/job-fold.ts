@@ -34,7 +34,10 @@ export interface IngestedEvent {
 }
 
 export interface RollupDelta {
+  /** Start of the hour of `at`. */
   readonly bucket: number;
+  /** When the outcome happened: the writer also counts it in its minute (job_rollups_minute). */
+  readonly at: number;
   readonly function: string;
   readonly outcome: RollupOutcome;
   readonly count: number;
@@ -75,6 +78,7 @@ export function foldJob(input: FoldInput): JobFold {
   const count = (outcome: RollupOutcome, at: number, durationMs = 0, queueWaitMs = 0): void => {
     rollups.push({
       bucket: Math.floor(at / ROLLUP_BUCKET_MS) * ROLLUP_BUCKET_MS,
+      at,
       function: row.function,
       outcome,
       count: 1,

@@ -1,9 +1,20 @@
 /**
- * The dashboard summary (GET /api/v1/dashboard/summary and the dashboard stream): the last hour and day from the rollups, workers online,
+ * The dashboard summary (GET /api/v1/dashboard/summary and the dashboard stream): the figures of
+ * the asked-for window (and of the last hour and day) from the rollups, workers online,
  * queue depth, and the runbook panels (failing functions, stuck jobs, oldest queued, growing
  * dead letters), each row with the list filter that shows what is behind it.
  */
-import { type DashboardSummary, type ListLink, type PeriodSummary, outcomeFigures } from "@upnext/core";
+import {
+  type DashboardSummary,
+  DEFAULT_TIME_WINDOW,
+  type ListLink,
+  MINUTE_MS,
+  MINUTE_ROLLUP_RETENTION_MS,
+  type PeriodSummary,
+  type TimeWindowName,
+  outcomeFigures,
+  windowBuckets,
+} from "@upnext/core";
 import type { Kysely } from "kysely";
 import type { ServerDependencies } from "../connections/server-dependencies.js";
 import { isoTime } from "../lib/iso-time.js";
@@ -12,14 +23,19 @@ import { readQueueCounts, sumQueueCounts } from "../registry/queue-depths.js";
 import { countWorkers, onlineSince } from "../registry/worker-registry.js";
 import { activeStartedBefore, oldestQueued } from "../store/job-queries.js";
 import type { HistorySchema } from "../store/schema.js";
-import { HOUR_MS, hourStart, rollupTotals, rollupTotalsByFunction } from "../store/stats-queries.js";
+import { ROLLUP_TABLES } from "../store/schema.js";
+import {
+  firstBucketWithData,
+  minuteStart,
+  rollupTableOf,
+  rollupTotals,
+  rollupTotalsByFunction,
+} from "../store/stats-queries.js";
 
 /** Rows per runbook panel. */
 export const PANEL_ROWS = 5;
 /** Active jobs past the shortest timeout that are checked against their own function's timeout. */
 export const STUCK_SCAN_LIMIT = 1_000;
-const MINUTE_MS = 60_000;
-const LAST_DAY_HOURS = 24;
 
 /** A link to the jobs list (or another list) with these filters. */
 export function listLink(path: string, filter: Record<string, string | string[]>): ListLink {
@@ -30,14 +46,34 @@ export function listLink(path: string, filter: Record<string, string | string[]>
   return { filter, href: `${path}?${params.toString()}` };
 }
 
-async function period(db: Kysely<HistorySchema>, hours: number, now: number): Promise<PeriodSummary> {
-  // Whole UTC hours: the last N hours are the N hours before the current one, plus the current one so far.
-  const from = hourStart(now) - hours * HOUR_MS;
-  const totals = await rollupTotals(db, { from, to: now });
-  const minutes = Math.max(1, (now - from) / MINUTE_MS);
+/**
+ * Where the window's data starts: the first minute with any rollup (minute rollups reach back
+ * MINUTE_ROLLUP_RETENTION_MS), else the first hour with one, else the window's start.
+ */
+async function dataStart(db: Kysely<HistorySchema>, from: number, now: number): Promise<number> {
+  const minuteFrom = Math.max(from, minuteStart(now - MINUTE_ROLLUP_RETENTION_MS));
+  const firstMinute = await firstBucketWithData(db, {
+    from: minuteFrom,
+    to: now,
+    table: ROLLUP_TABLES.minute,
+  });
+  if (firstMinute !== null && (firstMinute > minuteFrom || minuteFrom === from)) return firstMinute;
+  const firstHour = await firstBucketWithData(db, { from, to: now, table: ROLLUP_TABLES.hour });
+  return Math.max(from, firstHour ?? from);
+}
+
+async function period(db: Kysely<HistorySchema>, name: TimeWindowName, now: number): Promise<PeriodSummary> {
+  const { from, bucketMs } = windowBuckets(name, now);
+  const [totals, rateFrom] = await Promise.all([
+    rollupTotals(db, { from, to: now, table: rollupTableOf(bucketMs) }),
+    dataStart(db, from, now),
+  ]);
+  // At least a minute, so the first seconds of a new service do not read as a burst.
+  const minutes = Math.max(1, (now - rateFrom) / MINUTE_MS);
   const { counts } = totals;
   return {
     window: { from: isoTime(from), to: isoTime(now) },
+    rateFrom: isoTime(rateFrom),
     ...outcomeFigures(counts, totals.durationMsTotal, totals.queueWaitMsTotal),
     submittedPerMinute: counts.submitted / minutes,
     finishedPerMinute: (counts.complete + counts.failed + counts.cancelled) / minutes,
@@ -45,7 +81,10 @@ async function period(db: Kysely<HistorySchema>, hours: number, now: number): Pr
 }
 
 /** Computes the summary now; Redis and the database are reached through deps (503 when down). */
-export async function dashboardSummary(deps: ServerDependencies): Promise<DashboardSummary> {
+export async function dashboardSummary(
+  deps: ServerDependencies,
+  windowName: TimeWindowName = DEFAULT_TIME_WINDOW,
+): Promise<DashboardSummary> {
   const now = Date.now();
   const since = onlineSince(now, deps.config.heartbeatInterval);
   const redisPart = await deps.withRedis(async (redis) => {
@@ -61,17 +100,18 @@ export async function dashboardSummary(deps: ServerDependencies): Promise<Dashbo
     redisPart.records.map((record) => [record.name, record.timeoutMs ?? deps.config.defaultTimeout]),
   );
   const shortestTimeout = Math.min(deps.config.defaultTimeout, ...timeoutOf.values());
-  const lastHourFrom = hourStart(now) - HOUR_MS;
+  const window = windowBuckets(windowName, now);
   const history = await deps.withDatabase((db) =>
     Promise.all([
-      period(db, 1, now),
-      period(db, LAST_DAY_HOURS, now),
-      rollupTotalsByFunction(db, { from: lastHourFrom, to: now }),
+      period(db, windowName, now),
+      period(db, "1h", now),
+      period(db, "24h", now),
+      rollupTotalsByFunction(db, { from: window.from, to: now, table: rollupTableOf(window.bucketMs) }),
       activeStartedBefore(db, now - shortestTimeout, STUCK_SCAN_LIMIT),
       oldestQueued(db, PANEL_ROWS),
     ]),
   );
-  const [lastHour, last24h, byFunction, active, queued] = history;
+  const [windowPeriod, lastHour, last24h, byFunction, active, queued] = history;
 
   const failingFunctions = [...byFunction]
     .filter(([, total]) => total.counts.failed > 0)
@@ -82,7 +122,7 @@ export async function dashboardSummary(deps: ServerDependencies): Promise<Dashbo
         failed: total.counts.failed,
         complete: total.counts.complete,
         successRate: figures.successRate,
-        link: listLink("/api/v1/jobs", { function: fn, status: "failed", from: isoTime(lastHourFrom) }),
+        link: listLink("/api/v1/jobs", { function: fn, status: "failed", from: isoTime(window.from) }),
       };
     })
     .sort((a, b) => (a.successRate ?? 0) - (b.successRate ?? 0) || b.failed - a.failed)
@@ -128,6 +168,8 @@ export async function dashboardSummary(deps: ServerDependencies): Promise<Dashbo
 
   return {
     generatedAt: isoTime(now),
+    windowName,
+    period: windowPeriod,
     lastHour,
     last24h,
     workers: redisPart.workers,

@@ -8,7 +8,6 @@
  */
 import {
   CANCELLABLE_STATUSES,
-  type JobStatus,
   cancelJobResultSchema,
   formatDuration,
   isTerminal,
@@ -37,16 +36,17 @@ const ACTION_ERRORS = {
 
 const params = z.object({ id: jobIdSchema() });
 
+/** The reason a cancel may carry (single and bulk). */
+export const cancelReasonSchema = z
+  .string()
+  .trim()
+  .min(1, { error: "give a non-empty reason or leave it out" })
+  .max(MAX_CANCEL_REASON_LENGTH, { error: `a reason is at most ${MAX_CANCEL_REASON_LENGTH} characters` })
+  .optional()
+  .describe("Why: stored on the job as its cancel reason.");
+
 const cancelBody = z
-  .strictObject({
-    reason: z
-      .string()
-      .trim()
-      .min(1, { error: "give a non-empty reason or leave it out" })
-      .max(MAX_CANCEL_REASON_LENGTH, { error: `a reason is at most ${MAX_CANCEL_REASON_LENGTH} characters` })
-      .optional()
-      .describe("Why: stored on the job as its cancel reason."),
-  })
+  .strictObject({ reason: cancelReasonSchema })
   // No body at all arrives as null.
   .nullish();
 
@@ -101,39 +101,81 @@ async function cancelNotInQueue(deps: ServerDependencies, id: string, notFound: 
   });
 }
 
-export function jobActionRoutes(deps: ServerDependencies, admin: QueueAdmin) {
-  /** The queue no longer holds the job: a new job from the history's record, if it may be retried. */
-  const retryFromHistory = async (id: string, force: boolean) => {
-    const row = await historyRow(deps, id);
-    if (row === undefined) throw notFound("Job", id);
-    if (row.status !== "failed" && row.status !== "cancelled") {
-      throw conflict(
-        `Job '${id}' cannot be retried: its status is '${row.status}'; only failed or cancelled jobs can be retried.`,
-        { jobId: id, status: row.status, inQueue: false },
-      );
-    }
-    const { job, created } = await callQueue(deps, () =>
-      admin.jobs.resubmit(
-        {
-          id,
-          function: row.function,
-          input: row.input ?? "null",
-          maxAttempts: row.max_attempts ?? 1,
-          priority: row.priority,
-          tags: jsonObjectOf(row.tags) as Record<string, string>,
-          metadata: jsonObjectOf(row.metadata),
-        },
-        { force },
-      ),
+/** Cancels one job as POST /jobs/:id/cancel does (the bulk cancel calls it per job). */
+export async function cancelQueuedJob(
+  deps: ServerDependencies,
+  admin: QueueAdmin,
+  id: string,
+  reason: string | undefined,
+) {
+  const outcome = await callQueue(deps, () => admin.jobs.cancel(id, reason)).catch(async (error: unknown) => {
+    throw await cancelNotInQueue(deps, id, error);
+  });
+  if (!outcome.cancelled) {
+    const status = outcome.job.status;
+    throw conflict(
+      `Job '${id}' is already '${status}'; only ${CANCELLABLE_STATUSES.join(", ")} jobs can be cancelled.`,
+      {
+        jobId: id,
+        status,
+        terminal: isTerminal(status),
+      },
     );
-    if (!created) {
-      throw conflict(
-        `Job '${id}' was already retried as '${job.id}'; send {"force": true} to retry it again.`,
-        { jobId: id, status: row.status, replayedAs: job.id },
-      );
-    }
-    return job;
-  };
+  }
+  return outcome.job;
+}
+
+/** The queue no longer holds the job: a new job from the history's record, if it may be retried. */
+async function retryFromHistory(deps: ServerDependencies, admin: QueueAdmin, id: string, force: boolean) {
+  const row = await historyRow(deps, id);
+  if (row === undefined) throw notFound("Job", id);
+  if (row.status !== "failed" && row.status !== "cancelled") {
+    throw conflict(
+      `Job '${id}' cannot be retried: its status is '${row.status}'; only failed or cancelled jobs can be retried.`,
+      { jobId: id, status: row.status, inQueue: false },
+    );
+  }
+  const { job, created } = await callQueue(deps, () =>
+    admin.jobs.resubmit(
+      {
+        id,
+        function: row.function,
+        input: row.input ?? "null",
+        maxAttempts: row.max_attempts ?? 1,
+        priority: row.priority,
+        tags: jsonObjectOf(row.tags) as Record<string, string>,
+        metadata: jsonObjectOf(row.metadata),
+      },
+      { force },
+    ),
+  );
+  if (!created) {
+    throw conflict(
+      `Job '${id}' was already retried as '${job.id}'; send {"force": true} to retry it again.`,
+      { jobId: id, status: row.status, replayedAs: job.id },
+    );
+  }
+  return job;
+}
+
+/**
+ * Retries one job as POST /jobs/:id/retry does (the bulk retry calls it per job): in the queue when
+ * it still holds the job, else from the history's record.
+ */
+export async function retryQueuedJob(
+  deps: ServerDependencies,
+  admin: QueueAdmin,
+  id: string,
+  force: boolean,
+) {
+  const inQueue = await callQueue(deps, () => admin.jobs.retry(id, { force })).catch((error: unknown) => {
+    if (isQueueNotFound(error)) return undefined;
+    throw error;
+  });
+  return inQueue ?? { job: await retryFromHistory(deps, admin, id, force), deadLettered: false };
+}
+
+export function jobActionRoutes(deps: ServerDependencies, admin: QueueAdmin) {
   return (app: FastifyInstance): void => {
     const routes = app.withTypeProvider<ZodTypeProvider>();
 
@@ -151,21 +193,8 @@ export function jobActionRoutes(deps: ServerDependencies, admin: QueueAdmin) {
         },
       },
       async (request) => {
-        const { id } = request.params;
-        const reason = request.body?.reason;
-        const outcome = await callQueue(deps, () => admin.jobs.cancel(id, reason)).catch(
-          async (error: unknown) => {
-            throw await cancelNotInQueue(deps, id, error);
-          },
-        );
-        if (!outcome.cancelled) {
-          const status = outcome.job.status;
-          throw conflict(
-            `Job '${id}' is already '${status}'; only ${CANCELLABLE_STATUSES.join(", ")} jobs can be cancelled.`,
-            { jobId: id, status, terminal: isTerminal(status) },
-          );
-        }
-        return { cancelled: true as const, job: queuedJobState(outcome.job) };
+        const job = await cancelQueuedJob(deps, admin, request.params.id, request.body?.reason);
+        return { cancelled: true as const, job: queuedJobState(job) };
       },
     );
 
@@ -185,16 +214,7 @@ export function jobActionRoutes(deps: ServerDependencies, admin: QueueAdmin) {
       async (request, reply) => {
         const { id } = request.params;
         const force = request.body?.force === true;
-        const inQueue = await callQueue(deps, () => admin.jobs.retry(id, { force })).catch(
-          (error: unknown) => {
-            if (isQueueNotFound(error)) return undefined;
-            throw error;
-          },
-        );
-        const { job, deadLettered } = inQueue ?? {
-          job: await retryFromHistory(id, force),
-          deadLettered: false,
-        };
+        const { job, deadLettered } = await retryQueuedJob(deps, admin, id, force);
         const snapshot = await callQueue(deps, () => job.status());
         return reply.code(201).send({ replayOf: id, deadLettered, job: queuedJobState(snapshot) });
       },

@@ -4,8 +4,6 @@
  */
 import {
   JOB_EVENT_TYPES,
-  JOB_KINDS,
-  JOB_STATUSES,
   type JobEventType,
   jobDetailSchema,
   jobEventListSchema,
@@ -17,20 +15,13 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { ServerDependencies } from "../connections/server-dependencies.js";
-import { badRequest, notFound } from "../http/api-error.js";
+import { notFound } from "../http/api-error.js";
 import { ITEM_ERRORS, LIST_ERRORS } from "../http/error-responses.js";
 import { dependsOnOf, toJobDetail, toJobEvent, toJobLink, toJobLog, toJobSummary } from "../http/job-dto.js";
+import { jobFilterFields, jobListFilterOf } from "../http/job-filter-params.js";
 import { decodeTypedCursor, pageInfo, pageQuerySchema } from "../http/pagination.js";
 import { type Cursor } from "../store/keyset.js";
-import {
-  functionNameSchema,
-  jobIdSchema,
-  listSchema,
-  oneOfSchema,
-  tagListSchema,
-  timeSchema,
-  workerIdSchema,
-} from "../http/query-params.js";
+import { jobIdSchema, listSchema, oneOfSchema } from "../http/query-params.js";
 import { listJobEvents } from "../store/job-event-queries.js";
 import {
   countChildren,
@@ -54,21 +45,7 @@ function cursorOf(value: string | undefined): Cursor | undefined {
 const jobEventTypes = JOB_EVENT_TYPES as [JobEventType, ...JobEventType[]];
 
 const jobListQuery = pageQuerySchema.extend({
-  function: listSchema(functionNameSchema())
-    .optional()
-    .describe("Function name; repeat or comma-separate for several."),
-  status: listSchema(oneOfSchema("job status", JOB_STATUSES))
-    .optional()
-    .describe(`One or more of ${JOB_STATUSES.join(", ")}.`),
-  kind: listSchema(oneOfSchema("job kind", JOB_KINDS))
-    .optional()
-    .describe(`One or more of ${JOB_KINDS.join(", ")}.`),
-  from: timeSchema().optional().describe("Created at or after: ISO-8601 (Z or offset) or epoch ms."),
-  to: timeSchema().optional().describe("Created before: ISO-8601 (Z or offset) or epoch ms."),
-  tag: tagListSchema().optional().describe("key:value; repeat for jobs carrying every one of them."),
-  parentId: jobIdSchema().optional(),
-  rootId: jobIdSchema().optional(),
-  workerId: workerIdSchema().optional(),
+  ...jobFilterFields,
   q: z
     .string()
     .trim()
@@ -103,11 +80,8 @@ export function jobRoutes(deps: ServerDependencies) {
         },
       },
       async (request) => {
-        const { limit, cursor, from, to, function: functions, status, kind, tag, ...rest } = request.query;
-        if (from !== undefined && to !== undefined && from >= to) {
-          throw badRequest("`from` must be earlier than `to`.", { from, to });
-        }
-        const filter = { ...rest, functions, statuses: status, kinds: kind, tags: tag, from, to };
+        const { limit, cursor, q: text, ...fields } = request.query;
+        const filter = { ...jobListFilterOf(fields), q: text };
         const pageRequest = { limit, cursor: cursorOf(cursor) };
         const { q } = filter;
         const page = await deps.withDatabase((db) =>

@@ -14,9 +14,11 @@ import {
   jobIdSchema,
   listSchema,
   oneOfSchema,
+  timeWindowParamSchema,
   trendHoursSchema,
 } from "../http/query-params.js";
 import { MAX_TREND_HOURS } from "../reports/job-trends.js";
+import { dashboardQuery } from "./dashboard-routes.js";
 import { MESSAGE_ID_PATTERN } from "../sse/stream-ids.js";
 import type { SnapshotStreamName, StreamHub } from "../sse/stream-hub.js";
 
@@ -191,18 +193,19 @@ export function streamRoutes(hub: StreamHub) {
           description: STREAM_DESCRIPTION,
           tags: ["streams"],
           produces: ["text/event-stream"],
-          querystring: z.object(common),
+          querystring: z.object({ ...dashboardQuery, ...common }),
           response: STREAM_ERRORS,
         },
       },
-      (request, reply) => hub.serve(request, reply, snapshotStream("dashboard", {})),
+      (request, reply) =>
+        hub.serve(request, reply, snapshotStream("dashboard", { window: request.query.window })),
     );
 
     routes.get(
       "/api/v1/jobs/trends/stream",
       {
         schema: {
-          summary: "Hourly job trends, recomputed at most once per interval per set of parameters",
+          summary: "Job trends, recomputed at most once per interval per set of parameters",
           description: STREAM_DESCRIPTION,
           tags: ["streams"],
           produces: ["text/event-stream"],
@@ -211,6 +214,11 @@ export function streamRoutes(hub: StreamHub) {
             hours: trendHoursSchema().describe(
               `Hourly buckets, 1-${MAX_TREND_HOURS}, ending with the current hour.`,
             ),
+            window: timeWindowParamSchema()
+              .optional()
+              .describe(
+                "A named window instead of `hours` (15m, 1h, 6h in minute buckets; 24h, 7d in hours).",
+              ),
             function: listSchema(functionNameSchema()).optional().describe("Only these functions."),
             ...common,
           }),
@@ -218,11 +226,15 @@ export function streamRoutes(hub: StreamHub) {
         },
       },
       (request, reply) => {
-        const { hours, function: functions } = request.query;
+        const { hours, window, function: functions } = request.query;
         return hub.serve(
           request,
           reply,
-          snapshotStream("jobTrends", { hours, ...(functions === undefined ? {} : { functions }) }),
+          snapshotStream("jobTrends", {
+            hours,
+            ...(window === undefined ? {} : { window }),
+            ...(functions === undefined ? {} : { functions }),
+          }),
         );
       },
     );

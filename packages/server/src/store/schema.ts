@@ -101,9 +101,12 @@ export type RollupOutcome = (typeof ROLLUP_OUTCOMES)[number];
 /** The width of one job_rollups bucket: an hour. */
 export const ROLLUP_BUCKET_MS = 3_600_000;
 
-/** Per hour and function: how many jobs reached each outcome, for trends without scanning jobs. */
+/**
+ * Per hour (job_rollups) or minute (job_rollups_minute) and function: how many jobs reached each
+ * outcome, for trends without scanning jobs.
+ */
 export interface JobRollupsTable {
-  /** Start of the hour, epoch ms. */
+  /** Start of the hour or minute, epoch ms. */
   bucket: number;
   function: string;
   outcome: RollupOutcome;
@@ -155,7 +158,12 @@ export interface HistorySchema {
   job_rollups: JobRollupsTable;
   api_route_minutes: ApiRouteMinutesTable;
   api_requests: ApiRequestsTable;
+  job_rollups_minute: JobRollupsTable;
 }
+
+/** The rollup table of each bucket size. */
+export const ROLLUP_TABLES = { hour: "job_rollups", minute: "job_rollups_minute" } as const;
+export type RollupTable = (typeof ROLLUP_TABLES)[keyof typeof ROLLUP_TABLES];
 
 export type JobRow = Selectable<JobsTable>;
 export type NewJobRow = Insertable<JobsTable>;

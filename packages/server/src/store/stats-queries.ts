@@ -1,26 +1,41 @@
 /**
- * Stats and trends from the hourly rollups (job_rollups), never from a scan of jobs: a window of
- * H hours over F functions reads at most H x F x 6 small rows through the (bucket, ...) primary
+ * Stats and trends from the rollups, never from a scan of jobs: hourly (job_rollups) for long
+ * windows, per minute (job_rollups_minute, the last day only) for short ones. A window of B
+ * buckets over F functions reads at most B x F x 6 small rows through the (bucket, ...) primary
  * key or the (function, bucket) index. The figures derived from the totals are defined once, in
  * @upnext/core's api-contract/stats.ts.
  */
 import { OUTCOMES, type Outcome, type OutcomeCounts, emptyOutcomeCounts } from "@upnext/core";
 import { type Kysely, sql } from "kysely";
-import type { HistorySchema } from "./schema.js";
+import { HOUR_MS, MINUTE_MS } from "@upnext/core";
+import { type HistorySchema, ROLLUP_TABLES, type RollupTable } from "./schema.js";
 
-export const HOUR_MS = 3_600_000;
+export { HOUR_MS, MINUTE_MS };
 
 export function hourStart(ms: number): number {
   return Math.floor(ms / HOUR_MS) * HOUR_MS;
 }
 
+export function minuteStart(ms: number): number {
+  return Math.floor(ms / MINUTE_MS) * MINUTE_MS;
+}
+
+/** The rollup table that holds buckets of this size (a minute or an hour). */
+export function rollupTableOf(bucketMs: number): RollupTable {
+  if (bucketMs === MINUTE_MS) return ROLLUP_TABLES.minute;
+  if (bucketMs === HOUR_MS) return ROLLUP_TABLES.hour;
+  throw new Error(`no rollups are kept per ${bucketMs} ms`);
+}
+
 export interface RollupWindow {
-  /** Buckets whose hour starts at or after `from` (callers floor it to the hour)... */
+  /** Buckets that start at or after `from` (callers floor it to the bucket)... */
   readonly from: number;
   /** ...and before `to`. */
   readonly to: number;
   /** Only these functions; every function when undefined. */
   readonly functions?: readonly string[] | undefined;
+  /** Hour buckets (default) or minute buckets (kept for the last day only). */
+  readonly table?: RollupTable | undefined;
 }
 
 export interface RollupTotals {
@@ -64,7 +79,10 @@ class TotalsBuilder {
 }
 
 function windowed(db: Kysely<HistorySchema>, window: RollupWindow) {
-  let query = db.selectFrom("job_rollups").where("bucket", ">=", window.from).where("bucket", "<", window.to);
+  let query = db
+    .selectFrom(window.table ?? ROLLUP_TABLES.hour)
+    .where("bucket", ">=", window.from)
+    .where("bucket", "<", window.to);
   const { functions } = window;
   if (functions?.length === 1) query = query.where("function", "=", functions[0] ?? "");
   else if (functions && functions.length > 1) query = query.where("function", "in", functions);
@@ -109,8 +127,8 @@ export async function rollupTotalsByFunction(
   return new Map([...builders].map(([fn, builder]) => [fn, builder.build()]));
 }
 
-/** Totals per hour bucket (hours without rollups are absent; callers zero-fill). */
-export async function rollupHourly(
+/** Totals per bucket (buckets without rollups are absent; callers zero-fill). */
+export async function rollupBuckets(
   db: Kysely<HistorySchema>,
   window: RollupWindow,
 ): Promise<Map<number, RollupTotals>> {
@@ -128,4 +146,15 @@ export async function rollupHourly(
     builder.add(row);
   }
   return new Map([...builders].map(([bucket, builder]) => [bucket, builder.build()]));
+}
+
+/** The start of the first bucket in the window that holds any rollup, or null when none does. */
+export async function firstBucketWithData(
+  db: Kysely<HistorySchema>,
+  window: RollupWindow,
+): Promise<number | null> {
+  const row = await windowed(db, window)
+    .select(sql<number | string | null>`min(bucket)`.as("first"))
+    .executeTakeFirst();
+  return row?.first === null || row?.first === undefined ? null : Number(row.first);
 }

@@ -5,11 +5,12 @@
  * row (parent_id becomes null). A job still waiting, scheduled or running keeps its row, events
  * and artifacts however old it is: deleting it would leave its later events to re-create a
  * partial row. Rollup buckets older than the window go too (they count outcomes by the hour they
- * happened in, so a job finishing later counts in a bucket inside the window). One replica at a
- * time runs it (a Redis lock); without Redis it runs anyway, since deleting twice is harmless.
+ * happened in, so a job finishing later counts in a bucket inside the window), and minute rollups
+ * older than MINUTE_ROLLUP_RETENTION_MS (a day). One replica at a time runs it (a Redis lock);
+ * without Redis it runs anyway, since deleting twice is harmless.
  */
 import { randomBytes } from "node:crypto";
-import { TERMINAL_STATUSES } from "@upnext/core";
+import { MINUTE_ROLLUP_RETENTION_MS, TERMINAL_STATUSES } from "@upnext/core";
 import { type Logger, pino } from "pino";
 import type { ServerDependencies } from "../connections/server-dependencies.js";
 import { ROLLUP_BUCKET_MS } from "../store/schema.js";
@@ -106,6 +107,11 @@ export function startRetention(deps: ServerDependencies, options: RetentionOptio
     await database.db
       .deleteFrom("job_rollups")
       .where("bucket", "<=", cutoff - ROLLUP_BUCKET_MS)
+      .execute();
+    // Minute rollups serve the short windows only; the hourly ones keep the same counts.
+    await database.db
+      .deleteFrom("job_rollups_minute")
+      .where("bucket", "<", Math.max(cutoff, now() - MINUTE_ROLLUP_RETENTION_MS))
       .execute();
     return { deletedJobs, batches };
   };

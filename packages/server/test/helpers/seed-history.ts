@@ -5,7 +5,13 @@
  */
 import { type JobStatus, newJobId } from "@upnext/core";
 import type { Kysely } from "kysely";
-import type { HistorySchema, JobEventsTable, NewJobRow, RollupOutcome } from "../../src/store/schema.js";
+import type {
+  HistorySchema,
+  JobEventsTable,
+  NewJobRow,
+  RollupOutcome,
+  RollupTable,
+} from "../../src/store/schema.js";
 
 export const HOUR_MS = 3_600_000;
 /** Rows per multi-row INSERT: well under SQLite's bound-parameter limit for the jobs table. */
@@ -118,9 +124,11 @@ export interface SeedRollup {
   readonly queueWaitMsTotal?: number;
 }
 
+/** Inserts rollups into the hourly table (default) or the minute one (the short windows read it). */
 export async function insertRollups(
   db: Kysely<HistorySchema>,
   rollups: readonly SeedRollup[],
+  table: RollupTable = "job_rollups",
 ): Promise<void> {
   const rows = rollups.map((rollup) => ({
     bucket: rollup.bucket,
@@ -132,7 +140,7 @@ export async function insertRollups(
   }));
   for (let index = 0; index < rows.length; index += INSERT_CHUNK) {
     await db
-      .insertInto("job_rollups")
+      .insertInto(table)
       .values(rows.slice(index, index + INSERT_CHUNK))
       .execute();
   }

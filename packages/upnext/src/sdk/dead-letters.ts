@@ -72,6 +72,13 @@ export interface DeadLetterReplayAllOptions
 
 export type DeadLetterPurgeOptions = DeadLetterFilter & DeadLetterBatchOptions;
 
+export interface DeadLetterPurgeJobsResult {
+  /** Ids whose entry (and job) were deleted. */
+  readonly purged: string[];
+  /** Ids that were not dead-lettered, so nothing was deleted for them. */
+  readonly notPurged: string[];
+}
+
 export interface DeadLetterProgress {
   /** Entries handled so far. */
   readonly done: number;
@@ -395,6 +402,31 @@ export class DeadLetters {
       }
     }
     return { total: Math.max(total, purged), purged };
+  }
+
+  /**
+   * Deletes the named entries and their job hashes, function by function, in one script call per
+   * function. Ids that are not in a dead-letter set (never were, replayed-and-purged, or unknown)
+   * are left alone and returned in `notPurged`. Replays made from the entries stay.
+   */
+  async purgeJobs(jobIds: readonly string[]): Promise<DeadLetterPurgeJobsResult> {
+    const connection = this.connectionOf();
+    const store = this.store(connection);
+    const byFunction = new Map<string, string[]>();
+    const unknown: string[] = [];
+    for (const jobId of new Set(jobIds)) {
+      const fn = await store.locate(jobId, () => this.functions());
+      if (fn === undefined) {
+        unknown.push(jobId);
+        continue;
+      }
+      byFunction.set(fn, [...(byFunction.get(fn) ?? []), jobId]);
+    }
+    const purged: string[] = [];
+    for (const [fn, ids] of byFunction) purged.push(...(await store.purgeIds(fn, ids)));
+    const done = new Set(purged);
+    const notPurged = [...unknown, ...[...byFunction.values()].flat().filter((id) => !done.has(id))];
+    return { purged, notPurged };
   }
 
   /** Closes the connection this instance opened (none when it came from a Worker). */

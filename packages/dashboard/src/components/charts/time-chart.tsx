@@ -1,9 +1,9 @@
 /**
- * An hourly time series drawn with uPlot (canvas, small, fast). Colours come from the theme's CSS
+ * A time series (minute or hour buckets) drawn with uPlot (canvas, small, fast). Colours come from the theme's CSS
  * variables and the chart is redrawn when the theme or its width changes. The canvas is hidden
  * from screen readers; the same numbers are in a visually hidden table beside it.
  */
-import { useEffect, useRef } from "react";
+import { useCallback, useEffect, useRef } from "react";
 import { useTranslation } from "react-i18next";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
@@ -24,19 +24,31 @@ function cssVar(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || "#888";
 }
 
+/** Longer than this, bucket labels carry the weekday. */
+const DAY_MS = 86_400_000;
+
 export function TimeChart({
   title,
-  hours,
+  starts,
   series,
   formatValue,
 }: {
   readonly title: string;
-  readonly hours: readonly string[];
+  /** The start of every bucket, oldest first (ISO). */
+  readonly starts: readonly string[];
   readonly series: readonly ChartSeries[];
   readonly formatValue: (value: number) => string;
 }) {
   const container = useRef<HTMLDivElement>(null);
   const format = useFormatters();
+  const first = starts[0];
+  const last = starts.at(-1);
+  const spansDays =
+    first !== undefined && last !== undefined && Date.parse(last) - Date.parse(first) > DAY_MS;
+  const label = useCallback(
+    (iso: string) => (spansDays ? format.dayHour(iso) : format.hour(iso)),
+    [spansDays, format],
+  );
   const { theme } = useTheme();
   const { t } = useTranslation();
   const timeLabel = t("common.time");
@@ -47,7 +59,7 @@ export function TimeChart({
     const text = cssVar("--c-muted");
     const grid = cssVar("--c-border");
     const data: uPlot.AlignedData = [
-      hours.map((hour) => Date.parse(hour) / MS_PER_S),
+      starts.map((start) => Date.parse(start) / MS_PER_S),
       ...series.map((line) => line.values.map((value) => value ?? null)),
     ];
     const axis = { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
@@ -60,20 +72,20 @@ export function TimeChart({
       axes: [
         {
           ...axis,
-          values: (_u, ticks) => ticks.map((tick) => format.hour(new Date(tick * MS_PER_S).toISOString())),
+          values: (_u, ticks) => ticks.map((tick) => label(new Date(tick * MS_PER_S).toISOString())),
         },
         { ...axis, size: 60, values: (_u, ticks) => ticks.map((tick) => formatValue(tick)) },
       ],
       series: [
         {
           label: timeLabel,
-          value: (_u, value) => format.hour(new Date(value * MS_PER_S).toISOString()),
+          value: (_u, value) => label(new Date(value * MS_PER_S).toISOString()),
         },
         ...series.map((line) => ({
           label: line.label,
           stroke: cssVar(line.color),
           width: 2,
-          // Points too, so an hour standing alone (the others empty) is still visible.
+          // Points too, so a bucket standing alone (the others empty) is still visible.
           points: { show: true, size: 4 },
           value: (_u: uPlot, value: number | null) => (value == null ? "—" : formatValue(value)),
         })),
@@ -88,7 +100,7 @@ export function TimeChart({
       observer.disconnect();
       plot.destroy();
     };
-  }, [hours, series, format, formatValue, theme, timeLabel]);
+  }, [starts, series, label, formatValue, theme, timeLabel]);
 
   return (
     <figure className="min-w-0">
@@ -107,9 +119,9 @@ export function TimeChart({
           </tr>
         </thead>
         <tbody>
-          {hours.map((hour, index) => (
-            <tr key={hour}>
-              <th scope="row">{format.hour(hour)}</th>
+          {starts.map((start, index) => (
+            <tr key={start}>
+              <th scope="row">{label(start)}</th>
               {series.map((line) => {
                 const value = line.values[index];
                 return <td key={line.label}>{value == null ? "—" : formatValue(value)}</td>;

@@ -11,6 +11,7 @@ import { useTranslation } from "react-i18next";
 import type { JobFilters } from "../../api/job-filters.js";
 import { useJobsList } from "../../api/queries.js";
 import { useFormatters } from "../../i18n/use-formatters.js";
+import type { Selection } from "../bulk/use-selection.js";
 import { ProgressBar } from "../progress-bar.js";
 import { StatusBadge } from "../status-badge.js";
 import { TimeText } from "../time-text.js";
@@ -23,13 +24,29 @@ const PREFETCH_ROWS = 20;
 const JobRow = memo(function JobRow({
   job,
   hideFunction,
+  selected,
+  onToggle,
 }: {
   readonly job: JobSummary;
   readonly hideFunction: boolean;
+  /** Undefined: the table has no selection column. */
+  readonly selected: boolean | undefined;
+  readonly onToggle: ((id: string) => void) | undefined;
 }) {
   const format = useFormatters();
+  const { t } = useTranslation();
   return (
     <>
+      {selected === undefined ? null : (
+        <td className="px-3">
+          <input
+            type="checkbox"
+            checked={selected}
+            aria-label={t("bulk.selectRow", { id: job.id })}
+            onChange={() => onToggle?.(job.id)}
+          />
+        </td>
+      )}
       <td className="px-3 font-mono text-xs">
         <Link
           to="/jobs/$jobId"
@@ -67,11 +84,14 @@ export function JobsTable({
   hideFunction = false,
   height = "calc(100vh - 16rem)",
   emptyText,
+  selection,
 }: {
   readonly filters: JobFilters;
   readonly hideFunction?: boolean;
   readonly height?: string;
   readonly emptyText?: string;
+  /** Adds a checkbox per row (bulk actions). */
+  readonly selection?: Selection;
 }) {
   const { t } = useTranslation();
   const query = useJobsList(filters);
@@ -96,7 +116,7 @@ export function JobsTable({
   }
   const before = items[0]?.start ?? 0;
   const after = virtualizer.getTotalSize() - (items[items.length - 1]?.end ?? 0);
-  const columns = hideFunction ? 7 : 8;
+  const columns = (hideFunction ? 7 : 8) + (selection === undefined ? 0 : 1);
   return (
     <div
       ref={scrollRef}
@@ -109,6 +129,11 @@ export function JobsTable({
       <table className="w-full table-fixed border-collapse text-sm" aria-rowcount={rows.length + 1}>
         <thead className="sticky top-0 z-10 bg-panel-head text-left text-xs text-muted">
           <tr>
+            {selection === undefined ? null : (
+              <th scope="col" className="w-10 px-3 py-2 font-medium">
+                <span className="sr-only">{t("bulk.select")}</span>
+              </th>
+            )}
             <th scope="col" className="w-60 px-3 py-2 font-medium">
               {t("jobs.columns.id")}
             </th>
@@ -153,7 +178,12 @@ export function JobsTable({
                 className="border-t border-line hover:bg-panel-head"
                 style={{ height: ROW_HEIGHT_PX }}
               >
-                <JobRow job={job} hideFunction={hideFunction} />
+                <JobRow
+                  job={job}
+                  hideFunction={hideFunction}
+                  selected={selection?.has(job.id)}
+                  onToggle={selection?.toggle}
+                />
               </tr>
             );
           })}

@@ -1,6 +1,12 @@
-/** Every job event as it arrives on the live stream, newest first (the feed LiveCacheSync keeps). */
+/**
+ * Every job event as it arrives on the live stream, newest first (the feed LiveCacheSync keeps),
+ * filtered by function and event type. Progress and log events are hidden until asked for: a
+ * busy job sends hundreds of them and they would bury everything else.
+ */
 import { Link } from "@tanstack/react-router";
+import type { JobEventType } from "@upnext/core";
 import { useMemo, useState, useSyncExternalStore } from "react";
+import { useFunctions } from "../../api/queries.js";
 import { useTranslation } from "react-i18next";
 import { Button } from "../../components/button.js";
 import { PageHeader } from "../../components/page-header.js";
@@ -12,6 +18,25 @@ import { useLive } from "../../live/live-context.js";
 import { statusOfEvent } from "../../live/live-job-state.js";
 
 const EMPTY: readonly ActivityEntry[] = [];
+/** Hidden unless asked for (a type picked, or the box ticked). */
+const CHATTY_TYPES: ReadonlySet<string> = new Set(["progress", "log"]);
+/** Every job event type, for the type filter: a record over core's union, so none is forgotten. */
+const EVENT_TYPE_NAMES: Record<JobEventType, true> = {
+  queued: true,
+  scheduled: true,
+  waiting: true,
+  started: true,
+  progress: true,
+  checkpoint: true,
+  log: true,
+  metric: true,
+  retrying: true,
+  completed: true,
+  failed: true,
+  cancelled: true,
+  "dead-lettered": true,
+};
+const EVENT_TYPES = Object.keys(EVENT_TYPE_NAMES) as JobEventType[];
 const noop = () => () => undefined;
 
 function useFeed(paused: boolean): readonly ActivityEntry[] {
@@ -28,11 +53,26 @@ export function ActivityPage() {
   const format = useFormatters();
   const [paused, setPaused] = useState(false);
   const [fn, setFn] = useState("");
+  const [type, setType] = useState("");
+  const [showChatty, setShowChatty] = useState(false);
   const all = useFeed(paused);
-  const functions = useMemo(() => [...new Set(all.map((entry) => entry.event.function))].sort(), [all]);
+  const registered = useFunctions().data.items;
+  // Every known function, and any the feed shows that the registry does not (yet).
+  const functions = useMemo(
+    () =>
+      [
+        ...new Set([...registered.map((item) => item.name), ...all.map((entry) => entry.event.function)]),
+      ].sort(),
+    [registered, all],
+  );
   const entries = useMemo(
-    () => (fn === "" ? all : all.filter((entry) => entry.event.function === fn)),
-    [all, fn],
+    () =>
+      all.filter(
+        ({ event }) =>
+          (fn === "" || event.function === fn) &&
+          (type === "" ? showChatty || !CHATTY_TYPES.has(event.type) : event.type === type),
+      ),
+    [all, fn, type, showChatty],
   );
   return (
     <>
@@ -56,6 +96,33 @@ export function ActivityPage() {
                   </option>
                 ))}
               </select>
+            </label>
+            <label className="flex items-center gap-2 text-sm text-muted">
+              {t("activity.eventType")}
+              <select
+                value={type}
+                onChange={(event) => {
+                  setType(event.target.value);
+                }}
+                className="rounded-md border border-line bg-panel px-2 py-1.5 text-sm text-fg"
+              >
+                <option value="">{t("common.all")}</option>
+                {EVENT_TYPES.map((name) => (
+                  <option key={name} value={name}>
+                    {name}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="flex items-center gap-2 text-sm text-muted">
+              <input
+                type="checkbox"
+                checked={showChatty}
+                onChange={(event) => {
+                  setShowChatty(event.target.checked);
+                }}
+              />
+              {t("activity.showChatty")}
             </label>
             <Button
               aria-pressed={paused}

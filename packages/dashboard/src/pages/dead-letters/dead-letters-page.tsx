@@ -1,7 +1,7 @@
 /**
  * Dead letters: filter by function and reason, inspect an entry (error, stack, input), replay it
  * as a new job, and purge a function's entries (or all) after confirming the count the server
- * reports.
+ * reports. Entries can be selected, and the selected or all matching replayed or purged at once.
  */
 import { Link, getRouteApi } from "@tanstack/react-router";
 import type { DeadLetter, FailureReason } from "@upnext/core";
@@ -10,6 +10,8 @@ import { useTranslation } from "react-i18next";
 import { countPurge, usePurgeDeadLetters, useReplayDeadLetter } from "../../api/mutations.js";
 import { useDeadLetters } from "../../api/queries.js";
 import { Button } from "../../components/button.js";
+import { BulkActionControl } from "../../components/bulk/bulk-action-control.js";
+import { type Selection, useSelection } from "../../components/bulk/use-selection.js";
 import { ConfirmDialog } from "../../components/confirm-dialog.js";
 import { ErrorView } from "../../components/error-boundary.js";
 import { JsonView } from "../../components/json-view.js";
@@ -21,13 +23,21 @@ import { type DeadLetterSearch, FAILURE_REASON_VALUES } from "./dead-letters-sea
 const route = getRouteApi("/dead-letters");
 const INPUT = "rounded-md border border-line bg-panel px-2 py-1.5 text-sm text-fg";
 
-function Entry({ entry }: { readonly entry: DeadLetter }) {
+function Entry({ entry, selection }: { readonly entry: DeadLetter; readonly selection: Selection }) {
   const { t } = useTranslation();
   const [open, setOpen] = useState(false);
   const replay = useReplayDeadLetter();
   return (
     <li className="px-4 py-3">
       <div className="flex flex-wrap items-center gap-3">
+        <input
+          type="checkbox"
+          checked={selection.has(entry.jobId)}
+          aria-label={t("bulk.selectRow", { id: entry.jobId })}
+          onChange={() => {
+            selection.toggle(entry.jobId);
+          }}
+        />
         <Link
           to="/jobs/$jobId"
           params={{ jobId: entry.jobId }}
@@ -97,7 +107,13 @@ function Entry({ entry }: { readonly entry: DeadLetter }) {
   );
 }
 
-function DeadLetterList({ search }: { readonly search: DeadLetterSearch }) {
+function DeadLetterList({
+  search,
+  selection,
+}: {
+  readonly search: DeadLetterSearch;
+  readonly selection: Selection;
+}) {
   const { t } = useTranslation();
   const query = useDeadLetters(search.function, search.reason);
   const entries = query.data.pages.flatMap((page) => page.items);
@@ -106,7 +122,7 @@ function DeadLetterList({ search }: { readonly search: DeadLetterSearch }) {
     <div>
       <ul className="divide-y divide-line" aria-label={t("deadLetters.table")}>
         {entries.map((entry) => (
-          <Entry key={entry.jobId} entry={entry} />
+          <Entry key={entry.jobId} entry={entry} selection={selection} />
         ))}
       </ul>
       {query.hasNextPage ? (
@@ -166,6 +182,11 @@ export function DeadLettersPage() {
   const navigate = route.useNavigate();
   const [fn, setFn] = useState(search.function ?? "");
   const [reason, setReason] = useState<string>(search.reason ?? "");
+  const selection = useSelection(JSON.stringify(search));
+  const filter = {
+    ...(search.function === undefined ? {} : { function: search.function }),
+    ...(search.reason === undefined ? {} : { reason: search.reason }),
+  };
   const apply = (event: SyntheticEvent) => {
     event.preventDefault();
     void navigate({
@@ -210,8 +231,27 @@ export function DeadLettersPage() {
           {t("common.apply")}
         </Button>
       </form>
+      <section aria-label={t("bulk.title")} className="mb-3 flex flex-wrap items-start gap-4">
+        <BulkActionControl
+          path="/dead-letters/bulk/replay"
+          label={t("bulk.replay")}
+          idsField="jobIds"
+          selectedIds={selection.ids}
+          filter={filter}
+          onFinished={selection.clear}
+        />
+        <BulkActionControl
+          path="/dead-letters/bulk/purge"
+          label={t("bulk.purge")}
+          idsField="jobIds"
+          selectedIds={selection.ids}
+          filter={filter}
+          danger
+          onFinished={selection.clear}
+        />
+      </section>
       <Panel title={t("deadLetters.title")} bodyClassName="" resetKeys={[search.function, search.reason]}>
-        <DeadLetterList search={search} />
+        <DeadLetterList search={search} selection={selection} />
       </Panel>
     </>
   );

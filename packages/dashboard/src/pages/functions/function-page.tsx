@@ -1,7 +1,8 @@
+import type { TimeWindowName } from "@upnext/core";
 import { getRouteApi } from "@tanstack/react-router";
 import { Suspense } from "react";
 import { useTranslation } from "react-i18next";
-import { useFunction } from "../../api/queries.js";
+import { useFunction, useWindowStats } from "../../api/queries.js";
 import { TrendCharts } from "../../components/charts/trend-charts.js";
 import { Field, Fields, Tile } from "../../components/fields.js";
 import { JobsTable } from "../../components/jobs/jobs-table.js";
@@ -10,17 +11,24 @@ import { PageHeader } from "../../components/page-header.js";
 import { Panel } from "../../components/panel.js";
 import { Skeleton } from "../../components/skeleton.js";
 import { TimeText } from "../../components/time-text.js";
+import { TimeWindowPicker } from "../../components/time-window-picker.js";
 import { useFormatters } from "../../i18n/use-formatters.js";
+import { DEFAULT_WINDOW } from "../time-window-search.js";
 import { FunctionState, PauseButton } from "./functions-page.js";
 
 const route = getRouteApi("/functions/$name");
 
-function Header({ name }: { readonly name: string }) {
+function Header({ name, picker }: { readonly name: string; readonly picker: React.ReactNode }) {
   const { data: fn } = useFunction(name);
   return (
     <PageHeader
       title={fn.name}
-      actions={fn.registered ? <PauseButton name={fn.name} paused={fn.paused} /> : undefined}
+      actions={
+        <>
+          {picker}
+          {fn.registered ? <PauseButton name={fn.name} paused={fn.paused} /> : null}
+        </>
+      }
     >
       <div className="mt-1">
         <FunctionState fn={fn} />
@@ -29,12 +37,14 @@ function Header({ name }: { readonly name: string }) {
   );
 }
 
-function Figures({ name }: { readonly name: string }) {
+function Figures({ name, window }: { readonly name: string; readonly window: TimeWindowName }) {
   const { t } = useTranslation();
   const format = useFormatters();
   const { data: fn } = useFunction(name);
+  const { data: windowed } = useWindowStats(window, name);
   const dash = t("common.none");
-  const metrics = fn.metrics;
+  // The window's figures; the p95 is over the most recent completed jobs (its own sample).
+  const metrics = { ...windowed, p95DurationMs: fn.metrics.p95DurationMs };
   return (
     <div className="grid grid-cols-2 gap-3 md:grid-cols-3 xl:grid-cols-6">
       <Tile label={t("functions.runs")} value={format.number(metrics.runs)} />
@@ -98,17 +108,27 @@ function Options({ name }: { readonly name: string }) {
 export function FunctionPage() {
   const { t } = useTranslation();
   const { name } = route.useParams();
-  const keys = [name];
+  const window = route.useSearch().window ?? DEFAULT_WINDOW;
+  const navigate = route.useNavigate();
+  const keys = [name, window];
+  const picker = (
+    <TimeWindowPicker
+      value={window}
+      onChange={(next) => {
+        void navigate({ search: (previous) => ({ ...previous, window: next }) });
+      }}
+    />
+  );
   return (
     <div className="flex flex-col gap-4">
       <Suspense fallback={<Skeleton lines={2} />}>
-        <Header name={name} />
+        <Header name={name} picker={picker} />
       </Suspense>
-      <Panel title={t("overview.last24h")} resetKeys={keys} bodyClassName="p-3">
-        <Figures name={name} />
+      <Panel title={t(`window.long.${window}`)} resetKeys={keys} bodyClassName="p-3">
+        <Figures name={name} window={window} />
       </Panel>
       <Panel title={t("overview.trendsTitle")} resetKeys={keys}>
-        <TrendCharts fn={name} />
+        <TrendCharts window={window} fn={name} />
       </Panel>
       <Panel title={t("functions.options")} resetKeys={keys}>
         <Options name={name} />

@@ -27,8 +27,8 @@ function fromLocalInput(value: string): string | undefined {
 
 interface Draft {
   function: string;
-  status: string;
-  kind: string;
+  status: readonly JobStatus[];
+  kind: readonly JobKind[];
   from: string;
   to: string;
   tag: string;
@@ -38,8 +38,8 @@ interface Draft {
 function draftOf(filters: JobFilters): Draft {
   return {
     function: filters.function ?? "",
-    status: filters.status?.[0] ?? "",
-    kind: filters.kind ?? "",
+    status: filters.status ?? [],
+    kind: filters.kind ?? [],
     from: toLocalInput(filters.from),
     to: toLocalInput(filters.to),
     tag: (filters.tag ?? []).join(" "),
@@ -56,8 +56,15 @@ export function JobsFilterForm({
 }) {
   const { t } = useTranslation();
   const [draft, setDraft] = useState<Draft>(() => draftOf(filters));
-  const set = (key: keyof Draft) => (event: { target: { value: string } }) => {
+  const set = (key: Exclude<keyof Draft, "status" | "kind">) => (event: { target: { value: string } }) => {
     setDraft((previous) => ({ ...previous, [key]: event.target.value }));
+  };
+  const toggle = <K extends "status" | "kind">(key: K, value: Draft[K][number]) => {
+    setDraft((previous) => {
+      const values = previous[key] as readonly string[];
+      const next = values.includes(value) ? values.filter((item) => item !== value) : [...values, value];
+      return { ...previous, [key]: next };
+    });
   };
   const submit = (event: SyntheticEvent) => {
     event.preventDefault();
@@ -65,8 +72,8 @@ export function JobsFilterForm({
     onApply({
       ...filters,
       function: draft.function.trim() === "" ? undefined : draft.function.trim(),
-      status: draft.status === "" ? undefined : [draft.status as JobStatus],
-      kind: draft.kind === "" ? undefined : (draft.kind as JobKind),
+      status: draft.status.length === 0 ? undefined : draft.status,
+      kind: draft.kind.length === 0 ? undefined : draft.kind,
       from: fromLocalInput(draft.from),
       to: fromLocalInput(draft.to),
       tag: tags.length === 0 ? undefined : tags,
@@ -83,28 +90,40 @@ export function JobsFilterForm({
         {t("jobs.function")}
         <input value={draft.function} onChange={set("function")} className={`${INPUT} w-44`} />
       </label>
-      <label className="flex flex-col gap-1 text-xs text-muted">
-        {t("jobs.status")}
-        <select value={draft.status} onChange={set("status")} className={INPUT}>
-          <option value="">{t("jobs.anyStatus")}</option>
+      <fieldset className="flex flex-col gap-1 text-xs text-muted">
+        <legend className="mb-1">{t("jobs.status")}</legend>
+        <div className="flex max-w-full flex-wrap gap-x-3 gap-y-1 text-sm text-fg">
           {JOB_STATUS_VALUES.map((status) => (
-            <option key={status} value={status}>
+            <label key={status} className="flex items-center gap-1">
+              <input
+                type="checkbox"
+                checked={draft.status.includes(status)}
+                onChange={() => {
+                  toggle("status", status);
+                }}
+              />
               {t(`status.${status}`)}
-            </option>
+            </label>
           ))}
-        </select>
-      </label>
-      <label className="flex flex-col gap-1 text-xs text-muted">
-        {t("jobs.kind")}
-        <select value={draft.kind} onChange={set("kind")} className={INPUT}>
-          <option value="">{t("jobs.anyKind")}</option>
+        </div>
+      </fieldset>
+      <fieldset className="flex flex-col gap-1 text-xs text-muted">
+        <legend className="mb-1">{t("jobs.kind")}</legend>
+        <div className="flex flex-wrap gap-x-3 gap-y-1 text-sm text-fg">
           {JOB_KIND_VALUES.map((kind) => (
-            <option key={kind} value={kind}>
+            <label key={kind} className="flex items-center gap-1">
+              <input
+                type="checkbox"
+                checked={draft.kind.includes(kind)}
+                onChange={() => {
+                  toggle("kind", kind);
+                }}
+              />
               {t(`kind.${kind}`)}
-            </option>
+            </label>
           ))}
-        </select>
-      </label>
+        </div>
+      </fieldset>
       <label className="flex flex-col gap-1 text-xs text-muted">
         {t("jobs.from")}
         <input type="datetime-local" value={draft.from} onChange={set("from")} className={INPUT} />

@@ -5,7 +5,9 @@ import { hasJobFilters } from "../../api/job-filters.js";
 import { JobsTable } from "../../components/jobs/jobs-table.js";
 import { PageHeader } from "../../components/page-header.js";
 import { Panel } from "../../components/panel.js";
+import { JobsBulkActions } from "./jobs-bulk-actions.js";
 import { JobsFilterForm } from "./jobs-filter-form.js";
+import { useSelection } from "../../components/bulk/use-selection.js";
 
 const route = getRouteApi("/jobs");
 
@@ -16,6 +18,7 @@ export function JobsPage() {
   // While a new filter's first page loads, the previous rows stay on screen.
   const deferred = useDeferredValue(filters);
   const key = JSON.stringify(filters);
+  const selection = useSelection(key);
   return (
     <>
       <PageHeader title={t("jobs.title")} />
@@ -26,8 +29,10 @@ export function JobsPage() {
           void navigate({ search: next });
         }}
       />
+      <JobsBulkActions filters={filters} selection={selection} />
       <Panel title={t("jobs.title")} bodyClassName="" resetKeys={[key]}>
         <JobsTable
+          selection={selection}
           filters={deferred}
           emptyText={hasJobFilters(filters) ? t("jobs.empty") : t("jobs.emptyAll")}
         />

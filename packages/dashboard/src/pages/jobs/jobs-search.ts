@@ -33,14 +33,13 @@ export function validateJobsSearch(search: Record<string, unknown>): JobFilters 
   const status = list(search.status).filter((value): value is JobStatus =>
     (JOB_STATUS_VALUES as readonly string[]).includes(value),
   );
-  const kind = text(search.kind);
+  const kind = list(search.kind).filter((value): value is JobKind =>
+    (JOB_KIND_VALUES as readonly string[]).includes(value),
+  );
   const filters: JobFilters = {
     function: text(search.function),
     status: status.length > 0 ? status : undefined,
-    kind:
-      kind !== undefined && (JOB_KIND_VALUES as readonly string[]).includes(kind)
-        ? (kind as JobKind)
-        : undefined,
+    kind: kind.length > 0 ? kind : undefined,
     from: isoTime(search.from),
     to: isoTime(search.to),
     tag: list(search.tag).length > 0 ? list(search.tag) : undefined,

@@ -1,24 +1,44 @@
 /**
- * The overview: the last hour in figures, hourly charts for the last day (throughput, failures,
- * queue wait), queue depth per function, workers online, and the runbook panels that link to
- * the lists behind them. Figures arrive by the dashboard and trends streams; nothing polls.
+ * The overview: a window (15 min … 7 days, `?window=` in the URL) in figures and charts
+ * (throughput, failures, queue wait), queue depth of every function, workers online, and the
+ * runbook panels that link to the lists behind them. Figures arrive by the dashboard and trends
+ * streams; nothing polls.
  */
-import { Link } from "@tanstack/react-router";
+import type { TimeWindowName } from "@upnext/core";
+import { Link, getRouteApi } from "@tanstack/react-router";
 import { useTranslation } from "react-i18next";
 import { useDashboardSummary, useQueues } from "../../api/queries.js";
 import { TrendCharts } from "../../components/charts/trend-charts.js";
+import { BarLegend } from "../../components/charts/bar-legend.js";
+import { TimeWindowPicker } from "../../components/time-window-picker.js";
 import { Tile } from "../../components/fields.js";
 import { PageHeader } from "../../components/page-header.js";
 import { Panel } from "../../components/panel.js";
 import { useFormatters } from "../../i18n/use-formatters.js";
+import { DEFAULT_WINDOW } from "../time-window-search.js";
 import { deadLetterSearchOf, jobsSearchOf } from "./runbook-links.js";
 
-function SummaryTiles() {
+const route = getRouteApi("/");
+
+/** The queue-depth bar's parts, in the order they are drawn. */
+const DEPTH_PARTS = [
+  { key: "ready", color: "bg-info" },
+  { key: "active", color: "bg-ok" },
+  { key: "scheduled", color: "bg-neutral" },
+] as const;
+
+function SummaryTiles({ window }: { readonly window: TimeWindowName }) {
   const { t } = useTranslation();
   const format = useFormatters();
-  const { data } = useDashboardSummary();
-  const hour = data.lastHour;
+  const { data } = useDashboardSummary(window);
+  const hour = data.period;
   const dash = t("common.none");
+  // Rates are averaged from where data begins; say so when that is inside the window.
+  const rateHint =
+    Date.parse(hour.rateFrom) > Date.parse(hour.window.from)
+      ? t("window.ratesSince", { time: format.time(hour.rateFrom) })
+      : t("window.ratesOver");
+  const windowLabel = t(`window.long.${window}`);
   return (
     <div className="grid grid-cols-2 gap-3 md:grid-cols-3 xl:grid-cols-6">
       <Tile
@@ -26,14 +46,14 @@ function SummaryTiles() {
         value={t("overview.perMinute", {
           value: format.number(Math.round(hour.submittedPerMinute * 10) / 10),
         })}
-        hint={t("overview.lastHour")}
+        hint={`${format.number(hour.counts.submitted)} · ${rateHint}`}
       />
       <Tile
         label={t("overview.finished")}
         value={t("overview.perMinute", {
           value: format.number(Math.round(hour.finishedPerMinute * 10) / 10),
         })}
-        hint={t("overview.lastHour")}
+        hint={rateHint}
       />
       <Tile
         label={t("overview.successRate")}
@@ -43,12 +63,12 @@ function SummaryTiles() {
       <Tile
         label={t("overview.avgDuration")}
         value={hour.avgDurationMs === null ? dash : format.duration(hour.avgDurationMs)}
-        hint={t("overview.lastHour")}
+        hint={windowLabel}
       />
       <Tile
         label={t("overview.avgQueueWait")}
         value={hour.avgQueueWaitMs === null ? dash : format.duration(hour.avgQueueWaitMs)}
-        hint={t("overview.lastHour")}
+        hint={windowLabel}
       />
       <Tile
         label={t("overview.workersOnline")}
@@ -70,68 +90,78 @@ function QueueDepth() {
   const { t } = useTranslation();
   const format = useFormatters();
   const { data } = useQueues();
-  const rows = data.items.filter(
-    (row) => row.ready + row.scheduled + row.waiting + row.active + row.deadLettered > 0,
-  );
+  // Every function, idle ones too: a function missing here reads as one that does not exist.
+  const rows = data.items;
   if (rows.length === 0) return <p className="text-sm text-muted">{t("overview.noQueues")}</p>;
   const widest = Math.max(1, ...rows.map((row) => row.ready + row.scheduled + row.active));
   return (
-    <table className="w-full text-sm">
-      <thead className="text-left text-xs text-muted">
-        <tr>
-          <th scope="col" className="py-1 font-medium">
-            {t("jobs.function")}
-          </th>
-          <th scope="col" className="py-1 font-medium">
-            {t("overview.ready")}
-          </th>
-          <th scope="col" className="py-1 font-medium">
-            {t("overview.active")}
-          </th>
-          <th scope="col" className="py-1 font-medium">
-            {t("overview.scheduled")}
-          </th>
-          <th scope="col" className="py-1 font-medium">
-            {t("overview.deadLettered")}
-          </th>
-          <th scope="col" className="py-1 font-medium">
-            {t("overview.oldestQueued")}
-          </th>
-          <th scope="col" className="w-1/4 py-1 font-medium">
-            <span className="sr-only">{t("overview.queueDepth")}</span>
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((row) => (
-          <tr key={row.function} className="border-t border-line">
-            <td className="py-1.5">
-              <Link
-                to="/functions/$name"
-                params={{ name: row.function }}
-                className="text-accent-text hover:underline"
-              >
-                {row.function}
-              </Link>
-            </td>
-            <td className="font-mono tabular-nums">{format.number(row.ready)}</td>
-            <td className="font-mono tabular-nums">{format.number(row.active)}</td>
-            <td className="font-mono tabular-nums">{format.number(row.scheduled)}</td>
-            <td className="font-mono tabular-nums">{format.number(row.deadLettered)}</td>
-            <td className="font-mono text-xs">
-              {row.oldestQueuedAgeMs === null ? "" : format.duration(row.oldestQueuedAgeMs)}
-            </td>
-            <td aria-hidden="true">
-              <div className="flex h-2 overflow-hidden rounded bg-neutral-soft">
-                <div className="bg-info" style={{ width: `${(row.ready / widest) * 100}%` }} />
-                <div className="bg-ok" style={{ width: `${(row.active / widest) * 100}%` }} />
-                <div className="bg-neutral" style={{ width: `${(row.scheduled / widest) * 100}%` }} />
-              </div>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <div className="flex flex-col gap-2">
+      <BarLegend
+        items={DEPTH_PARTS.map((part) => ({ label: t(`overview.${part.key}`), color: part.color }))}
+      />
+      <div className="overflow-x-auto">
+        <table className="w-full min-w-[36rem] text-sm">
+          <thead className="text-left text-xs text-muted">
+            <tr>
+              <th scope="col" className="py-1 font-medium">
+                {t("jobs.function")}
+              </th>
+              <th scope="col" className="py-1 font-medium">
+                {t("overview.ready")}
+              </th>
+              <th scope="col" className="py-1 font-medium">
+                {t("overview.active")}
+              </th>
+              <th scope="col" className="py-1 font-medium">
+                {t("overview.scheduled")}
+              </th>
+              <th scope="col" className="py-1 font-medium">
+                {t("overview.deadLettered")}
+              </th>
+              <th scope="col" className="py-1 font-medium">
+                {t("overview.oldestQueued")}
+              </th>
+              <th scope="col" className="w-1/4 py-1 font-medium">
+                <span className="sr-only">{t("overview.queueDepth")}</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((row) => (
+              <tr key={row.function} className="border-t border-line">
+                <td className="py-1.5">
+                  <Link
+                    to="/functions/$name"
+                    params={{ name: row.function }}
+                    className="text-accent-text hover:underline"
+                  >
+                    {row.function}
+                  </Link>
+                </td>
+                <td className="font-mono tabular-nums">{format.number(row.ready)}</td>
+                <td className="font-mono tabular-nums">{format.number(row.active)}</td>
+                <td className="font-mono tabular-nums">{format.number(row.scheduled)}</td>
+                <td className="font-mono tabular-nums">{format.number(row.deadLettered)}</td>
+                <td className="font-mono text-xs">
+                  {row.oldestQueuedAgeMs === null ? "" : format.duration(row.oldestQueuedAgeMs)}
+                </td>
+                <td aria-hidden="true">
+                  <div className="flex h-2 overflow-hidden rounded bg-neutral-soft">
+                    {DEPTH_PARTS.map((part) => (
+                      <div
+                        key={part.key}
+                        className={part.color}
+                        style={{ width: `${(row[part.key] / widest) * 100}%` }}
+                      />
+                    ))}
+                  </div>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
   );
 }
 
@@ -140,10 +170,10 @@ function RunbookList({ children, empty }: { readonly children: React.ReactNode[]
   return <ul className="flex flex-col divide-y divide-line text-sm">{children}</ul>;
 }
 
-function Runbook() {
+function Runbook({ window }: { readonly window: TimeWindowName }) {
   const { t } = useTranslation();
   const format = useFormatters();
-  const { data } = useDashboardSummary();
+  const { data } = useDashboardSummary(window);
   const runbook = data.runbook;
   return (
     <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
@@ -223,21 +253,34 @@ function Runbook() {
 
 export function OverviewPage() {
   const { t } = useTranslation();
+  const window = route.useSearch().window ?? DEFAULT_WINDOW;
+  const navigate = route.useNavigate();
+  const keys = [window];
   return (
     <div className="flex flex-col gap-4">
-      <PageHeader title={t("overview.title")} />
-      <Panel title={t("overview.lastHour")} bodyClassName="p-3">
-        <SummaryTiles />
+      <PageHeader
+        title={t("overview.title")}
+        actions={
+          <TimeWindowPicker
+            value={window}
+            onChange={(next) => {
+              void navigate({ search: (previous) => ({ ...previous, window: next }) });
+            }}
+          />
+        }
+      />
+      <Panel title={t(`window.long.${window}`)} bodyClassName="p-3" resetKeys={keys}>
+        <SummaryTiles window={window} />
       </Panel>
-      <Panel title={t("overview.trendsTitle")}>
-        <TrendCharts />
+      <Panel title={t("overview.trendsTitle")} resetKeys={keys}>
+        <TrendCharts window={window} />
       </Panel>
       <Panel title={t("overview.queueDepth")}>
         <QueueDepth />
       </Panel>
       <section aria-label={t("overview.runbook")}>
         <h2 className="mb-2 text-base font-semibold text-fg">{t("overview.runbook")}</h2>
-        <Runbook />
+        <Runbook window={window} />
       </section>
     </div>
   );

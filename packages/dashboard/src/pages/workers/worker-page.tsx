@@ -5,9 +5,9 @@ import { Field, Fields } from "../../components/fields.js";
 import { JobsTable } from "../../components/jobs/jobs-table.js";
 import { PageHeader } from "../../components/page-header.js";
 import { Panel } from "../../components/panel.js";
-import { ProgressBar } from "../../components/progress-bar.js";
 import { TimeText } from "../../components/time-text.js";
 import { useFormatters } from "../../i18n/use-formatters.js";
+import { WorkerLoad } from "./worker-load.js";
 import { OnlineBadge } from "./workers-page.js";
 
 const route = getRouteApi("/workers/$workerId");
@@ -27,10 +27,7 @@ function WorkerDetail({ workerId }: { readonly workerId: string }) {
         <Field label={t("workers.pid")}>{worker.pid}</Field>
         <Field label={t("workers.concurrency")}>{worker.concurrency}</Field>
         <Field label={t("workers.active")}>
-          <ProgressBar
-            value={worker.concurrency === 0 ? 0 : worker.active / worker.concurrency}
-            label={`${worker.active}/${worker.concurrency}`}
-          />
+          <WorkerLoad worker={worker} />
         </Field>
         <Field label={t("workers.held")}>{format.number(worker.held)}</Field>
         <Field label={t("workers.completed")}>{format.number(worker.completed)}</Field>

@@ -6,6 +6,7 @@ import { PageHeader } from "../../components/page-header.js";
 import { Panel } from "../../components/panel.js";
 import { TimeText } from "../../components/time-text.js";
 import { useFormatters } from "../../i18n/use-formatters.js";
+import { WorkerLoad } from "./worker-load.js";
 
 export function OnlineBadge({ worker }: { readonly worker: Pick<WorkerSummary, "online"> }) {
   const { t } = useTranslation();
@@ -74,7 +75,7 @@ function WorkersTable() {
                 {worker.host} · {worker.pid}
               </td>
               <td className="px-3 py-2 text-right font-mono tabular-nums">
-                {format.number(worker.active)}/{format.number(worker.concurrency)}
+                <WorkerLoad worker={worker} />
               </td>
               <td className="px-3 py-2 text-right font-mono tabular-nums">
                 {format.number(worker.completed)}

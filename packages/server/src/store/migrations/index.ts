@@ -10,6 +10,7 @@ import * as progressAt from "./0004-progress-at.js";
 import * as readIndexes from "./0005-read-indexes.js";
 import * as jobIdPrefix from "./0006-job-id-prefix.js";
 import * as apis from "./0007-apis.js";
+import * as minuteRollups from "./0008-minute-rollups.js";
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0001-jobs": jobs,
@@ -19,4 +20,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0005-read-indexes": readIndexes,
   "0006-job-id-prefix": jobIdPrefix,
   "0007-apis": apis,
+  "0008-minute-rollups": minuteRollups,
 };

@@ -251,7 +251,10 @@ describe.skipIf(!existsSync(CHROMIUM))("the dashboard in a browser", () => {
               ![...element.children].some((child) => child.getBoundingClientRect().right > client + 1),
           )
           .slice(0, 3)
-          .map((element) => `${element.tagName.toLowerCase()}.${String(element.getAttribute("class") ?? "").slice(0, 60)}`);
+          .map(
+            (element) =>
+              `${element.tagName.toLowerCase()}.${(element.getAttribute("class") ?? "").slice(0, 60)}`,
+          );
         return { scroll: document.documentElement.scrollWidth, client, culprits };
       });
       if (widths.scroll > widths.client) {

@@ -241,11 +241,25 @@ describe.skipIf(!existsSync(CHROMIUM))("the dashboard in a browser", () => {
       await phone.goto(`${stack.url}${path}`);
       await phone.getByRole("heading", { level: 1 }).first().waitFor({ timeout: UI_TIMEOUT_MS });
       await phone.waitForTimeout(500);
-      const widths = await phone.evaluate(() => ({
-        scroll: document.documentElement.scrollWidth,
-        client: document.documentElement.clientWidth,
-      }));
-      if (widths.scroll > widths.client) overflowing.push(`${path}: ${widths.scroll} > ${widths.client}`);
+      const widths = await phone.evaluate(() => {
+        const client = document.documentElement.clientWidth;
+        // The innermost elements reaching past the screen's edge, to name the culprit.
+        const culprits = [...document.querySelectorAll("body *")]
+          .filter((element) => element.getBoundingClientRect().right > client + 1)
+          .filter(
+            (element) =>
+              ![...element.children].some((child) => child.getBoundingClientRect().right > client + 1),
+          )
+          .slice(0, 3)
+          .map(
+            (element) =>
+              `${element.tagName.toLowerCase()}.${(element.getAttribute("class") ?? "").slice(0, 60)}`,
+          );
+        return { scroll: document.documentElement.scrollWidth, client, culprits };
+      });
+      if (widths.scroll > widths.client) {
+        overflowing.push(`${path}: ${widths.scroll} > ${widths.client} (${widths.culprits.join("; ")})`);
+      }
       const results = await new AxeBuilder({ page: phone }).analyze();
       for (const violation of results.violations) {
         if (violation.impact === "serious" || violation.impact === "critical")

@@ -35,7 +35,11 @@ export function Panel({
         </h2>
         {actions === undefined ? null : <div className="flex items-center gap-2">{actions}</div>}
       </header>
-      <div className={`min-h-0 flex-1 ${bodyClassName}`}>
+      {/* Wide content (a table) scrolls inside the panel, never the page; `relative` keeps
+          visually hidden (absolutely positioned) text inside the scroll box too. */}
+      {/* Focusable, so a keyboard can scroll it when it overflows (a tab stop per panel). */}
+      {/* eslint-disable-next-line jsx-a11y/no-noninteractive-tabindex */}
+      <div tabIndex={0} className={`relative min-h-0 min-w-0 flex-1 overflow-x-auto ${bodyClassName}`}>
         <PanelBoundary resetKeys={resetKeys}>
           <Suspense fallback={fallback ?? <Skeleton lines={4} />}>{children}</Suspense>
         </PanelBoundary>

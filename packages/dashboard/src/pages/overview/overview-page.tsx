@@ -99,7 +99,7 @@ function QueueDepth() {
       <BarLegend
         items={DEPTH_PARTS.map((part) => ({ label: t(`overview.${part.key}`), color: part.color }))}
       />
-      <div className="overflow-x-auto">
+      <div>
         <table className="w-full min-w-[36rem] text-sm">
           <thead className="text-left text-xs text-muted">
             <tr>

@@ -147,7 +147,7 @@ const QUEUED_FROM: Partial<Record<string, string>> = {
 
 type JobEvent = Extract<StatusEvent, { jobId: string }>;
 
-/** Where a new job came from: a parent job, a cron schedule, an event, a replay, or a plain submit. */
+/** Where a new job came from: a parent job, a cron schedule, an event, a replay, a retry from the history, or a plain submit. */
 function origin(event: JobEvent, data: { readonly origin?: JobOrigin | undefined }): string {
   const parts: string[] = [];
   if (event.parentId) parts.push(`child of #${short(event.parentId)}`);
@@ -160,6 +160,9 @@ function origin(event: JobEvent, data: { readonly origin?: JobOrigin | undefined
       break;
     case "replay":
       parts.push(`replay of #${short(data.origin.replayOf)}`);
+      break;
+    case "retry":
+      parts.push(`retry of #${short(data.origin.retryOf)}`);
       break;
     case undefined:
       break;

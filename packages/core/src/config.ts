@@ -66,7 +66,8 @@ export const configSchema = {
   }),
   shutdownTimeout: setting({
     env: "UPNEXT_SHUTDOWN_TIMEOUT",
-    description: "On SIGINT/SIGTERM, how long in-flight jobs may finish before they are handed back.",
+    description:
+      "On SIGINT/SIGTERM, how long in-flight jobs may finish before they are handed back; also how long the history server may take to stop (its streams, ingest, Redis and database connections) before it drops them and exits.",
     default: "30s",
     schema: durationMs,
   }),

@@ -1,7 +1,11 @@
 import type { ErrorInfo } from "./errors.js";
 import type { FailureReason, JobStatus } from "./job-status.js";
 
-/** How a job came to be: submitted, fired by a cron schedule, by an event, or a dead-letter replay. */
+/**
+ * How a job came to be: submitted, fired by a cron schedule, by an event, or a re-run of an earlier
+ * job ("replay": a replay of a failed or dead-lettered job, or a retry from the history once the
+ * queue has dropped the original). The history stores it and filters job lists by it.
+ */
 export const JOB_KINDS = ["task", "cron", "event", "replay"] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
@@ -14,7 +18,25 @@ export type JobOrigin =
       readonly catchUp: boolean;
     }
   | { readonly kind: "event"; readonly event: string; readonly eventId: string }
-  | { readonly kind: "replay"; readonly replayOf: string };
+  | { readonly kind: "replay"; readonly replayOf: string }
+  /** Retried by the history server from its stored input after the queue dropped the original. */
+  | { readonly kind: "retry"; readonly retryOf: string };
+
+/**
+ * The job kind an origin gives: a retry from the history is a re-run like a replay, so job lists
+ * filtered by kind "replay" show both (the origin keeps them apart).
+ */
+export function jobKindOf(origin: JobOrigin | null | undefined): JobKind {
+  if (origin == null) return "task";
+  switch (origin.kind) {
+    case "cron":
+    case "event":
+    case "replay":
+      return origin.kind;
+    case "retry":
+      return "replay";
+  }
+}
 
 /** A job as stored, read back by `JobRef.status()`, the CLI and the server. */
 export interface JobSnapshot {
@@ -44,7 +66,7 @@ export interface JobSnapshot {
   readonly tags: Readonly<Record<string, string>>;
   readonly metadata: Readonly<Record<string, unknown>>;
   readonly timeoutMs: number | null;
-  /** Set for cron runs, event deliveries and dead-letter replays. */
+  /** Set for cron runs, event deliveries, replays and retries from the history. */
   readonly origin: JobOrigin | null;
 }
 

@@ -36,6 +36,7 @@ export const jobOriginSchema = z.discriminatedUnion("kind", [
   }),
   z.object({ kind: z.literal("event"), event: z.string().min(1), eventId: z.string().min(1) }),
   z.object({ kind: z.literal("replay"), replayOf: z.string().min(1) }),
+  z.object({ kind: z.literal("retry"), retryOf: z.string().min(1) }),
 ]);
 
 const created = {

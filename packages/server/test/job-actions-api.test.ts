@@ -10,6 +10,7 @@ import type { TaskHandle, Worker } from "upnext";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../../upnext/test/helpers/redis.js";
 import { deferred, testWorker } from "../../upnext/test/helpers/worker.js";
+import { startIngester } from "../src/ingest/ingester.js";
 import type { HistorySchema } from "../src/store/schema.js";
 import { REDIS_URL, type TestApp, createTestApp } from "./helpers/app.js";
 import { DIALECTS } from "./helpers/database.js";
@@ -201,9 +202,22 @@ describe.each(DIALECTS)("job and function actions (%s)", (dialect) => {
     const replay = flaky().ref(body.job.id);
     expect(await replay.result({ timeout: "5s" })).toBe(42);
     const stored = await replay.status();
-    expect(stored.origin).toEqual({ kind: "replay", replayOf: id });
+    expect(stored.origin).toEqual({ kind: "retry", retryOf: id });
     expect(stored.tags).toEqual({ tenant: "acme" });
     expect(stored.priority).toBe(2);
+    // The history records the link too: origin.retryOf, listed under the re-run kind "replay".
+    const ingester = startIngester(test.deps, { blockMs: 100, start: "0" });
+    try {
+      const detail = await eventually(async () => {
+        const answer = await test.app.inject({ method: "GET", url: `/api/v1/jobs/${body.job.id}` });
+        const job = answer.statusCode === 200 ? answer.json<{ status: string }>() : undefined;
+        return job?.status === "complete" ? answer.json<{ kind: string; origin: unknown }>() : undefined;
+      }, "the retry in the history");
+      expect(detail.origin).toEqual({ kind: "retry", retryOf: id });
+      expect(detail.kind).toBe("replay");
+    } finally {
+      await ingester.stop();
+    }
 
     const twice = await post(test.app, `/api/v1/jobs/${id}/retry`);
     expect(twice.statusCode).toBe(409);

@@ -9,7 +9,7 @@
  * (by then the history has ingested it and REST is the better source).
  */
 import type { JobEvent, JobKind, JobStatus, JobSummary } from "@upnext/core";
-import { isTerminal } from "@upnext/core/rules";
+import { isTerminal, jobKindOf } from "@upnext/core/rules";
 import { type StatePoint, supersedes } from "./job-ordering.js";
 
 export const MAX_TRACKED_JOBS = 10_000;
@@ -94,7 +94,7 @@ function creationOf(event: JobEvent): CreationFacts | undefined {
   if (data.maxAttempts === undefined) return undefined;
   return {
     createdAt: event.at,
-    kind: data.origin?.kind ?? "task",
+    kind: jobKindOf(data.origin),
     maxAttempts: data.maxAttempts,
     priority: data.priority ?? 0,
     status: STATUS_OF_EVENT[event.type] ?? "queued",

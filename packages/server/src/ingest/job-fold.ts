@@ -16,10 +16,11 @@ import {
   UNRANKED,
   impliedPosition,
   isTerminal,
+  jobKindOf,
   statusPosition,
   supersedes,
 } from "@upnext/core";
-import { ROLLUP_BUCKET_MS, type JobKind, type JobRow, type RollupOutcome } from "../store/schema.js";
+import { ROLLUP_BUCKET_MS, type JobRow, type RollupOutcome } from "../store/schema.js";
 
 /** Column limits of migration 0001 (PostgreSQL enforces them; SQLite does not). */
 const MAX_TAG_KEY = 255;
@@ -211,7 +212,7 @@ function applyCreation(row: Row, event: JobEvent): boolean {
   const origin = data.origin;
   if (origin !== undefined) {
     row.origin = JSON.stringify(origin);
-    row.kind = origin.kind satisfies JobKind;
+    row.kind = jobKindOf(origin);
     if (origin.kind === "cron") row.schedule = clip(origin.schedule, MAX_SHORT_TEXT);
     if (origin.kind === "event") row.event_name = clip(origin.event, MAX_SHORT_TEXT);
   }

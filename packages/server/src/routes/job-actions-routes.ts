@@ -204,7 +204,7 @@ export function jobActionRoutes(deps: ServerDependencies, admin: QueueAdmin) {
         schema: {
           summary: "Retry a failed or cancelled job",
           description:
-            "Runs the job again as a new job of the same function with the same input, tags, metadata, priority, timeout and attempt budget, linked to the original by `origin: {kind: \"replay\", replayOf}` (the original keeps its status and records the new id). A dead-lettered job is replayed exactly as `POST /api/v1/dead-letters/:jobId/replay` does. Once the queue no longer holds the job (after UPNEXT_JOB_RETENTION), it is retried from the history's stored input, tags, metadata, priority and attempt budget (the function's own timeout applies). A job still going or complete answers 409; a job retried before answers 409 unless `force` is true.",
+            'Runs the job again as a new job of the same function with the same input, tags, metadata, priority, timeout and attempt budget, linked to the original by `origin: {kind: "replay", replayOf}` (the original keeps its status and records the new id). A dead-lettered job is replayed exactly as `POST /api/v1/dead-letters/:jobId/replay` does. Once the queue no longer holds the job (after UPNEXT_JOB_RETENTION), it is retried from the history\'s stored input, tags, metadata, priority and attempt budget (the function\'s own timeout applies), as a job with `origin: {kind: "retry", retryOf}`. A job still going or complete answers 409; a job retried before answers 409 unless `force` is true.',
           tags: ["jobs"],
           params,
           body: retryBody,

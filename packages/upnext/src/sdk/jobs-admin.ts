@@ -145,7 +145,7 @@ export class Jobs {
   /**
    * Runs a finished job again from its record when the queue no longer holds it (past
    * UPNEXT_JOB_RETENTION): a new top-level job of the same function with the record's input,
-   * tags, metadata, priority and attempt budget, and `origin: { kind: "replay", replayOf }`. The
+   * tags, metadata, priority and attempt budget, and `origin: { kind: "retry", retryOf }`. The
    * function's own timeout applies, and a keyed rate limit counts it under no key. Unless `force`,
    * a second resubmit of the same job (within UPNEXT_IDEMPOTENCY_TTL) returns the first one's job
    * (`created: false`) instead of making another.
@@ -174,7 +174,7 @@ export class Jobs {
       tags: record.tags,
       metadata: record.metadata,
       createdAt: now,
-      origin: { kind: "replay" as const, replayOf: record.id },
+      origin: { kind: "retry" as const, retryOf: record.id },
       prioScore: record.priority === 0 ? null : now - record.priority * config.priorityStep,
     };
     const [result] = await enqueueJobs(this.connection, [job]);

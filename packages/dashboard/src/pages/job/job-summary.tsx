@@ -8,6 +8,7 @@ import { Button } from "../../components/button.js";
 import { ConfirmDialog } from "../../components/confirm-dialog.js";
 import { Field, Fields } from "../../components/fields.js";
 import { JsonView } from "../../components/json-view.js";
+import { JobOriginLink, rerunOf } from "./job-origin.js";
 import { ProgressBar } from "../../components/progress-bar.js";
 import { StatusBadge } from "../../components/status-badge.js";
 import { TimeText } from "../../components/time-text.js";
@@ -97,6 +98,11 @@ export function JobSummaryFields({ job }: { readonly job: JobDetail }) {
           </Link>
         </Field>
         <Field label={t("job.kind")}>{t(`kind.${job.kind}`)}</Field>
+        {rerunOf(job.origin) === null ? null : (
+          <Field label={t("job.origin")}>
+            <JobOriginLink origin={job.origin} />
+          </Field>
+        )}
         <Field label={t("job.attempts")}>
           {job.maxAttempts === null
             ? job.attempt

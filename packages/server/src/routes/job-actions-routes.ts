@@ -8,7 +8,6 @@
  */
 import {
   CANCELLABLE_STATUSES,
-  type JobStatus,
   cancelJobResultSchema,
   formatDuration,
   isTerminal,

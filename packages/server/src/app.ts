@@ -17,7 +17,6 @@ import { API_PREFIX, apiCredentials, authenticate } from "./http/auth.js";
 import { registerRateLimit } from "./http/rate-limit.js";
 import { REQUEST_ID_HEADER, requestIdOf } from "./http/request-id.js";
 import { createServerLogger } from "./http/server-logger.js";
-import { LocalDirectoryStorage } from "./artifacts/local-directory-storage.js";
 import { apiRoutes } from "./routes/api-routes.js";
 import { artifactRoutes } from "./routes/artifact-routes.js";
 import { dashboardStaticRoutes } from "./routes/dashboard-static-routes.js";

@@ -16,7 +16,6 @@ import { createDependencies, type ServerDependencies } from "./connections/serve
 import { openServerRedis } from "./connections/server-redis.js";
 import { apiCredentials, assertSafeListenAddress } from "./http/auth.js";
 import { createServerLogger } from "./http/server-logger.js";
-import { LocalDirectoryStorage } from "./artifacts/local-directory-storage.js";
 import { startIngester } from "./ingest/ingester.js";
 import { createServerMetrics } from "./observability/server-metrics.js";
 import { registerReadSnapshots } from "./reports/snapshot-sources.js";

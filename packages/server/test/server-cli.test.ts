@@ -24,7 +24,9 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe("upnext server", () => {
+// Each test starts the CLI (TypeScript compiled on load by tsx) one to four times in a row: on a
+// loaded machine that alone can pass the default 30 s, so the wait is the file's, not a measure.
+describe("upnext server", { timeout: 120_000 }, () => {
   it("reports pending migrations, applies them once, then reports up to date", async () => {
     const before = await runCli(["server", "db", "status"], env);
     expect(before.code).toBe(0);

@@ -129,7 +129,9 @@ describe("upnext", () => {
   });
 });
 
-describe.concurrent("upnext call: a call that cannot work exits 2 with one line on stderr", () => {
+// One CLI process at a time: each is a tsx cold start, and many at once on a loaded machine can
+// outlast the test timeout.
+describe("upnext call: a call that cannot work exits 2 with one line on stderr", () => {
   it("names the known tasks when the task does not exist", async () => {
     const result = await cli(["call", ENTRY, "no-such-task"]);
     expectUsageError(result, "no-such-task", "Known tasks: echo, explode, greet, slow");

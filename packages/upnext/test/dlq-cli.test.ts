@@ -62,7 +62,9 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-describe.concurrent("upnext dlq: bad calls exit 2 with one line on stderr", () => {
+// One CLI process at a time: each is a tsx cold start, and many at once on a loaded machine can
+// outlast the test timeout.
+describe("upnext dlq: bad calls exit 2 with one line on stderr", () => {
   it("rejects a --since that is neither a date nor a duration", async () => {
     expectUsageError(
       await cli(["dlq", "list", "--since", "last tuesday"]),

@@ -32,13 +32,21 @@ export class ClientAbortedError extends Error {
 }
 
 /**
+ * Whether the whole body has arrived. `complete` is set by Node's HTTP parser; a request made
+ * with Fastify's `inject` has no parser, so its end (`readableEnded`) is the only sign.
+ */
+function bodyReceived(raw: IncomingMessage): boolean {
+  return raw.complete || raw.readableEnded;
+}
+
+/**
  * The request body as a stream storage may destroy without destroying the socket (which would
  * lose the answer). A client that goes away ends it with ClientAbortedError.
  */
 function detachedBody(raw: IncomingMessage): Readable {
   const body = new PassThrough({ highWaterMark: BODY_HIGH_WATER_MARK });
   const abort = (): void => {
-    if (!raw.complete) body.destroy(new ClientAbortedError());
+    if (!bodyReceived(raw)) body.destroy(new ClientAbortedError());
   };
   raw.once("aborted", abort);
   raw.once("error", abort);
@@ -105,11 +113,13 @@ export async function uploadBody(request: FastifyRequest, maxBytes: number): Pro
  */
 export function discardRest(request: FastifyRequest): void {
   const raw = request.raw;
-  if (raw.complete || raw.destroyed) return;
+  if (bodyReceived(raw) || raw.destroyed) return;
   raw.unpipe();
   raw.resume();
   const timer = setTimeout(() => {
-    if (!raw.complete) raw.socket.destroy();
+    // Destroying an unfinished request closes its connection (and an injected one, which has
+    // no real socket, only itself).
+    if (!bodyReceived(raw)) raw.destroy();
   }, LINGER_MS);
   timer.unref();
   raw.once("end", () => {

@@ -16,6 +16,7 @@ import { isIP } from "node:net";
 import type { ApiScope, Config, NamedApiToken } from "@upnext/core";
 import type { FastifyRequest } from "fastify";
 import { ApiError } from "./api-error.js";
+import type { ApiPrincipal } from "./api-principal.js";
 import { verifyStreamTicket } from "./stream-tickets.js";
 
 export const API_PREFIX = "/api/v1";
@@ -31,11 +32,6 @@ declare module "fastify" {
     /** The token the request was authenticated with (undefined when the server has none). */
     principal?: ApiPrincipal;
   }
-}
-
-export interface ApiPrincipal {
-  readonly name: string;
-  readonly scope: ApiScope;
 }
 
 /** Every token the server accepts: UPNEXT_API_TOKEN (admin, `default`) and UPNEXT_API_TOKENS. */

@@ -7,7 +7,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { NamedApiToken } from "@upnext/core";
-import type { ApiPrincipal } from "./auth.js";
+import type { ApiPrincipal } from "./api-principal.js";
 
 /** How long a ticket opens streams: long enough to open one, short enough not to matter in a log. */
 export const STREAM_TICKET_TTL_MS = 60_000;

@@ -3,7 +3,16 @@
  * them if the client is then disconnected, so every wait on Redis during a stop needs its own
  * deadline: a stopping process must exit whatever state Redis is in (docs/shutdown-and-recovery.md).
  */
-import type { Redis } from "ioredis";
+
+/**
+ * The part of a Redis client a close needs. Structural, so this module stays out of the store
+ * layer (only backend/redis/ imports ioredis, docs/architecture.md); an ioredis client fits it.
+ */
+export interface ClosableClient {
+  readonly status: string;
+  quit(): Promise<unknown>;
+  disconnect(): void;
+}
 
 /**
  * Waits for `work` at most `timeoutMs`; true when it settled (fulfilled or rejected) in time.
@@ -35,7 +44,7 @@ export async function settledWithin(work: Promise<unknown>, timeoutMs: number): 
  * `timeoutMs`, else a disconnect. QUIT on a reconnecting client would wait for a connection that
  * may never come back.
  */
-export async function closeRedis(client: Redis, timeoutMs: number): Promise<void> {
+export async function closeRedis(client: ClosableClient, timeoutMs: number): Promise<void> {
   if (client.status === "ready") await settledWithin(client.quit(), timeoutMs);
   // Harmless after a QUIT that went through; ends the reconnect loop in every other case.
   client.disconnect();

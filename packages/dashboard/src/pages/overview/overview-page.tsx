@@ -11,6 +11,7 @@ import { Tile } from "../../components/fields.js";
 import { PageHeader } from "../../components/page-header.js";
 import { Panel } from "../../components/panel.js";
 import { useFormatters } from "../../i18n/use-formatters.js";
+import { ApiTiles } from "./api-tiles.js";
 import { deadLetterSearchOf, jobsSearchOf } from "./runbook-links.js";
 
 function SummaryTiles() {
@@ -229,6 +230,7 @@ export function OverviewPage() {
       <Panel title={t("overview.lastHour")} bodyClassName="p-3">
         <SummaryTiles />
       </Panel>
+      <ApiTiles />
       <Panel title={t("overview.trendsTitle")}>
         <TrendCharts />
       </Panel>

@@ -1,8 +1,8 @@
 /**
  * While the APIs page is open, the live stream of sampled requests (`event: request`, data the
  * `api.request` status event of docs/status-events.md) puts each new slow or failed request at
- * the top of the recent-requests list. The stream is live only, so a reconnect refetches the list
- * to fill what was missed while it was down.
+ * the top of the recent-requests list. The stream is live only, so each time it opens the list is
+ * fetched again, filling what was stored before it opened or while it was down.
  */
 import { useQueryClient } from "@tanstack/react-query";
 import type { ApiRequest, ApiRequestEvent, ApiRequestList } from "@upnext/core";
@@ -43,8 +43,8 @@ export function useApiRequestStream(api: string | null): void {
     const connection = new SseConnection({
       url: () => apiUrl("/apis/stream", api === null ? undefined : { api }),
       headers: authHeaders,
-      onOpen: ({ reconnected }) => {
-        if (reconnected) void client.invalidateQueries({ queryKey: key });
+      onOpen: () => {
+        void client.invalidateQueries({ queryKey: key });
       },
       onMessage: (message) => {
         if (message.event !== "request") return;

@@ -6,13 +6,10 @@
  * The route page's uPlot charts and the overview tiles need a canvas: e2e/apis.e2e.ts covers them.
  */
 import { join } from "node:path";
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { RouterProvider, createMemoryHistory, createRouter } from "@tanstack/react-router";
-import { render, screen, waitFor, within } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setApiOrigin } from "../../src/api/http.js";
-import { routeTree } from "../../src/app/router.js";
-import { EventStreamProvider } from "../../src/live/event-stream-provider.js";
+import { renderApp } from "./render-app.js";
 import { type StackProcess, startStackProcess } from "./stack-process.js";
 import { TRACKED_API } from "./tracked-api.js";
 
@@ -31,23 +28,6 @@ afterAll(async () => {
   await stack.stop();
 });
 
-function renderApp(path: string) {
-  const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  const router = createRouter({
-    routeTree,
-    context: { queryClient },
-    history: createMemoryHistory({ initialEntries: [path] }),
-  });
-  render(
-    <QueryClientProvider client={queryClient}>
-      <EventStreamProvider>
-        <RouterProvider router={router} />
-      </EventStreamProvider>
-    </QueryClientProvider>,
-  );
-  return { router, queryClient };
-}
-
 function rowOf(link: HTMLElement): HTMLElement {
   const row = link.closest("tr");
   if (row === null) throw new Error("the link is not in a table row");
@@ -58,13 +38,16 @@ describe("the APIs pages against a real server, Redis and tracked Fastify app", 
   it("shows the instance, the route tree with figures, and a failed request arriving live", async () => {
     const { queryClient } = renderApp("/apis");
     await screen.findByRole("heading", { level: 1, name: "HTTP APIs" }, { timeout: 15_000 });
-    // The ingester stores the flushed minute shortly after it was reported: refetch until it shows.
+    // The ingester stores the flushed minute and samples shortly after they were reported: refetch
+    // until they show.
     const routes = await waitFor(
       async () => {
-        await queryClient.refetchQueries({ queryKey: ["apis", "list"] });
+        await queryClient.refetchQueries({ queryKey: ["apis"] });
         const table = screen.getByRole("table", { name: `Routes of ${TRACKED_API}` });
         const fast = rowOf(within(table).getByRole("link", { name: "GET /orders/:id" }));
         expect(within(fast).getAllByRole("cell")[1]?.textContent).toBe("3");
+        const recent = screen.getByRole("table", { name: "Recent slow and failed requests" });
+        expect(within(recent).getAllByRole("row")).toHaveLength(3);
         return table;
       },
       { timeout: 20_000, interval: 500 },
@@ -82,10 +65,7 @@ describe("the APIs pages against a real server, Redis and tracked Fastify app", 
     expect(within(instances).getByText("1.4.2")).toBeTruthy();
     expect(within(instances).getAllByText("Online")).toHaveLength(2);
 
-    const recent = await screen.findByRole("table", { name: "Recent slow and failed requests" });
-    await waitFor(() => {
-      expect(within(recent).getAllByRole("row")).toHaveLength(3);
-    });
+    const recent = screen.getByRole("table", { name: "Recent slow and failed requests" });
     expect(within(recent).getByText("Slow")).toBeTruthy();
     // Sampled after the page opened: only the live stream can bring it without a refetch.
     stack.send("fail");

@@ -59,4 +59,10 @@ export const queryKeys = {
   activity: {
     feed: ["activity", "feed"] as const,
   },
+  apis: {
+    all: ["apis"] as const,
+    list: (hours: number) => ["apis", "list", hours] as const,
+    route: (api: string, method: string, route: string) => ["apis", "route", api, method, route] as const,
+    requests: (api: string | null) => ["apis", "requests", api] as const,
+  },
 } as const;

@@ -25,5 +25,6 @@ export const NAV_ITEMS: readonly NavItem[] = [
     icon: "M12 7v5l3 2M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18z",
   },
   { to: "/dead-letters", label: "deadLetters", exact: false, icon: "M4 7l8 6 8-6M4 6h16v12H4z" },
+  { to: "/apis", label: "apis", exact: false, icon: "M4 4h16v6H4zM4 14h16v6H4zM8 7h.01M8 17h.01M12 10v4" },
   { to: "/activity", label: "activity", exact: false, icon: "M3 12h4l3-8 4 16 3-8h4" },
 ];

@@ -10,6 +10,7 @@ import {
   createRouter,
   lazyRouteComponent,
 } from "@tanstack/react-router";
+import { validateApiRouteSearch } from "../pages/apis/route-search.js";
 import { validateDeadLetterSearch } from "../pages/dead-letters/dead-letters-search.js";
 import { validateJobsSearch } from "../pages/jobs/jobs-search.js";
 import { validateWindowSearch } from "../pages/time-window-search.js";
@@ -93,6 +94,19 @@ const activityRoute = createRoute({
   component: lazyRouteComponent(() => import("../pages/activity/activity-page.js"), "ActivityPage"),
 });
 
+const apisRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/apis",
+  component: lazyRouteComponent(() => import("../pages/apis/apis-page.js"), "ApisPage"),
+});
+
+const apiRouteRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/apis/$name/route",
+  validateSearch: validateApiRouteSearch,
+  component: lazyRouteComponent(() => import("../pages/apis/api-route-page.js"), "ApiRoutePage"),
+});
+
 export const routeTree = rootRoute.addChildren([
   overviewRoute,
   jobsRoute,
@@ -104,6 +118,8 @@ export const routeTree = rootRoute.addChildren([
   schedulesRoute,
   deadLettersRoute,
   activityRoute,
+  apisRoute,
+  apiRouteRoute,
 ]);
 
 export function createAppRouter(queryClient: QueryClient) {

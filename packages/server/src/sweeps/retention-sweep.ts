@@ -5,9 +5,10 @@
  * row (parent_id becomes null). A job still waiting, scheduled or running keeps its row, events
  * and artifacts however old it is: deleting it would leave its later events to re-create a
  * partial row. Rollup buckets older than the window go too (they count outcomes by the hour they
- * happened in, so a job finishing later counts in a bucket inside the window), and minute rollups
- * older than MINUTE_ROLLUP_RETENTION_MS (a day). One replica at a time runs it (a Redis lock);
- * without Redis it runs anyway, since deleting twice is harmless.
+ * happened in, so a job finishing later counts in a bucket inside the window), minute rollups
+ * older than MINUTE_ROLLUP_RETENTION_MS (a day), and HTTP API per-minute route rows and sampled
+ * requests older than the window (docs/http-apis.md). One replica at a time runs it (a Redis
+ * lock); without Redis it runs anyway, since deleting twice is harmless.
  */
 import { randomBytes } from "node:crypto";
 import { MINUTE_ROLLUP_RETENTION_MS, TERMINAL_STATUSES } from "@upnext/core";
@@ -113,6 +114,10 @@ export function startRetention(deps: ServerDependencies, options: RetentionOptio
       .deleteFrom("job_rollups_minute")
       .where("bucket", "<", Math.max(cutoff, now() - MINUTE_ROLLUP_RETENTION_MS))
       .execute();
+    // Hourly API trends are summed from the minute rows when asked for, so these two tables hold
+    // all of an API's history.
+    await database.db.deleteFrom("api_route_minutes").where("minute", "<", cutoff).execute();
+    await database.db.deleteFrom("api_requests").where("at", "<", cutoff).execute();
     return { deletedJobs, batches };
   };
 

@@ -16,6 +16,7 @@ import { PageHeader } from "../../components/page-header.js";
 import { Panel } from "../../components/panel.js";
 import { useFormatters } from "../../i18n/use-formatters.js";
 import { DEFAULT_WINDOW } from "../time-window-search.js";
+import { ApiTiles } from "./api-tiles.js";
 import { deadLetterSearchOf, jobsSearchOf } from "./runbook-links.js";
 
 const route = getRouteApi("/");
@@ -272,6 +273,7 @@ export function OverviewPage() {
       <Panel title={t(`window.long.${window}`)} bodyClassName="p-3" resetKeys={keys}>
         <SummaryTiles window={window} />
       </Panel>
+      <ApiTiles />
       <Panel title={t("overview.trendsTitle")} resetKeys={keys}>
         <TrendCharts window={window} />
       </Panel>

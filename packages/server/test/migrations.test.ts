@@ -105,7 +105,7 @@ describe("the shipped CHECK lists", () => {
     const first = await readFile(new URL("../src/store/migrations/0001-jobs.ts", import.meta.url), "utf8");
     const third = await readFile(new URL("../src/store/migrations/0003-rollups.ts", import.meta.url), "utf8");
     const sixth = await readFile(
-      new URL("../src/store/migrations/0006-minute-rollups.ts", import.meta.url),
+      new URL("../src/store/migrations/0008-minute-rollups.ts", import.meta.url),
       "utf8",
     );
     const list = (text: string, name: string) =>

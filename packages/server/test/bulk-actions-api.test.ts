@@ -12,6 +12,7 @@ import {
   testConfig as workerTestConfig,
   testWorker,
 } from "../../upnext/test/helpers/worker.js";
+import { eventually } from "../../upnext/test/helpers/redis.js";
 import { writeBatch } from "../src/ingest/history-writer.js";
 import { type TestApp, createTestApp } from "./helpers/app.js";
 import { errorOf } from "./helpers/api-requests.js";
@@ -35,10 +36,15 @@ describe("bulk actions", () => {
   const statusOf = async (id: string): Promise<JobStatus> => (await later.ref(id).status()).status;
 
   /** The history catches up with the namespace's status stream (the ingest path, without its consumer). */
-  async function ingest(): Promise<void> {
-    const events = (await readEvents(test.redis, test.namespace)).filter(
-      (event): event is JobEvent => "jobId" in event,
-    );
+  async function ingest(ready: (events: readonly JobEvent[]) => boolean = () => true): Promise<void> {
+    // The worker writes status events in batches after submit() resolves: wait for the ones the
+    // test is about before folding them into the history.
+    const events = await eventually(async () => {
+      const all = (await readEvents(test.redis, test.namespace)).filter(
+        (event): event is JobEvent => "jobId" in event,
+      );
+      return ready(all) ? all : undefined;
+    }, "the status events of the jobs the test acts on");
     const ids = entryIds(events.length, Date.now());
     await writeBatch(
       test.database.database,
@@ -82,7 +88,7 @@ describe("bulk actions", () => {
     const refs = await Promise.all(
       [1, 2, 3, 4, 5].map((n) => later.submit({ n }, { delay: "1h", tags: { batch: "b1" } })),
     );
-    await ingest();
+    await ingest((events) => refs.every((ref) => events.some((event) => event.jobId === ref.id)));
     const filter = { function: ["later"], tag: ["batch:b1"] };
     const unconfirmed = await post("/api/v1/jobs/bulk/cancel", { filter });
     expect(unconfirmed.statusCode).toBe(400);
@@ -109,7 +115,10 @@ describe("bulk actions", () => {
   });
 
   it("retries the cancelled jobs matching a filter, one new job each", async () => {
-    await ingest();
+    await ingest(
+      (events) =>
+        events.filter((event) => event.function === "later" && event.type === "cancelled").length >= 5,
+    );
     const filter = { function: ["later"], tag: ["batch:b1"], status: ["cancelled"] };
     const count = await post("/api/v1/jobs/bulk/retry", { filter });
     expect(errorOf(count).details).toMatchObject({ matching: 5 });

@@ -9,7 +9,11 @@ import pg from "pg";
 import type { Cursor } from "../packages/server/src/store/keyset.js";
 import { listJobs, listTree } from "../packages/server/src/store/job-queries.js";
 import type { HistorySchema } from "../packages/server/src/store/schema.js";
-import { HOUR_MS, rollupBuckets, rollupTotalsByFunction } from "../packages/server/src/store/stats-queries.js";
+import {
+  HOUR_MS,
+  rollupBuckets,
+  rollupTotalsByFunction,
+} from "../packages/server/src/store/stats-queries.js";
 
 export const PAGE_SIZE = 50;
 export const REQUESTS = 100;

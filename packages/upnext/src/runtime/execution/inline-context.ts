@@ -12,7 +12,6 @@ import {
   newJobId,
   validateArtifactName,
   validateContentType,
-  type JobOrigin,
 } from "@upnext/core";
 import type { ClaimedJob } from "../../backend/queue-backend.js";
 import { prepareArtifactBody } from "../artifacts/artifact-body.js";
@@ -20,8 +19,8 @@ import type { Artifact, JobArtifacts } from "../artifacts/artifact-uploader.js";
 import type { ExecutionContext } from "./job-execution.js";
 import type { LogLevel, ParentResult } from "./context.js";
 import { readCheckpoint, toFraction } from "./job-context.js";
-import type { JobIdentity } from "../status/job-events.js";
 import type { Logger } from "../observability/logger.js";
+import { ClaimedJobView } from "./claimed-job-view.js";
 import type { TaskDefinition } from "./task-definition.js";
 
 export interface RecordedProgress {
@@ -72,62 +71,22 @@ async function readAll(body: Buffer | Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-export class InlineContext implements ExecutionContext {
-  readonly tags: Record<string, string>;
+export class InlineContext extends ClaimedJobView implements ExecutionContext {
   readonly record: InlineRecord = { progress: [], logs: [], checkpoints: [], metrics: [], artifacts: [] };
   private lastProgress = 0;
   private checkpointState: { state: string; version: number } | null;
   private readonly logger: Logger;
 
   constructor(
-    private readonly job: ClaimedJob,
+    job: ClaimedJob,
     private readonly definition: TaskDefinition,
-    private readonly signalSource: () => AbortSignal,
+    signalSource: () => AbortSignal,
     private readonly parentResults: readonly ParentResult[],
     logger: Logger,
   ) {
-    this.tags = { ...job.tags };
+    super(job, signalSource);
     this.checkpointState = job.checkpoint;
     this.logger = logger.child({ jobId: job.id, function: job.function, attempt: job.attempt, inline: true });
-  }
-
-  get signal(): AbortSignal {
-    return this.signalSource();
-  }
-  get jobId(): string {
-    return this.job.id;
-  }
-  get function(): string {
-    return this.job.function;
-  }
-  get attempt(): number {
-    return this.job.attempt;
-  }
-  get maxAttempts(): number {
-    return this.job.maxAttempts;
-  }
-  get parentId(): string | null {
-    return this.job.parentId;
-  }
-  get rootId(): string {
-    return this.job.rootId;
-  }
-  get metadata(): Readonly<Record<string, unknown>> {
-    return this.job.metadata;
-  }
-  get origin(): JobOrigin | null {
-    return this.job.origin;
-  }
-
-  identity(): JobIdentity {
-    return {
-      jobId: this.job.id,
-      function: this.job.function,
-      attempt: this.job.attempt,
-      parentId: this.job.parentId,
-      rootId: this.job.rootId,
-      tags: this.tags,
-    };
   }
 
   /** Every accepted value is recorded: an inline run has no store to spare, so nothing is coalesced. */

@@ -3,15 +3,16 @@
  * itself (progress, logs, checkpoints, metrics). Writes go through the backend's compare-and-set
  * on the claim token, so a job that lost its lease can never write over its successor.
  */
-import { InvalidOptionError, encodePayload, WorkerStateError, type JobOrigin } from "@upnext/core";
+import { InvalidOptionError, encodePayload, WorkerStateError } from "@upnext/core";
 import type { QueueBackend } from "../../backend/queue-backend.js";
 import type { ClaimedJob } from "../../backend/queue-backend.js";
 import { ArtifactUploader, type JobArtifacts } from "../artifacts/artifact-uploader.js";
-import { emitJobEvent, type JobIdentity } from "../status/job-events.js";
+import { emitJobEvent } from "../status/job-events.js";
 import type { Logger } from "../observability/logger.js";
 import { getConfig } from "../process-config.js";
 import { ProgressCoalescer, type ProgressUpdate } from "./progress-coalescer.js";
 import type { StatusPublisher } from "../status/status-publisher.js";
+import { ClaimedJobView } from "./claimed-job-view.js";
 import type { TaskDefinition } from "./task-definition.js";
 import type { Context, LogLevel, ParentResult } from "./context.js";
 
@@ -66,8 +67,7 @@ export async function readCheckpoint<T>(
   return (await migrate(state, stored.version)) as T;
 }
 
-export class JobContext implements Context {
-  readonly tags: Record<string, string>;
+export class JobContext extends ClaimedJobView implements Context {
   private readonly progressGate: ProgressCoalescer;
   private progressTimer: NodeJS.Timeout | undefined;
   private progressWriting = false;
@@ -77,18 +77,14 @@ export class JobContext implements Context {
   private artifactsApi: JobArtifacts | undefined;
 
   constructor(
-    private readonly job: ClaimedJob,
+    job: ClaimedJob,
     private readonly definition: TaskDefinition,
-    private readonly signalSource: () => AbortSignal,
+    signalSource: () => AbortSignal,
     private readonly deps: JobContextDeps,
   ) {
-    this.tags = { ...job.tags };
+    super(job, signalSource);
     this.checkpointState = job.checkpoint;
     this.progressGate = new ProgressCoalescer(definition.progressMinDelta, definition.progressMinIntervalMs);
-  }
-
-  get signal(): AbortSignal {
-    return this.signalSource();
   }
 
   // A child logger per job only when the job logs: most never do.
@@ -123,44 +119,9 @@ export class JobContext implements Context {
     return this.artifactsApi;
   }
 
-  get jobId(): string {
-    return this.job.id;
-  }
-  get function(): string {
-    return this.job.function;
-  }
-  get attempt(): number {
-    return this.job.attempt;
-  }
-  get maxAttempts(): number {
-    return this.job.maxAttempts;
-  }
-  get parentId(): string | null {
-    return this.job.parentId;
-  }
-  get rootId(): string {
-    return this.job.rootId;
-  }
-  get metadata(): Readonly<Record<string, unknown>> {
-    return this.job.metadata;
-  }
-  get origin(): JobOrigin | null {
-    return this.job.origin;
-  }
   /** The last accepted progress fraction. */
   get currentProgress(): number {
     return this.progressGate.current;
-  }
-
-  identity(): JobIdentity {
-    return {
-      jobId: this.job.id,
-      function: this.job.function,
-      attempt: this.job.attempt,
-      parentId: this.job.parentId,
-      rootId: this.job.rootId,
-      tags: this.tags,
-    };
   }
 
   private write(fields: Record<string, string>): Promise<boolean> {
